@@ -1,0 +1,239 @@
+"""Value kinds: what an element's fingerprint is made of, and how it is hashed.
+
+Each kind evaluates terms at K fixed random samples: reals at K points (float64), residues
+modulo the prime 2**31 - 1, bounded integers, truth tables, or permutations of ``m`` points in
+K random models (so an uninterpreted ``mul`` stays non-commutative). A fingerprint with NaN,
+inf or overflow anywhere is *invalid*: such an element is dropped, never merged with another.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+import sympy
+import torch
+
+from automath._errors import SemanticsError
+from automath._semantics import INT_LIMIT, P, Kernel
+
+_MIX = (0x9E3779B97F4A7C15 - 2**64, 0xBF58476D1CE4E5B9 - 2**64, 0x94D049BB133111EB - 2**64)
+
+
+def fingerprint_hash(q: torch.Tensor) -> torch.Tensor:
+    """Hash rows of an int64 matrix to int64 (wrapping multiply-xorshift mix).
+
+    >>> q = torch.tensor([[1, 2], [1, 2], [2, 1]])
+    >>> h = fingerprint_hash(q); bool(h[0] == h[1]), bool(h[0] == h[2])
+    (True, False)
+    """
+    cols = torch.arange(1, q.shape[1] + 1, device=q.device, dtype=torch.int64)
+    x = q * _MIX[0] + cols * _MIX[1]
+    x = (x ^ (x >> 31)) * _MIX[2]
+    x = x ^ (x >> 29)
+    return (x * (2 * cols + 1)).sum(dim=1)
+
+
+class Kind:
+    """Base of value kinds: samples, variables, constants, validity, quantization."""
+
+    name = "kind"
+    dtype = torch.float64
+
+    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = ()) -> None:
+        self.k, self.seed, self.device = k, seed, torch.device(device)
+        self.variables = tuple(variables)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.k,)
+
+    def _gen(self, name: str) -> torch.Generator:
+        return torch.Generator().manual_seed(zlib.crc32(f"{self.seed}:{name}".encode()))
+
+    def apply(self, kernel: Kernel, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Run a kernel on a batch of argument values."""
+        return kernel(*args)
+
+    def valid(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows whose fingerprint is usable (no NaN, inf or overflow)."""
+        return torch.ones(values.shape[0], dtype=torch.bool, device=values.device)
+
+    def quantize(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows of int64 such that equal rows mean the same element."""
+        return values.flatten(1).to(torch.int64)
+
+    def key(self, values: torch.Tensor) -> torch.Tensor:
+        """One int64 hash per row."""
+        return fingerprint_hash(self.quantize(values))
+
+    def describe(self) -> str:
+        return f"{self.name}(k={self.k}, seed={self.seed})"
+
+
+class RealKind(Kind):
+    """Real values at K random points in [low, high] (float64).
+
+    Two values count as equal when they agree to about 8 significant digits (values below
+    1e-9 in size count as 0), which absorbs floating-point reassociation error.
+
+    >>> r = RealKind(k=4)
+    >>> x = r.variable("x"); bool((r.key(torch.stack([x * (x + 1)])) ==
+    ...                            r.key(torch.stack([x * x + x]))).all())
+    True
+    """
+
+    name = "real"
+
+    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = (), low: float = 0.5, high: float = 2.0) -> None:
+        super().__init__(k, seed, device, variables)
+        self.low, self.high = low, high
+
+    def variable(self, name: str) -> torch.Tensor:
+        u = torch.rand(self.k, generator=self._gen(name), dtype=torch.float64)
+        return (self.low + (self.high - self.low) * u).to(self.device)
+
+    def constant(self, value: str | float) -> torch.Tensor:
+        return torch.full(self.shape, float(sympy.Rational(str(value))), dtype=self.dtype,
+                          device=self.device)
+
+    def valid(self, values: torch.Tensor) -> torch.Tensor:
+        return torch.isfinite(values).flatten(1).all(dim=1)
+
+    def quantize(self, values: torch.Tensor) -> torch.Tensor:
+        v = torch.where(values.abs() < 1e-9, torch.zeros_like(values), values)
+        mant, expo = torch.frexp(v)
+        return (torch.round(mant * 2**26).to(torch.int64) * 4096 + expo.to(torch.int64)).flatten(1)
+
+
+class ModpKind(Kind):
+    """Residues modulo the prime 2**31 - 1: exact ring arithmetic, no overflow.
+
+    >>> m = ModpKind(k=3); x = m.variable("x")
+    >>> bool(((x * x) % 2147483647 == m.apply(lambda a, b: a * b % 2147483647, [x, x])).all())
+    True
+    """
+
+    name = "modp"
+    dtype = torch.int64
+
+    def variable(self, name: str) -> torch.Tensor:
+        return torch.randint(0, P, self.shape, generator=self._gen(name)).to(self.device)
+
+    def constant(self, value: str | int) -> torch.Tensor:
+        r = sympy.Rational(str(value))
+        if r.q != 1:
+            raise SemanticsError(f"numeral {value!r} is not an integer; kind 'modp' needs one",
+                                 token=str(value))
+        return torch.full(self.shape, int(r) % P, dtype=torch.int64, device=self.device)
+
+    def valid(self, values: torch.Tensor) -> torch.Tensor:
+        return (values >= 0).flatten(1).all(dim=1)
+
+
+class IntKind(Kind):
+    """Integers at K random points in [-1000, 1000]; |value| > 2**50 is an overflow.
+
+    >>> i = IntKind(k=2); big = torch.full((1, 2), 2**40)
+    >>> bool(i.valid(i.apply(torch.mul, [big, big]))[0])
+    False
+    """
+
+    name = "int"
+    dtype = torch.int64
+
+    def variable(self, name: str) -> torch.Tensor:
+        return torch.randint(-1000, 1001, self.shape, generator=self._gen(name)).to(self.device)
+
+    def constant(self, value: str | int) -> torch.Tensor:
+        r = sympy.Rational(str(value))
+        if r.q != 1:
+            raise SemanticsError(f"numeral {value!r} is not an integer", token=str(value))
+        return torch.full(self.shape, int(r), dtype=torch.int64, device=self.device)
+
+    def apply(self, kernel: Kernel, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        exact = kernel(*args)
+        approx = kernel(*(a.to(torch.float64) for a in args))
+        return torch.where(approx.abs() > INT_LIMIT, torch.full_like(exact, INT_LIMIT + 1), exact)
+
+    def valid(self, values: torch.Tensor) -> torch.Tensor:
+        return (values.abs() <= INT_LIMIT).flatten(1).all(dim=1)
+
+
+class BoolKind(Kind):
+    """Truth tables: all 2**n assignments of the n variables (random rows if n > 12).
+
+    >>> b = BoolKind(variables=("p", "q")); b.variable("q").tolist()
+    [False, True, False, True]
+    """
+
+    name = "bool"
+    dtype = torch.bool
+
+    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = ()) -> None:
+        n = len(variables)
+        super().__init__(2**n if n <= 12 else k, seed, device, variables)
+        rows = torch.arange(self.k) if n <= 12 else torch.randint(
+            0, 2**n, (k,), generator=self._gen("rows"))
+        bits = torch.arange(n - 1, -1, -1)
+        self._table = ((rows[:, None] >> bits) & 1).bool().to(self.device)
+
+    def variable(self, name: str) -> torch.Tensor:
+        if name not in self.variables:
+            raise SemanticsError(f"variable {name!r} is not among the declared ones "
+                                 f"{list(self.variables)}", token=name)
+        return self._table[:, self.variables.index(name)]
+
+    def constant(self, value: bool | str) -> torch.Tensor:
+        return torch.full(self.shape, str(value) in ("True", "1", "true"), device=self.device)
+
+
+class PermKind(Kind):
+    """Permutations of ``m`` points in K random models: a free-ish, non-commutative monoid.
+
+    >>> pk = PermKind(k=2, m=5); x, y = pk.variable("x"), pk.variable("y")
+    >>> bool((torch.gather(x, -1, y) == torch.gather(y, -1, x)).all())
+    False
+    """
+
+    name = "perm"
+    dtype = torch.int64
+
+    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = (), m: int = 6) -> None:
+        super().__init__(k, seed, device, variables)
+        self.m = m
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.k, self.m)
+
+    def variable(self, name: str) -> torch.Tensor:
+        g = self._gen(name)
+        return torch.stack([torch.randperm(self.m, generator=g) for _ in range(self.k)]).to(
+            self.device)
+
+    def identity(self) -> torch.Tensor:
+        return torch.arange(self.m, device=self.device).expand(self.k, self.m).clone()
+
+    def constant(self, value: str) -> torch.Tensor:
+        raise SemanticsError("permutation models have no numerals", token=str(value))
+
+
+KINDS: dict[str, type[Kind]] = {c.name: c for c in (RealKind, ModpKind, IntKind, BoolKind,
+                                                     PermKind)}
+
+
+def make_kind(name: str, **options: object) -> Kind:
+    """Build a value kind by name: ``real``, ``modp``, ``int``, ``bool`` or ``perm``.
+
+    >>> make_kind("modp", k=4).shape
+    (4,)
+    """
+    if name not in KINDS:
+        raise SemanticsError(f"unknown value kind {name!r}; choose one of {sorted(KINDS)}",
+                             token=name)
+    return KINDS[name](**options)

@@ -1,0 +1,210 @@
+"""Store: every element ever generated, deduplicated by fingerprint, with provenance.
+
+An element is a fingerprint (its values at the kind's K samples) plus provenance: the rule
+and parent ids that first built it (or a smaller derivation found later), and its size.
+Dedup hashes the quantized fingerprint and confirms every hash match by exact comparison;
+an element whose fingerprint is invalid (NaN, inf, overflow, division by zero) is dropped
+and gets id -1, so it never merges with anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy
+import torch
+
+from automath._errors import SemanticsError
+from automath._kinds import Kind
+from automath._semantics import Semantics
+from automath._term import Term
+
+NONE = -1
+
+
+class Store:
+    """Elements with fingerprints, provenance (rule, left, right) and sizes.
+
+    >>> from automath._kinds import RealKind
+    >>> from automath._semantics import Semantics
+    >>> s = Store(RealKind(k=8), Semantics(), rules=["add", "mul"])
+    >>> x, y = s.add_atoms([Term("var", token="x"), Term("var", token="y")]).tolist()
+    >>> s.add_term(Term("add", (Term("var", token="x"), Term("var", token="y")))) == \\
+    ...     s.add_term(Term("add", (Term("var", token="y"), Term("var", token="x"))))
+    True
+    """
+
+    def __init__(self, kind: Kind, semantics: Semantics, rules: Sequence[str]) -> None:
+        self.kind, self.semantics, self.rules = kind, semantics, tuple(rules)
+        self.arity = torch.tensor([semantics[r].arity for r in self.rules], dtype=torch.int64)
+        self._kernels = [semantics.kernel(r, kind.name) for r in self.rules]
+        dev = kind.device
+        self.values = torch.empty((0, *kind.shape), dtype=kind.dtype, device=dev)
+        self.keys = torch.empty(0, dtype=torch.int64, device=dev)
+        self.rule, self.left, self.right, self.size = (
+            torch.empty(0, dtype=torch.int64, device=dev) for _ in range(4))
+        self.leaves: dict[int, Term] = {}
+        self._sorted_keys = self.keys
+        self._order = self.keys
+        self._terms: dict[int, Term] = {}
+
+    def __len__(self) -> int:
+        return int(self.keys.shape[0])
+
+    def kernel(self, rule: int):
+        """The torch kernel of rule number ``rule`` for this store's kind."""
+        return self._kernels[rule]
+
+    def add_atoms(self, terms: Sequence[Term]) -> torch.Tensor:
+        """Add leaf terms (variables, numerals, constants); returns their ids."""
+        return torch.tensor([self.add_term(t) for t in terms], dtype=torch.int64)
+
+    def add_term(self, term: Term) -> int:
+        """Add a term and all its subterms; returns its id (or -1 if invalid)."""
+        if term.args:
+            kids = [self.add_term(a) for a in term.args]
+            if NONE in kids:
+                return NONE
+            rule = self._rule_index(term.op)
+            vals = self.kind.apply(self.kernel(rule), [self.values[k][None] for k in kids])
+            kids = (kids + [NONE, NONE])[:2]
+            size = 1 + int(self.size[[k for k in kids if k != NONE]].sum())
+            return int(self.insert(vals, _col(rule), _col(kids[0]), _col(kids[1]),
+                                   _col(size))[0])
+        vals = self._leaf_value(term)[None]
+        ident = int(self.insert(vals, _col(NONE), _col(NONE), _col(NONE), _col(1))[0])
+        if ident != NONE:
+            self.leaves.setdefault(ident, term)
+        return ident
+
+    def _rule_index(self, op: str) -> int:
+        if op not in self.rules:
+            raise SemanticsError(f"operator {op!r} is not a rule of this store", token=op)
+        return self.rules.index(op)
+
+    def _leaf_value(self, term: Term) -> torch.Tensor:
+        if term.op == "var":
+            return self.kind.variable(str(term.token))
+        if term.op == "num":
+            return self.kind.constant(str(term.token))
+        return self.semantics.kernel(term.op, self.kind.name)(self.kind)
+
+    def insert(self, values: torch.Tensor, rule: torch.Tensor, left: torch.Tensor,
+               right: torch.Tensor, size: torch.Tensor) -> torch.Tensor:
+        """Insert candidate elements; returns each one's id (-1 for an invalid fingerprint)."""
+        ids = torch.full((values.shape[0],), NONE, dtype=torch.int64, device=values.device)
+        ok = self.kind.valid(values).nonzero().squeeze(1)
+        if ok.numel() == 0:
+            return ids
+        vals, keys = values[ok], self.kind.key(values[ok])
+        found = self._lookup(vals, keys)
+        new = (found == NONE).nonzero().squeeze(1)
+        if new.numel():
+            found[new] = self._append(vals[new], keys[new], rule[ok][new], left[ok][new],
+                                      right[ok][new], size[ok][new])
+        ids[ok] = found
+        self._improve(found, rule[ok], left[ok], right[ok], size[ok])
+        return ids
+
+    def _lookup(self, vals: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        """Ids of stored elements equal to each candidate, or -1."""
+        found = torch.full_like(keys, NONE)
+        if len(self) == 0:
+            return found
+        pos = torch.searchsorted(self._sorted_keys, keys).clamp(max=len(self) - 1)
+        cand = self._order[pos]
+        hit = (self._sorted_keys[pos] == keys).nonzero().squeeze(1)
+        same = self._same(vals[hit], self.values[cand[hit]])
+        found[hit[same]] = cand[hit[same]]
+        return found
+
+    def _same(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return (self.kind.quantize(a) == self.kind.quantize(b)).all(dim=1)
+
+    def _append(self, vals, keys, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
+        """Append candidates not in the store, merging equal ones; returns their ids."""
+        n = len(size)
+        order = torch.argsort(size, stable=True)  # the smallest derivation represents a group
+        uniq, inv_sorted = torch.unique(keys[order], return_inverse=True)
+        group = torch.empty_like(inv_sorted)
+        group[order] = inv_sorted
+        first = torch.full_like(uniq, n).scatter_reduce(
+            0, inv_sorted, torch.arange(n, device=keys.device), "amin")
+        rep, by_pos = torch.sort(order[first])  # new ids follow the candidates' order
+        rank = torch.empty_like(by_pos)
+        rank[by_pos] = torch.arange(len(uniq), device=keys.device)
+        clash = ~self._same(vals, vals[rep[rank[group]]])
+        base = len(self)
+        self._extend(vals[rep], keys[rep], rule[rep], left[rep], right[rep], size[rep])
+        ids = base + rank[group]
+        for c in clash.nonzero().squeeze(1).tolist():  # hash collisions: astronomically rare
+            ids[c] = self._insert_one(vals[c], keys[c], rule[c], left[c], right[c], size[c])
+        return ids
+
+    def _insert_one(self, val, key, rule, left, right, size) -> int:  # noqa: ANN001
+        same = ((self.keys == key) & self._same(self.values, val.expand_as(self.values)))
+        hits = same.nonzero().squeeze(1)
+        if hits.numel():
+            return int(hits[0])
+        self._extend(val[None], key[None], rule[None], left[None], right[None], size[None])
+        return len(self) - 1
+
+    def _extend(self, vals, keys, rule, left, right, size) -> None:  # noqa: ANN001
+        self.values = torch.cat([self.values, vals])
+        self.keys = torch.cat([self.keys, keys])
+        self.rule = torch.cat([self.rule, rule])
+        self.left = torch.cat([self.left, left])
+        self.right = torch.cat([self.right, right])
+        self.size = torch.cat([self.size, size])
+        self._sorted_keys, self._order = torch.sort(self.keys, stable=True)
+
+    def _improve(self, ids, rule, left, right, size) -> None:  # noqa: ANN001
+        """Where a candidate is a smaller derivation of a stored element, adopt it."""
+        better = (size < self.size[ids]).nonzero().squeeze(1)
+        if better.numel() == 0:
+            return
+        order = better[torch.argsort(size[better], stable=True).flip(0)]
+        tgt = ids[order]  # later writes win: the smallest size is written last
+        self.size[tgt], self.rule[tgt] = size[order], rule[order]
+        self.left[tgt], self.right[tgt] = left[order], right[order]
+        self._terms.clear()
+
+    def term(self, ident: int) -> Term:
+        """The term that built element ``ident`` (rebuilt from provenance).
+
+        >>> from automath._kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["mul"])
+        >>> s.term(s.add_term(Term("mul", (Term("var", token="x"),) * 2)))
+        Term(op='mul', args=(Term(op='var', args=(), token='x'), \
+Term(op='var', args=(), token='x')), token=None)
+        """
+        if ident in self.leaves:
+            return self.leaves[ident]
+        if ident not in self._terms:
+            rule, kids = int(self.rule[ident]), (int(self.left[ident]), int(self.right[ident]))
+            args = tuple(self.term(k) for k in kids[: int(self.arity[rule])])
+            self._terms[ident] = Term(self.rules[rule], args)
+        return self._terms[ident]
+
+    def sympy(self, ident: int) -> sympy.Basic:
+        """The sympy expression of element ``ident``."""
+        return to_sympy(self.term(ident), self.semantics)
+
+
+def to_sympy(term: Term, semantics: Semantics) -> sympy.Basic:
+    """Build the sympy expression of a term with the semantics' builders.
+
+    >>> to_sympy(Term("add", (Term("var", token="x"), Term("num", token="2"))), Semantics())
+    x + 2
+    """
+    if term.op == "var":
+        return sympy.Symbol(str(term.token))
+    if term.op == "num":
+        return sympy.Rational(str(term.token))
+    if term.op not in semantics:
+        raise SemanticsError(f"operator {term.op!r} has no semantics", token=term.op)
+    return semantics[term.op].sympy(*(to_sympy(a, semantics) for a in term.args))
+
+
+def _col(v: int) -> torch.Tensor:
+    return torch.tensor([v], dtype=torch.int64)
