@@ -1,0 +1,111 @@
+"""Objectives: losses on the evolved distribution ``p_T`` that compose with weights.
+
+Every objective is a loss to *minimize*: ``ExpectedScore`` is ``-Σ p·score``, ``Entropy`` is
+``H(p)``, ``KL`` is ``KL(pushforward(p) ‖ target)``. Combine them with ``+`` and scalars:
+``ExpectedScore(s) + 0.1 * Entropy()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from automath._store import Store
+
+ScoreFn = Callable[[Store, torch.Tensor], torch.Tensor]  # (store, ids) -> score per id
+
+
+class Objective:
+    """A loss on the evolved distribution; ``+`` and ``*`` build weighted sums.
+
+    >>> (2 * Entropy() + Entropy()).terms[0][0]
+    2.0
+    """
+
+    differentiable = True
+
+    def __call__(self, p: torch.Tensor, store: Store) -> torch.Tensor:
+        raise NotImplementedError
+
+    @property
+    def terms(self) -> list[tuple[float, Objective]]:
+        return [(1.0, self)]
+
+    def __add__(self, other: Objective) -> Objective:
+        return Sum(self.terms + other.terms)
+
+    def __mul__(self, c: float) -> Objective:
+        return Sum([(float(c) * w, o) for w, o in self.terms])
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Objective:
+        return self * -1.0
+
+    def scores(self, store: Store) -> torch.Tensor | None:
+        """Per-element scores, where the objective has them (for tables)."""
+        found = [o.scores(store) for _, o in self.terms if o is not self]
+        return next((s for s in found if s is not None), None)
+
+
+class Sum(Objective):
+    """A weighted sum of objectives."""
+
+    def __init__(self, terms: list[tuple[float, Objective]]) -> None:
+        self._terms = terms
+
+    @property
+    def terms(self) -> list[tuple[float, Objective]]:
+        return list(self._terms)
+
+    def __call__(self, p: torch.Tensor, store: Store) -> torch.Tensor:
+        return sum(w * o(p, store) for w, o in self._terms)
+
+
+class ExpectedScore(Objective):
+    """``-Σ p(v)·(score(v) - size_penalty·size(v))``; scores are cached per element.
+
+    >>> obj = ExpectedScore(lambda store, ids: ids.double())
+    """
+
+    def __init__(self, score: ScoreFn, size_penalty: float = 0.0) -> None:
+        self.score, self.size_penalty = score, size_penalty
+        self._cache = torch.empty(0)
+
+    def scores(self, store: Store) -> torch.Tensor:
+        n, done = len(store), self._cache.shape[0]
+        if done < n:
+            ids = torch.arange(done, n, device=store.keys.device)
+            new = self.score(store, ids).to(torch.float64)
+            new = torch.nan_to_num(new, nan=0.0, posinf=0.0, neginf=0.0)
+            self._cache = torch.cat([self._cache.to(new.device), new])
+        return self._cache[:n] - self.size_penalty * store.size.to(torch.float64)
+
+    def __call__(self, p: torch.Tensor, store: Store) -> torch.Tensor:
+        return -(p * self.scores(store)).sum()
+
+
+class Entropy(Objective):
+    """Shannon entropy ``-Σ p log p`` (nats) of the evolved distribution."""
+
+    def __call__(self, p: torch.Tensor, store: Store) -> torch.Tensor:
+        return -(torch.xlogy(p, p)).sum()
+
+
+class KL(Objective):
+    """``KL(q ‖ target)**power`` where ``q`` is ``p`` pushed forward by ``key(store)``.
+
+    ``key`` maps every element id to a coarser id (e.g. a proof to its statement); keeping
+    ``p`` normalized matters, or raising every weight would lower the KL.
+    """
+
+    def __init__(self, key: Callable[[Store], torch.Tensor], target: torch.Tensor,
+                 power: float = 1.0) -> None:
+        self.key, self.target, self.power = key, target, power
+
+    def __call__(self, p: torch.Tensor, store: Store) -> torch.Tensor:
+        q = torch.zeros_like(self.target, dtype=p.dtype).index_add(0, self.key(store), p)
+        t = self.target.to(p)
+        kl = (torch.xlogy(q, q) - torch.xlogy(q, t)).sum().clamp_min(0)
+        return kl**self.power
