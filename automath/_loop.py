@@ -1,0 +1,180 @@
+"""The learning loop: generate → evolve → objective → gradient → update on the simplex → prune.
+
+The initial weights ``p0`` live on the whole generated support and are updated directly on the
+simplex — a gradient step centred on the weighted mean, clipped at 0 and renormalized — not
+through softmax logits, so a generated element whose weight is still 0 can acquire weight.
+Rule weights and the persistence ``a`` are softmax logits trained with Adam.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+
+from automath._distribution import Distribution
+from automath._domain import Domain, closeness
+from automath._errors import DistributionError
+from automath._evolve import evolve, rule_weights
+from automath._generate import Hyperedges, generate
+from automath._objective import Objective
+from automath._result import Result
+from automath._store import Store
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """Settings of a loop (all plain values, so a run can store them)."""
+
+    steps: int = 200
+    depth: int = 2
+    cutoff: float = 1e-4
+    lr: float = 0.1
+    rule_lr: float = 0.05
+    persistence: float = 0.5
+    prune_every: int = 10
+    prune_below: float = 1e-6
+    max_elements: int = 200_000
+    seed: int = 0
+
+
+@dataclass
+class LoopState:
+    """Everything a loop needs to continue: store, weights, edges, optimizer."""
+
+    store: Store
+    p0: torch.Tensor
+    alive: torch.Tensor
+    edges: Hyperedges
+    seen: torch.Tensor
+    logits: torch.Tensor
+    opt_state: dict = field(default_factory=dict)
+    step: int = 0
+    history: list[dict] = field(default_factory=list)
+
+
+def simplex_step(p: torch.Tensor, grad: torch.Tensor, lr: float,
+                 alive: torch.Tensor) -> torch.Tensor:
+    """Ascend ``grad`` on the simplex: centre on the weighted mean, clip at 0, renormalize.
+
+    An entry with zero weight moves only if its gradient beats the weighted mean:
+
+    >>> p = torch.tensor([.5, .5, 0.]); g = torch.tensor([1., 0., 2.])
+    >>> [round(v, 3) for v in simplex_step(p, g, .1, torch.ones(3, dtype=bool)).tolist()]
+    [0.485, 0.424, 0.091]
+    """
+    g = torch.where(alive, grad - (grad * p).sum(), 0)
+    scale = g.abs().max()
+    if scale > 0:
+        p = (p + lr * g / scale).clamp_min(0)
+    p = torch.where(alive, p, 0)
+    total = p.sum()
+    if total <= 0:
+        raise DistributionError("the distribution became empty")
+    return p / total
+
+
+class Loop:
+    """A generation-and-learning loop on a domain.
+
+    >>> d = Domain.create("arith", atoms="x,1")
+    >>> res = Loop(d, target="x*x + 1", steps=3).run()
+    >>> len(res.top(3))
+    3
+    """
+
+    def __init__(self, domain: Domain, objective: Objective | None = None, *,
+                 target: str | None = None, **config: object) -> None:
+        self.domain = domain
+        self.config = LoopConfig(**config)
+        from automath._domain import PRESETS
+        self.target = target or PRESETS.get(domain.grammar.name, {}).get("target")
+        if objective is None and self.target is None:
+            raise DistributionError("give an objective or a target")
+        self.objective = objective or closeness(domain, self.target)
+        self.state = self._initial_state()
+
+    def _initial_state(self) -> LoopState:
+        torch.manual_seed(self.config.seed)
+        store = self.domain.new_store()
+        n, dev = len(store), store.keys.device
+        p0 = torch.full((n,), 1.0 / n, dtype=torch.float64, device=dev)
+        logits = torch.zeros(1 + len(store.rules), dtype=torch.float64, device=dev)
+        c = self.config.persistence
+        logits[0] = torch.log(torch.tensor(c * len(store.rules) / max(1e-9, 1 - c)))
+        empty = torch.empty(0, dtype=torch.int64, device=dev)
+        return LoopState(store, p0, torch.ones(n, dtype=torch.bool, device=dev),
+                         Hyperedges.empty(dev), empty, logits)
+
+    def run(self, steps: int | None = None,
+            on_step: Callable[[LoopState], None] | None = None) -> Result:
+        """Run ``steps`` more steps (default: up to ``config.steps``); returns the result."""
+        end = self.state.step + steps if steps is not None else self.config.steps
+        logits = self.state.logits.requires_grad_(True)
+        opt = torch.optim.Adam([logits], lr=self.config.rule_lr)
+        if self.state.opt_state:
+            opt.load_state_dict(self.state.opt_state)
+        while self.state.step < end:
+            self.step(opt)
+            if on_step is not None:
+                on_step(self.state)
+        return self.result()
+
+    def step(self, opt: torch.optim.Optimizer) -> None:
+        """One step: generate, evolve, score, update weights, maybe prune."""
+        st, cfg = self.state, self.config
+        self._generate()
+        edges = self._live_edges()
+        p = st.p0.clone().requires_grad_(True)
+        a, b = rule_weights(st.logits)
+        p_t = evolve(p, edges, a, b, cfg.depth)
+        loss = self.objective(p_t, st.store)
+        opt.zero_grad()
+        loss.backward()
+        st.p0 = simplex_step(st.p0, -p.grad, cfg.lr, st.alive)
+        opt.step()
+        st.opt_state = opt.state_dict()
+        st.step += 1
+        if st.step % cfg.prune_every == 0:
+            self._prune()
+        st.history.append(self._record(float(loss.detach()), p_t.detach(), len(edges)))
+
+    def _generate(self) -> None:
+        st, cfg = self.state, self.config
+        if len(st.store) >= cfg.max_elements:
+            return
+        a, b = rule_weights(st.logits.detach())
+        weights = evolve(st.p0, self._live_edges(), a, b, cfg.depth)
+        new, st.seen = generate(st.store, weights, cfg.cutoff, st.seen)
+        st.edges = st.edges.cat(new)
+        grow = len(st.store) - st.p0.shape[0]
+        if grow > 0:
+            st.p0 = torch.cat([st.p0, st.p0.new_zeros(grow)])
+            st.alive = torch.cat([st.alive, st.alive.new_ones(grow)])
+
+    def _live_edges(self) -> Hyperedges:
+        e, alive = self.state.edges, self.state.alive
+        ok = alive[e.i] & alive[e.c] & torch.where(e.j >= 0, alive[e.j.clamp(min=0)], True)
+        return e.select(ok)
+
+    def _prune(self) -> None:
+        st = self.state
+        atoms = torch.zeros_like(st.alive)
+        atoms[list(st.store.leaves)] = True
+        st.alive = st.alive & ((st.p0 >= self.config.prune_below) | atoms)
+        st.p0 = torch.where(st.alive, st.p0, 0)
+        st.p0 = st.p0 / st.p0.sum()
+
+    def _record(self, loss: float, p_t: torch.Tensor, n_edges: int) -> dict:
+        a, _ = rule_weights(self.state.logits.detach())
+        return {"step": self.state.step, "loss": loss,
+                "entropy": Distribution(self.state.p0).entropy(),
+                "persistence": float(a), "elements": len(self.state.store),
+                "support": int((self.state.p0 > 0).sum()), "edges": n_edges}
+
+    def result(self) -> Result:
+        """The current result: weights, scores and history."""
+        st = self.state
+        return Result(self.domain, st.store, st.p0.detach().clone(),
+                      self.objective.scores(st.store), list(st.history), asdict(self.config))
