@@ -1,8 +1,176 @@
-"""Command-line interface (filled in by the core engine)."""
+"""Command-line interface: ``automath run | query | runs | grammar check | bench``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from automath._errors import AutomathError
+
+console = Console()
+DB = click.option("--db", default="runs.db", show_default=True, help="SQLite run database.")
 
 
-@click.group()
+class _Group(click.Group):
+    """Turns every AutomathError into a one-line message and exit code 2."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        try:
+            return super().invoke(ctx)
+        except AutomathError as e:
+            console.print(f"[bold red]error:[/] {e}", highlight=False)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
 def main() -> None:
     """automath: automated mathematical discovery."""
+
+
+@main.command()
+@click.argument("grammar", required=False, default="arith")
+@click.option("--atoms", help="Comma-separated atoms, e.g. 'x,1,2'.")
+@click.option("--kind", help="Value kind: real, modp, int, bool, perm.")
+@click.option("--target", help="Target expression (score = closeness to it).")
+@click.option("--steps", type=int, default=200, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--depth", type=int, default=2, show_default=True, help="Evolution steps T.")
+@click.option("--cutoff", type=float, default=1e-4, show_default=True)
+@click.option("--lr", type=float, default=0.1, show_default=True)
+@click.option("--prune-every", type=int, default=10, show_default=True)
+@click.option("--k", "k", type=int, default=16, show_default=True, help="Fingerprint samples.")
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--resume", type=int, help="Continue run ID from its last finished step.")
+@click.option("--journal", is_flag=True, help="Write journal/<date>-run<id>.md with a plot.")
+@click.option("--top", type=int, default=10, show_default=True)
+@DB
+def run(grammar: str, atoms: str | None, kind: str | None, target: str | None, steps: int,
+        seed: int, depth: int, cutoff: float, lr: float, prune_every: int, k: int, device: str,
+        resume: int | None, journal: bool, top: int, db: str) -> None:
+    """Run a generation-and-learning loop on GRAMMAR (a shipped name or a .lark file)."""
+    from automath._runs import RunStore, open_run, record
+    store = RunStore(db)
+    if resume is not None:
+        loop, run_id = open_run(store, resume), resume
+    else:
+        loop, run_id = _new_run(store, grammar, atoms, kind, target, steps, seed, depth,
+                                cutoff, lr, prune_every, k, device)
+    save = record(store, run_id, loop)
+    result = _progress(loop, save, run_id)
+    console.print(f"run [bold]{run_id}[/] in {db}: step {loop.state.step}")
+    _table(result.to_records(top))
+    if journal:
+        from automath._journal import write_entry
+        console.print(f"journal: {write_entry(store, run_id, result)}")
+
+
+def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr,  # noqa: ANN001, ANN202
+             prune_every, k, device):
+    from automath._domain import Domain
+    from automath._loop import Loop
+    from automath._runs import record  # noqa: F401
+    spec = {"grammar": grammar, "atoms": atoms, "kind": kind, "k": k, "seed": seed,
+            "device": device}
+    domain = Domain.create(**spec)
+    loop = Loop(domain, target=target, steps=steps, seed=seed, depth=depth, cutoff=cutoff,
+                lr=lr, prune_every=prune_every)
+    spec.update(atoms=",".join(domain.grammar.format(a) for a in domain.atoms
+                               if a.op in domain.grammar.atoms), kind=domain.kind.name)
+    return loop, store.create(spec, {**asdict(loop.config), "target": loop.target})
+
+
+def _progress(loop, save, run_id):  # noqa: ANN001, ANN202
+    cols = [TextColumn(f"run {run_id}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TextColumn("{task.fields[info]}"), TimeElapsedColumn()]
+    with Progress(*cols, console=console, transient=False) as bar:
+        task = bar.add_task("run", total=loop.config.steps, completed=loop.state.step, info="")
+
+        def on_step(state) -> None:  # noqa: ANN001
+            save(state)
+            h = state.history[-1]
+            bar.update(task, completed=state.step,
+                       info=f"loss {h['loss']:.4f} H {h['entropy']:.2f} n {h['elements']}")
+
+        return loop.run(on_step=on_step)
+
+
+def _table(records: list[dict]) -> None:
+    table = Table("rank", "expression", "weight", "size", "score", "provenance")
+    for r in records:
+        score = "" if r["score"] is None else f"{r['score']:.4f}"
+        table.add_row(str(r["rank"]), r["expression"], f"{r['weight']:.4f}", str(r["size"]),
+                      score, r["provenance"])
+    console.print(table)
+
+
+@main.command()
+@click.argument("run_id", type=int)
+@click.option("--top", type=int, default=20, show_default=True)
+@click.option("--where", help="Filter, e.g. 'size<=7 and weight>0.001'.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "latex"]), default="table")
+@DB
+def query(run_id: int, top: int, where: str | None, fmt: str, db: str) -> None:
+    """Show the highest-weight expressions of a stored run."""
+    from automath._runs import RunStore, open_run
+    loop = open_run(RunStore(db), run_id)
+    entries = loop.result().top(top, where=where)
+    records = [{"rank": n, **{k: v for k, v in asdict(e).items() if k != "expr"},
+                "sympy": str(e.expr), "expression": e.text} for n, e in enumerate(entries, 1)]
+    if fmt == "json":
+        click.echo(json.dumps(records, indent=2))
+    elif fmt == "latex":
+        for e in entries:
+            click.echo(f"{e.weight:.4f} & ${e.latex()}$ \\\\")
+    else:
+        _table(records)
+
+
+@main.command()
+@DB
+def runs(db: str) -> None:
+    """List the runs in the database with their config and status."""
+    from automath._runs import RunStore
+    table = Table("id", "created", "grammar", "atoms", "kind", "target", "steps", "status")
+    for r in RunStore(db).runs():
+        d, c = r["domain"], r["config"]
+        table.add_row(str(r["id"]), r["created"], str(d.get("grammar")), str(d.get("atoms")),
+                      str(d.get("kind")), str(c.get("target")), f"{r['step']}/{c.get('steps')}",
+                      r["status"])
+    console.print(table)
+
+
+@main.group()
+def grammar() -> None:
+    """Inspect grammars."""
+
+
+@grammar.command("check")
+@click.argument("spec")
+@click.option("--kind", help="Check that every constructor has a kernel for this kind.")
+def grammar_check(spec: str, kind: str | None) -> None:
+    """Load a grammar, list its constructors and atoms, and check their semantics."""
+    from automath._domain import Domain
+    d = Domain.create(spec, atoms="", kind=kind)
+    table = Table("alias", "arity", "example")
+    for alias, con in d.grammar.constructors.items():
+        table.add_row(alias, str(con.arity), _example(d, alias, con.arity))
+    console.print(table)
+    console.print(f"atoms: {', '.join(f'{a} ({t})' for a, t in d.grammar.atoms.items())}")
+    console.print(f"[green]ok[/]: {d.grammar.name} with kind {d.kind.name}")
+
+
+def _example(d, alias: str, arity: int) -> str:  # noqa: ANN001
+    from automath._term import Term
+    leaf = Term("var", (), "x") if "var" in d.grammar.atoms else Term(alias)
+    return d.grammar.format(Term(alias, (leaf,) * arity))
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks (figures, not pass/fail)."""

@@ -43,8 +43,9 @@ class Domain:
     rules: tuple[str, ...]
 
     @classmethod
-    def create(cls, grammar: str | Path | Grammar = "arith", atoms: str | Sequence[str] | None = None,
-               kind: str | None = None, *, k: int = 16, seed: int = 0, device: str = "cpu",
+    def create(cls, grammar: str | Path | Grammar = "arith",
+               atoms: str | Sequence[str] | None = None, kind: str | None = None,
+               *, k: int = 16, seed: int = 0, device: str = "cpu",
                semantics: Semantics | None = None) -> Domain:
         """Build a domain; a shipped grammar's preset fills in atoms and kind."""
         g = grammar if isinstance(grammar, Grammar) else Grammar.load(grammar)

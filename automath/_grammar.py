@@ -185,7 +185,7 @@ def _unit_closure(parser: lark.Lark) -> dict[str, set[str]]:
     changed = True
     while changed:
         changed = False
-        for src, dst in unit.items():
+        for dst in unit.values():
             grown = set().union(*(unit.get(d, {d}) for d in dst))
             if grown - dst:
                 dst |= grown

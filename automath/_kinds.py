@@ -15,7 +15,7 @@ import sympy
 import torch
 
 from automath._errors import SemanticsError
-from automath._semantics import INT_LIMIT, P, Kernel
+from automath._semantics import INT_LIMIT, Kernel, P
 
 _MIX = (0x9E3779B97F4A7C15 - 2**64, 0xBF58476D1CE4E5B9 - 2**64, 0x94D049BB133111EB - 2**64)
 

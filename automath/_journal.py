@@ -1,0 +1,59 @@
+"""Journal: a markdown entry per run with its config, top elements and a plot."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from automath._result import Result
+from automath._runs import RunStore
+
+
+def plot_run(db: RunStore, run_id: int, path: Path, k: int = 8) -> Path:
+    """Plot the weight trajectories of the top elements and entropy/loss over steps."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    steps = db.steps(run_id)
+    rows = db.weights(run_id)
+    last = max((r[0] for r in rows), default=0)
+    top = [r[1] for r in rows if r[0] == last][:k]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for elem in top:
+        pts = [(s, w) for s, e, _, w in rows if e == elem]
+        label = next(t for s, e, t, _ in rows if e == elem)
+        ax1.plot(*zip(*pts, strict=True), label=label[:40])
+    ax1.set(xlabel="step", ylabel="weight", title="weights of the top elements")
+    ax1.legend(fontsize=7)
+    xs = [m["step"] for m in steps]
+    ax2.plot(xs, [m["entropy"] for m in steps], label="entropy of p0")
+    ax2.plot(xs, [m["loss"] for m in steps], label="loss")
+    ax2.set(xlabel="step", title="entropy and loss")
+    ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def write_entry(db: RunStore, run_id: int, result: Result, folder: str | Path = "journal",
+                k: int = 10) -> Path:
+    """Write ``journal/<date>-run<id>.md`` and its PNG plot; returns the markdown path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{time.strftime('%Y-%m-%d')}-run{run_id}"
+    png = plot_run(db, run_id, folder / f"{stem}.png")
+    row = db.run(run_id)
+    lines = [f"# Run {run_id}: {row['domain'].get('grammar')}", "",
+             f"Created {row['created']}, status {row['status']}, step {row['step']}.", "",
+             "## Config", "", "```json", json.dumps(row, indent=2, default=str), "```", "",
+             "## Top elements", "", "| rank | expression | weight | size | score |",
+             "|---|---|---|---|---|"]
+    for n, e in enumerate(result.top(k), 1):
+        score = "" if e.score is None else f"{e.score:.4f}"
+        lines.append(f"| {n} | `{e.text}` | {e.weight:.4f} | {e.size} | {score} |")
+    lines += ["", f"![weights and entropy]({png.name})", ""]
+    md = folder / f"{stem}.md"
+    md.write_text("\n".join(lines))
+    return md

@@ -1,0 +1,168 @@
+"""Run store: a SQLite file of runs, their per-step metrics, top weights and resumable state.
+
+Each finished step is written in one transaction (metrics, top weights, full loop state), so a
+run killed mid-way keeps every finished step and resumes from the last one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import torch
+
+from automath._errors import RunStoreError
+from automath._generate import Hyperedges
+from automath._loop import LoopState
+from automath._store import Store
+from automath._term import Term
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, created TEXT, domain TEXT,
+    config TEXT, status TEXT, step INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS steps (run_id INTEGER, step INTEGER, metrics TEXT,
+    PRIMARY KEY (run_id, step));
+CREATE TABLE IF NOT EXISTS weights (run_id INTEGER, step INTEGER, elem INTEGER, text TEXT,
+    weight REAL, PRIMARY KEY (run_id, step, elem));
+CREATE TABLE IF NOT EXISTS state (run_id INTEGER PRIMARY KEY, step INTEGER, blob BLOB);
+"""
+
+
+class RunStore:
+    """A SQLite run database (default ``runs.db``).
+
+    >>> import tempfile, os
+    >>> db = RunStore(os.path.join(tempfile.mkdtemp(), "r.db"))
+    >>> rid = db.create({"grammar": "arith"}, {"steps": 3}); db.runs()[0]["id"] == rid
+    True
+    """
+
+    def __init__(self, path: str | Path = "runs.db") -> None:
+        self.path = str(path)
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=30)
+            self.conn.executescript(SCHEMA)
+        except sqlite3.DatabaseError as e:
+            raise RunStoreError(f"cannot use run database: {e}", file=self.path) from None
+
+    def create(self, domain: dict, config: dict) -> int:
+        """Record a new run; returns its id."""
+        with self.conn:
+            cur = self.conn.execute(
+                "INSERT INTO runs (created, domain, config, status) VALUES (?, ?, ?, 'running')",
+                (time.strftime("%Y-%m-%d %H:%M:%S"), json.dumps(domain), json.dumps(config)))
+        return int(cur.lastrowid)
+
+    def run(self, run_id: int) -> dict:
+        """One run's row; a missing run is an error."""
+        row = self.conn.execute("SELECT id, created, domain, config, status, step FROM runs "
+                                "WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise RunStoreError(f"no run {run_id} in this database", file=self.path)
+        return _row(row)
+
+    def runs(self) -> list[dict]:
+        """All runs, oldest first."""
+        rows = self.conn.execute("SELECT id, created, domain, config, status, step FROM runs "
+                                 "ORDER BY id").fetchall()
+        return [_row(r) for r in rows]
+
+    def save_step(self, run_id: int, state: LoopState, top: list[tuple[int, str, float]],
+                  status: str = "running") -> None:
+        """Write one finished step: metrics, top weights and the loop state, atomically."""
+        blob = _dump_state(state)
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO steps VALUES (?, ?, ?)",
+                              (run_id, state.step, json.dumps(state.history[-1])))
+            self.conn.executemany("INSERT OR REPLACE INTO weights VALUES (?, ?, ?, ?, ?)",
+                                  [(run_id, state.step, i, t, w) for i, t, w in top])
+            self.conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?, ?)",
+                              (run_id, state.step, blob))
+            self.conn.execute("UPDATE runs SET step = ?, status = ? WHERE id = ?",
+                              (state.step, status, run_id))
+
+    def set_status(self, run_id: int, status: str) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
+
+    def steps(self, run_id: int) -> list[dict]:
+        """Per-step metrics of a run."""
+        rows = self.conn.execute("SELECT metrics FROM steps WHERE run_id = ? ORDER BY step",
+                                 (run_id,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def weights(self, run_id: int) -> list[tuple[int, int, str, float]]:
+        """(step, element, text, weight) rows of the top elements at each step."""
+        return self.conn.execute("SELECT step, elem, text, weight FROM weights WHERE run_id = ? "
+                                 "ORDER BY step, weight DESC", (run_id,)).fetchall()
+
+    def load_state(self, run_id: int, store: Store) -> LoopState | None:
+        """The last saved state of a run, rebuilt around an empty ``store`` of its domain."""
+        row = self.conn.execute("SELECT blob FROM state WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return _load_state(row[0], store)
+        except Exception as e:  # a truncated or foreign blob
+            raise RunStoreError(f"run {run_id} has a corrupt saved state: {e}",
+                                file=self.path) from None
+
+
+def _row(r: tuple) -> dict:
+    return {"id": r[0], "created": r[1], "domain": json.loads(r[2]),
+            "config": json.loads(r[3]), "status": r[4], "step": r[5]}
+
+
+_STORE_FIELDS = ("values", "keys", "rule", "left", "right", "size")
+
+
+def _dump_state(st: LoopState) -> bytes:
+    s = st.store
+    data = {f: getattr(s, f).cpu() for f in _STORE_FIELDS}
+    data["leaves"] = {i: (t.op, t.token) for i, t in s.leaves.items()}
+    data.update(p0=st.p0.cpu(), alive=st.alive.cpu(), edges=[f.cpu() for f in st.edges.fields()],
+                seen=st.seen.cpu(), logits=st.logits.detach().cpu(), opt=st.opt_state,
+                step=st.step, history=st.history, rng=torch.get_rng_state())
+    buf = io.BytesIO()
+    torch.save(data, buf)
+    return buf.getvalue()
+
+
+def _load_state(blob: bytes, store: Store) -> LoopState:
+    data = torch.load(io.BytesIO(blob), weights_only=False)
+    dev = store.keys.device
+    for f in _STORE_FIELDS:
+        setattr(store, f, data[f].to(dev))
+    store.leaves = {i: Term(op, (), tok) for i, (op, tok) in data["leaves"].items()}
+    store._sorted_keys, store._order = torch.sort(store.keys, stable=True)
+    torch.set_rng_state(data["rng"])
+    return LoopState(store, data["p0"].to(dev), data["alive"].to(dev),
+                     Hyperedges(*(f.to(dev) for f in data["edges"])), data["seen"].to(dev),
+                     data["logits"].to(dev), data["opt"], data["step"], data["history"])
+
+
+def open_run(db: RunStore, run_id: int):  # noqa: ANN201
+    """Rebuild the loop of a stored run at its last finished step."""
+    from automath._domain import Domain
+    from automath._loop import Loop
+    row = db.run(run_id)
+    spec, cfg = dict(row["domain"]), dict(row["config"])
+    target = cfg.pop("target", None)
+    loop = Loop(Domain.create(**spec), target=target, **cfg)
+    state = db.load_state(run_id, loop.state.store)
+    if state is not None:
+        loop.state = state
+    return loop
+
+
+def record(db: RunStore, run_id: int, loop, k: int = 20):  # noqa: ANN001, ANN201
+    """An ``on_step`` callback that saves each finished step of ``loop`` to ``db``."""
+    def save(state: LoopState) -> None:
+        res = loop.result()
+        top = [(i, res.text(i), w) for i, w in res.distribution.top(k)]
+        done = state.step >= loop.config.steps
+        db.save_step(run_id, state, top, "finished" if done else "running")
+    return save
