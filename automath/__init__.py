@@ -1,5 +1,13 @@
-"""automath: automated mathematical discovery with weighted, fingerprinted expressions."""
+"""automath: automated mathematical discovery with weighted, fingerprinted expressions.
 
+>>> import automath
+>>> d = automath.Domain.create("arith", atoms="x,1")
+>>> sorted(d.grammar.constructors)[:2]
+['add', 'div']
+"""
+
+from automath._distribution import Distribution
+from automath._domain import PRESETS, Domain, closeness
 from automath._errors import (
     AutomathError,
     DataError,
@@ -9,13 +17,24 @@ from automath._errors import (
     RunStoreError,
     SemanticsError,
 )
+from automath._evolve import apply_rules, evolve, evolve_step, rule_weights
+from automath._generate import Hyperedges, expand, generate, weighted_pairs
+from automath._grammar import Grammar, shipped_grammars
+from automath._kinds import KINDS, Kind, make_kind
+from automath._loop import Loop, LoopConfig, simplex_step
+from automath._objective import KL, Entropy, ExpectedScore, Objective
+from automath._result import Entry, Result
+from automath._runs import RunStore
+from automath._semantics import DEFAULT_SEMANTICS, OPS, Op, Semantics
+from automath._store import Store, to_sympy
+from automath._term import Term
 
 __all__ = [
-    "AutomathError",
-    "DataError",
-    "DistributionError",
-    "ExpressionError",
-    "GrammarError",
-    "RunStoreError",
-    "SemanticsError",
+    "DEFAULT_SEMANTICS", "KINDS", "KL", "OPS", "PRESETS",
+    "AutomathError", "DataError", "Distribution", "DistributionError", "Domain", "Entropy",
+    "Entry", "ExpectedScore", "ExpressionError", "Grammar", "GrammarError", "Hyperedges",
+    "Kind", "Loop", "LoopConfig", "Objective", "Op", "Result", "RunStore", "RunStoreError",
+    "Semantics", "SemanticsError", "Store", "Term",
+    "apply_rules", "closeness", "evolve", "evolve_step", "expand", "generate", "make_kind",
+    "rule_weights", "shipped_grammars", "simplex_step", "to_sympy", "weighted_pairs",
 ]
