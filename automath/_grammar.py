@@ -148,11 +148,23 @@ def _grammar_error(e: LarkError, text: str, path: str | None) -> GrammarError:
     if line is None and m:
         line = int(m.group(1))
     token = None
-    if line is not None and 0 < line <= len(text.splitlines()):
+    if line is None:
+        line, token = _find_name(str(e), text)
+    if token is None and line is not None and 0 < line <= len(text.splitlines()):
         col = getattr(e, "column", None)
         src = text.splitlines()[line - 1]
         token = src[col - 1:].split()[0] if col and col <= len(src) else src.strip()
     return GrammarError(f"bad grammar: {msg}", file=path or "<text>", line=line or 0, token=token)
+
+
+def _find_name(message: str, text: str) -> tuple[int | None, str | None]:
+    """The first line using a name quoted in a lark message (e.g. an undefined rule)."""
+    for name in re.findall(r"'(\w+)'", message):
+        for n, src in enumerate(text.splitlines(), 1):
+            body = src.split(":", 1)[-1] if ":" in src else src
+            if re.search(rf"\b{re.escape(name)}\b", body):
+                return n, name
+    return None, None
 
 
 def _constructors(parser: lark.Lark) -> tuple[dict[str, Constructor], dict[str, str]]:

@@ -62,10 +62,13 @@ def simplex_step(p: torch.Tensor, grad: torch.Tensor, lr: float,
 
     >>> p = torch.tensor([.5, .5, 0.]); g = torch.tensor([1., 0., 2.])
     >>> [round(v, 3) for v in simplex_step(p, g, .1, torch.ones(3, dtype=bool)).tolist()]
-    [0.485, 0.424, 0.091]
+    [0.545, 0.364, 0.091]
     """
+    grad = torch.nan_to_num(grad, nan=0.0, posinf=1e300, neginf=-1e300)
     g = torch.where(alive, grad - (grad * p).sum(), 0)
-    scale = g.abs().max()
+    on = alive & (p > 0)
+    scale = (g[on] if on.any() else g).abs().max()  # off-support extremes are clipped
+    g = g.clamp(-scale, scale)
     if scale > 0:
         p = (p + lr * g / scale).clamp_min(0)
     p = torch.where(alive, p, 0)

@@ -90,7 +90,7 @@ class Entropy(Objective):
     """Shannon entropy ``-Σ p log p`` (nats) of the evolved distribution."""
 
     def __call__(self, p: torch.Tensor, store: Store) -> torch.Tensor:
-        return -(torch.xlogy(p, p)).sum()
+        return -(p * p.clamp_min(1e-300).log()).sum()  # finite gradient where p = 0
 
 
 class KL(Objective):

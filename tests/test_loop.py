@@ -1,0 +1,42 @@
+"""The learning loop end to end."""
+
+import pytest
+
+from automath import Domain, Entropy, Loop, closeness
+
+
+@pytest.mark.slow
+def test_arith_finds_x_cubed_plus_2x_in_the_top_3_within_the_default_budget():
+    d = Domain.create("arith", atoms="x,1")
+    result = Loop(d, target="x**3 + 2*x").run()
+    target = d.evaluate("x*x*x + 2*x")
+    top = result.top(3)
+    assert any(
+        bool((result.store.values[e.id] - target).abs().max() < 1e-9) for e in top
+    ), [e.text for e in top]
+    assert any(str(e.expr.expand()) == "x**3 + 2*x" for e in top)
+
+
+def test_learning_moves_weight_onto_generated_elements():
+    d = Domain.create("arith", atoms="x,1")
+    loop = Loop(d, target="x*x + x", steps=15)
+    res = loop.run()
+    atoms = set(res.store.leaves)
+    assert sum(w for i, w in res.distribution.top(50) if i not in atoms) > 0.5
+    assert res.history[-1]["loss"] < res.history[0]["loss"]
+
+
+def test_objectives_compose_and_prune_keeps_a_distribution():
+    d = Domain.create("logic", atoms="p,q")
+    obj = closeness(d, "p -> q") + 0.01 * Entropy()
+    res = Loop(d, obj, steps=12, prune_every=4).run()
+    assert abs(res.distribution.total() - 1) < 1e-9
+    assert res.top(1)[0].score == 1.0
+
+
+def test_resume_in_python_continues_the_same_loop():
+    d = Domain.create("arith", atoms="x,1")
+    loop = Loop(d, target="x*x", steps=10)
+    loop.run(steps=4)
+    res = loop.run()
+    assert [h["step"] for h in res.history] == list(range(1, 11))

@@ -1,0 +1,77 @@
+"""Run store: a real SQLite file; a killed run keeps its finished steps and resumes."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from automath import RunStore, RunStoreError
+from automath._runs import open_run
+
+CLI = [sys.executable, "-c", "from automath._cli import main; main()"]
+
+
+def automath(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300, **kw)
+
+
+def steps_in(db: Path) -> list[tuple[int, str]]:
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT step, metrics FROM steps ORDER BY step").fetchall()
+    except sqlite3.OperationalError:
+        return []
+
+
+@pytest.mark.slow
+def test_killed_run_keeps_finished_steps_and_resumes(tmp_path: Path):
+    db = tmp_path / "runs.db"
+    proc = subprocess.Popen([*CLI, "run", "arith", "--steps", "40", "--db", str(db)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while len(steps_in(db)) < 5 and time.time() < deadline:
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = steps_in(db)
+    assert 5 <= len(before) < 40
+    assert [s for s, _ in before] == list(range(1, len(before) + 1))
+    assert RunStore(db).run(1)["status"] == "running"
+
+    out = automath("run", "--resume", "1", "--db", str(db))
+    assert out.returncode == 0, out.stderr
+    after = steps_in(db)
+    assert [s for s, _ in after] == list(range(1, 41))
+    assert after[: len(before)] == before  # finished steps are intact
+    assert RunStore(db).run(1)["status"] == "finished"
+    assert json.loads(after[-1][1])["step"] == 40
+
+
+def test_query_reads_a_stored_run(tmp_path: Path):
+    db = tmp_path / "runs.db"
+    assert automath("run", "arith", "--steps", "12", "--db", str(db)).returncode == 0
+    out = automath("query", "1", "--top", "5", "--where", "size<=9", "--format", "json",
+                   "--db", str(db))
+    rows = json.loads(out.stdout)
+    assert 1 <= len(rows) <= 5 and all(r["size"] <= 9 for r in rows)
+    assert [r["weight"] for r in rows] == sorted((r["weight"] for r in rows), reverse=True)
+    loop = open_run(RunStore(db), 1)
+    assert loop.state.step == 12 and loop.result().top(1)[0].id == rows[0]["id"]
+
+
+def test_missing_run_and_corrupt_file_are_clear_errors(tmp_path: Path):
+    db = tmp_path / "runs.db"
+    with pytest.raises(RunStoreError, match="no run 7"):
+        RunStore(db).run(7)
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(RunStoreError, match="bad.db"):
+        RunStore(bad)
+    out = automath("query", "3", "--db", str(db))
+    assert out.returncode == 2 and "no run 3" in out.stdout
