@@ -174,3 +174,38 @@ def _example(d, alias: str, arity: int) -> str:  # noqa: ANN001
 @main.group()
 def bench() -> None:
     """Benchmarks (figures, not pass/fail)."""
+
+
+def _bench_table(title: str, rows: list[dict]) -> None:
+    table = Table(*rows[0].keys(), title=title)
+    for r in rows:
+        table.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in r.values()))
+    console.print(table)
+
+
+@bench.command("generate")
+@click.option("--sizes", default="100,1000,3000", show_default=True, help="Parent counts N.")
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--threads", type=int, help="torch.set_num_threads before timing.")
+def bench_generate_cmd(sizes: str, device: str, threads: int | None) -> None:
+    """Candidates fingerprinted and deduplicated per second, beside torch.unique(dim=0)."""
+    from automath._bench import bench_generate
+    if threads:
+        import torch
+        torch.set_num_threads(threads)
+    rows = bench_generate(tuple(int(s) for s in sizes.split(",")), device=device)
+    _bench_table("generate: all N² pairs of `mul`", rows)
+
+
+@bench.command("evolve")
+@click.option("--edges", default="100000,1000000,4000000", show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--threads", type=int, help="torch.set_num_threads before timing.")
+def bench_evolve_cmd(edges: str, device: str, threads: int | None) -> None:
+    """Forward+backward hyperedges per second of the evolution, beside a sparse-matrix form."""
+    from automath._bench import bench_evolve
+    if threads:
+        import torch
+        torch.set_num_threads(threads)
+    _bench_table("evolve: forward + backward, depth 2",
+                 bench_evolve(tuple(int(s) for s in edges.split(",")), device=device))

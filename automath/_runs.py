@@ -134,10 +134,8 @@ def _dump_state(st: LoopState) -> bytes:
 def _load_state(blob: bytes, store: Store) -> LoopState:
     data = torch.load(io.BytesIO(blob), weights_only=False)
     dev = store.keys.device
-    for f in _STORE_FIELDS:
-        setattr(store, f, data[f].to(dev))
+    store.load_columns({f: data[f] for f in _STORE_FIELDS})
     store.leaves = {i: Term(op, (), tok) for i, (op, tok) in data["leaves"].items()}
-    store._sorted_keys, store._order = torch.sort(store.keys, stable=True)
     torch.set_rng_state(data["rng"])
     return LoopState(store, data["p0"].to(dev), data["alive"].to(dev),
                      Hyperedges(*(f.to(dev) for f in data["edges"])), data["seen"].to(dev),

@@ -20,6 +20,38 @@ from automath._semantics import Semantics
 from automath._term import Term
 
 NONE = -1
+COLUMNS = ("values", "keys", "rule", "left", "right", "size")
+
+
+class _Column:
+    """A view of the filled part of a growable column buffer."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, store: Store, owner: type | None = None) -> torch.Tensor:
+        return store._cols[self.name][: store._n]
+
+
+class _KeyIndex:
+    """Sorted runs of (key, id) with geometric sizes: O(log N) runs, amortized sorting."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def add(self, keys: torch.Tensor, ids: torch.Tensor) -> None:
+        while self.runs and self.runs[-1][0].shape[0] <= 2 * keys.shape[0]:
+            k, i = self.runs.pop()
+            keys, ids = torch.cat([k, keys]), torch.cat([i, ids])
+        order = torch.argsort(keys, stable=True)
+        self.runs.append((keys[order], ids[order]))
+
+    def candidates(self, keys: torch.Tensor):  # noqa: ANN201
+        """For each run: (positions of keys with a hash hit, the stored ids hit)."""
+        for sk, ids in self.runs:
+            pos = torch.searchsorted(sk, keys).clamp(max=sk.shape[0] - 1)
+            hit = (sk[pos] == keys).nonzero().squeeze(1)
+            yield hit, ids[pos[hit]]
 
 
 class Store:
@@ -39,17 +71,26 @@ class Store:
         self.arity = torch.tensor([semantics[r].arity for r in self.rules], dtype=torch.int64)
         self._kernels = [semantics.kernel(r, kind.name) for r in self.rules]
         dev = kind.device
-        self.values = torch.empty((0, *kind.shape), dtype=kind.dtype, device=dev)
-        self.keys = torch.empty(0, dtype=torch.int64, device=dev)
-        self.rule, self.left, self.right, self.size = (
-            torch.empty(0, dtype=torch.int64, device=dev) for _ in range(4))
+        self._n = 0
+        self._cols = {c: torch.empty(0, dtype=torch.int64, device=dev) for c in COLUMNS}
+        self._cols["values"] = torch.empty((0, *kind.shape), dtype=kind.dtype, device=dev)
+        self._index = _KeyIndex()
         self.leaves: dict[int, Term] = {}
-        self._sorted_keys = self.keys
-        self._order = self.keys
         self._terms: dict[int, Term] = {}
 
+    values, keys, rule, left, right, size = (_Column() for _ in COLUMNS)
+
     def __len__(self) -> int:
-        return int(self.keys.shape[0])
+        return self._n
+
+    def load_columns(self, columns: dict[str, torch.Tensor]) -> None:
+        """Replace the store's contents (used when a saved run is reopened)."""
+        dev = self.kind.device
+        self._cols = {c: columns[c].to(dev) for c in COLUMNS}
+        self._n = int(self._cols["keys"].shape[0])
+        self._index = _KeyIndex()
+        self._index.add(self.keys, torch.arange(self._n, device=dev))
+        self._terms.clear()
 
     def kernel(self, rule: int):
         """The torch kernel of rule number ``rule`` for this store's kind."""
@@ -109,13 +150,9 @@ class Store:
     def _lookup(self, vals: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
         """Ids of stored elements equal to each candidate, or -1."""
         found = torch.full_like(keys, NONE)
-        if len(self) == 0:
-            return found
-        pos = torch.searchsorted(self._sorted_keys, keys).clamp(max=len(self) - 1)
-        cand = self._order[pos]
-        hit = (self._sorted_keys[pos] == keys).nonzero().squeeze(1)
-        same = self._same(vals[hit], self.values[cand[hit]])
-        found[hit[same]] = cand[hit[same]]
+        for hit, cand in self._index.candidates(keys):
+            same = self._same(vals[hit], self.values[cand])
+            found[hit[same]] = cand[same]
         return found
 
     def _same(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -150,13 +187,16 @@ class Store:
         return len(self) - 1
 
     def _extend(self, vals, keys, rule, left, right, size) -> None:  # noqa: ANN001
-        self.values = torch.cat([self.values, vals])
-        self.keys = torch.cat([self.keys, keys])
-        self.rule = torch.cat([self.rule, rule])
-        self.left = torch.cat([self.left, left])
-        self.right = torch.cat([self.right, right])
-        self.size = torch.cat([self.size, size])
-        self._sorted_keys, self._order = torch.sort(self.keys, stable=True)
+        new = dict(zip(COLUMNS, (vals, keys, rule, left, right, size), strict=True))
+        n, m = self._n, keys.shape[0]
+        for c, col in self._cols.items():
+            if col.shape[0] < n + m:  # grow by doubling: amortized O(1) per element
+                grown = col.new_empty((max(2 * col.shape[0], n + m, 64), *col.shape[1:]))
+                grown[:n] = col[:n]
+                self._cols[c] = col = grown
+            col[n:n + m] = new[c]
+        self._n = n + m
+        self._index.add(keys, torch.arange(n, n + m, device=keys.device))
 
     def _improve(self, ids, rule, left, right, size) -> None:  # noqa: ANN001
         """Where a candidate is a smaller derivation of a stored element, adopt it."""
