@@ -128,7 +128,7 @@ class EvolvingNetwork(torch.nn.Module):
     def __init__(self, n_inputs: int, n_outputs: int = 1, *, capacity: int = 32,
                  ops: OpsArg = DEFAULT_OPS, max_depth: int | None = 4,
                  param_prob: float = 0.1, input_prob: float = 0.7, seed: int = 0,
-                 dtype: torch.dtype = torch.float32) -> None:
+                 dtype: torch.dtype | None = None) -> None:
         super().__init__()
         if min(n_inputs, n_outputs, capacity) < 1:
             raise EvonetError("n_inputs, n_outputs and capacity must all be >= 1")
@@ -136,6 +136,7 @@ class EvolvingNetwork(torch.nn.Module):
         self.op_names, self.capacity = list(self.specs), capacity
         self.max_depth, self.param_prob, self.input_prob = max_depth, param_prob, input_prob
         self.rng = random.Random(seed)
+        dtype = dtype or torch.get_default_dtype()
         self.register_buffer("kind", torch.full((capacity,), -1, dtype=torch.long))
         self.register_buffer("src", torch.zeros((capacity, 2), dtype=torch.long))
         self.register_buffer("level", torch.zeros(capacity, dtype=torch.long))

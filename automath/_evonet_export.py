@@ -18,7 +18,14 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from automath._errors import DataError
-from automath._evonet import DEFAULT_OPS, EvolvingNetwork, OpsArg, torch_threads
+from automath._evonet import (
+    DEFAULT_OPS,
+    PRUNE_RULES,
+    EvolvingNetwork,
+    EvonetError,
+    OpsArg,
+    torch_threads,
+)
 from automath._evonet_plan import Forward
 
 __all__ = ["EvonetRegressor", "Export", "export_network", "snap"]
@@ -169,6 +176,9 @@ class EvonetRegressor(RegressorMixin, BaseEstimator):
         >>> EvonetRegressor(generations=3).fit(X, 3 * X[:, 0]).n_generations_
         1
         """
+        if self.prune not in PRUNE_RULES:
+            raise EvonetError(f"unknown prune rule {self.prune!r}; "
+                              f"choose from {sorted(PRUNE_RULES)}")
         with torch_threads(self.n_threads):
             return self._fit(*_as_arrays(X, y), variable_names)
 
@@ -179,7 +189,7 @@ class EvonetRegressor(RegressorMixin, BaseEstimator):
         self.n_outputs_, self.variable_names_ = t2.shape[1], variable_names
         net = EvolvingNetwork(xa.shape[1], t2.shape[1], capacity=self.capacity, ops=self.ops,
                               max_depth=self.max_depth, param_prob=self.param_prob,
-                              input_prob=self.input_prob, seed=self.seed)
+                              input_prob=self.input_prob, seed=self.seed, dtype=torch.float32)
         for _ in range(min(self.n_ops, self.capacity)):
             net.add_random_op()
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, foreach=True)

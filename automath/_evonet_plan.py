@@ -97,10 +97,10 @@ def _split(t: Tensor, sizes: list[int]) -> Sequence[Tensor]:
 
 
 def _eval_level(table: Tensor, lv: _Level) -> list[tuple[Tensor, ...]]:
-    g, m = table.index_select(0, lv.idx), lv.end - lv.start
-    seconds = iter(_split(g[m:], lv.bsizes)) if lv.bsizes else iter(())
+    parts = _split(table.index_select(0, lv.idx), lv.sizes + lv.bsizes)
+    seconds = iter(parts[len(lv.sizes):])
     args = [(a,) if spec.arity == 1 else (a, next(seconds))
-            for spec, a in zip(lv.specs, _split(g[:m] if lv.bsizes else g, lv.sizes), strict=True)]
+            for spec, a in zip(lv.specs, parts, strict=False)]
     outs = [spec.kernel(*a) for spec, a in zip(lv.specs, args, strict=True)]
     if len(outs) == 1:
         table[lv.start:lv.end] = outs[0]

@@ -120,6 +120,8 @@ def test_forward_input_errors_are_data_errors():
         EvonetRegressor(generations=1).fit(np.zeros((4, 2)), np.zeros(3))
     with pytest.raises(DataError, match="not fitted"):
         EvonetRegressor().predict([[1.0]])
+    with pytest.raises(EvonetError, match="unknown prune rule"):
+        EvonetRegressor(prune="stddev").fit(np.zeros((4, 2)), np.zeros(4))
 
 
 # ---- batched forward/backward vs the per-op loop --------------------------------------------
@@ -207,6 +209,16 @@ def test_outputs_do_not_depend_on_the_batch():
     rows = torch.cat([net(x[i:i + 1]) for i in range(len(x))])
     torch.testing.assert_close(rows, full, rtol=0, atol=1e-12)
     torch.testing.assert_close(net(x[:7]), full[:7], rtol=0, atol=1e-12)
+
+
+def test_state_dict_round_trip_restores_topology_and_outputs():
+    net = random_network(3)
+    fresh = EvolvingNetwork(4, 2, capacity=24, ops=tuple(OPS), dtype=D)
+    x = torch.randn(10, 4, dtype=D)
+    fresh(x)  # builds (and caches) an evaluation plan for the empty topology
+    fresh.load_state_dict(net.state_dict())
+    assert fresh.describe() == net.describe()
+    torch.testing.assert_close(fresh(x), net(x), rtol=0, atol=0)
 
 
 def test_networks_do_not_share_default_state():
