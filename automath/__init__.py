@@ -17,6 +17,16 @@ from automath._errors import (
     RunStoreError,
     SemanticsError,
 )
+from automath._es import (
+    AdaptiveSigma,
+    EsFunction,
+    argmax_accuracy,
+    es_apply,
+    es_gradient,
+    perturbed_fenchel_young_loss,
+    smoothed_argmax_accuracy,
+    smoothed_argmax_accuracy_grad,
+)
 from automath._evolve import apply_rules, evolve, evolve_step, rule_weights
 from automath._generate import Hyperedges, expand, generate, weighted_pairs
 from automath._grammar import Grammar, shipped_grammars
@@ -30,6 +40,8 @@ from automath._store import Store, to_sympy
 from automath._term import Term
 
 __all__ = [
+    "AdaptiveSigma", "EsFunction", "argmax_accuracy", "es_apply", "es_gradient",
+    "perturbed_fenchel_young_loss", "smoothed_argmax_accuracy", "smoothed_argmax_accuracy_grad",
     "DEFAULT_SEMANTICS", "KINDS", "KL", "OPS", "PRESETS",
     "AutomathError", "DataError", "Distribution", "DistributionError", "Domain", "Entropy",
     "Entry", "ExpectedScore", "ExpressionError", "Grammar", "GrammarError", "Hyperedges",

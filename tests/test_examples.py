@@ -1,0 +1,21 @@
+"""The examples run (the README example among them)."""
+
+import importlib.util
+from pathlib import Path
+
+import sympy
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart_finds_the_target_first():
+    rows = load("quickstart").main(steps=60)
+    assert sympy.expand(sympy.sympify(rows[0]["sympy"])) == sympy.sympify("x**3 + 2*x")
+    assert rows[0]["weight"] > rows[1]["weight"]
