@@ -15,7 +15,7 @@ import sympy
 import torch
 
 from automath._errors import SemanticsError
-from automath._kinds import Kind
+from automath._kinds import Kind, fingerprint_hash
 from automath._semantics import Semantics
 from automath._term import Term
 
@@ -137,28 +137,30 @@ class Store:
         ok = self.kind.valid(values).nonzero().squeeze(1)
         if ok.numel() == 0:
             return ids
-        vals, keys = values[ok], self.kind.key(values[ok])
-        found = self._lookup(vals, keys)
+        vals = values[ok]
+        q = self.kind.quantize(vals)  # computed once: hashed, then compared exactly
+        keys = fingerprint_hash(q)
+        found = self._lookup(q, keys)
         new = (found == NONE).nonzero().squeeze(1)
         if new.numel():
-            found[new] = self._append(vals[new], keys[new], rule[ok][new], left[ok][new],
-                                      right[ok][new], size[ok][new])
+            found[new] = self._append(vals[new], q[new], keys[new], rule[ok][new],
+                                      left[ok][new], right[ok][new], size[ok][new])
         ids[ok] = found
         self._improve(found, rule[ok], left[ok], right[ok], size[ok])
         return ids
 
-    def _lookup(self, vals: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-        """Ids of stored elements equal to each candidate, or -1."""
+    def _lookup(self, q: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        """Ids of stored elements equal to each candidate (quantized rows ``q``), or -1."""
         found = torch.full_like(keys, NONE)
         for hit, cand in self._index.candidates(keys):
-            same = self._same(vals[hit], self.values[cand])
+            same = (q[hit] == self.kind.quantize(self.values[cand])).all(dim=1)
             found[hit[same]] = cand[same]
         return found
 
     def _same(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return (self.kind.quantize(a) == self.kind.quantize(b)).all(dim=1)
 
-    def _append(self, vals, keys, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
+    def _append(self, vals, q, keys, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
         """Append candidates not in the store, merging equal ones; returns their ids."""
         n = len(size)
         order = torch.argsort(size, stable=True)  # the smallest derivation represents a group
@@ -170,7 +172,7 @@ class Store:
         rep, by_pos = torch.sort(order[first])  # new ids follow the candidates' order
         rank = torch.empty_like(by_pos)
         rank[by_pos] = torch.arange(len(uniq), device=keys.device)
-        clash = ~self._same(vals, vals[rep[rank[group]]])
+        clash = ~(q == q[rep[rank[group]]]).all(dim=1)
         base = len(self)
         self._extend(vals[rep], keys[rep], rule[rep], left[rep], right[rep], size[rep])
         ids = base + rank[group]
