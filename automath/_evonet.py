@@ -127,15 +127,15 @@ class EvolvingNetwork(torch.nn.Module):
 
     def __init__(self, n_inputs: int, n_outputs: int = 1, *, capacity: int = 32,
                  ops: OpsArg = DEFAULT_OPS, max_depth: int | None = 4,
-                 param_prob: float = 0.1, input_prob: float = 0.7, seed: int = 0,
-                 dtype: torch.dtype | None = None) -> None:
+                 param_prob: float = 0.1, input_prob: float = 0.7, value_limit: float = 1e6,
+                 seed: int = 0, dtype: torch.dtype | None = None) -> None:
         super().__init__()
         if min(n_inputs, n_outputs, capacity) < 1:
             raise EvonetError("n_inputs, n_outputs and capacity must all be >= 1")
         self.specs, self.n_inputs, self.n_outputs = resolve_ops(ops), n_inputs, n_outputs
         self.op_names, self.capacity = list(self.specs), capacity
         self.max_depth, self.param_prob, self.input_prob = max_depth, param_prob, input_prob
-        self.rng = random.Random(seed)
+        self.rng, self.value_limit = random.Random(seed), value_limit
         dtype = dtype or torch.get_default_dtype()
         self.register_buffer("kind", torch.full((capacity,), -1, dtype=torch.long))
         self.register_buffer("src", torch.zeros((capacity, 2), dtype=torch.long))
@@ -295,27 +295,43 @@ class EvolvingNetwork(torch.nn.Module):
                       candidates: int = 1, optimizer: torch.optim.Optimizer | None = None) -> int:
         """Add a random op; with ``candidates > 1``, the proposal best aligned with the residual.
 
+        Given ``x``, proposals whose outputs are not finite or exceed ``value_limit`` are
+        redrawn (up to 8 rounds).
+
         >>> net = EvolvingNetwork(2, capacity=3, ops=("mul",)); net.add_random_op()
         0
         """
-        props = [self.propose() for _ in range(max(1, candidates))]
+        if candidates > 1 and (x is None or y is None):
+            raise EvonetError("scoring candidates needs x and y")
+        for _ in range(8):
+            props = [self.propose() for _ in range(max(1, candidates))]
+            if x is None:
+                break
+            cols = self._proposal_values(x, props)
+            ok = (torch.isfinite(cols) & (cols.abs() <= self.value_limit)).all(0).tolist()
+            if any(ok):
+                props, cols = [p for p, k in zip(props, ok, strict=True) if k], cols[:, ok]
+                break
         if len(props) > 1:
-            if x is None or y is None:
-                raise EvonetError("scoring candidates needs x and y")
-            props = [props[int(self._candidate_scores(x, y, props).argmax())]]
+            props = [props[int(self._candidate_scores(x, y, cols).argmax())]]
         return self.add_op(*props[0], optimizer=optimizer)
 
     @torch.no_grad()
-    def _candidate_scores(self, x: Tensor, y: Tensor, props: list) -> Tensor:
-        """Squared partial correlation of each proposal with y, given the current features."""
+    def _proposal_values(self, x: Tensor, props: list) -> Tensor:
+        """Outputs of proposed ops on ``x`` as a (batch, n_proposals) float64 tensor."""
         vals = self.values(x).double()
-        cols = [self.specs[kind].kernel(*[vals[:, v] if isinstance(v, int)
-                                          else torch.full_like(vals[:, 0], v) for v in args])
-                for kind, *args in ((k, *[v for v in ab if v is not None]) for k, *ab in props)]
+        return torch.stack([self.specs[kind].kernel(
+            *[vals[:, v] if isinstance(v, int) else torch.full_like(vals[:, 0], v)
+              for v in (a, b) if v is not None]) for kind, a, b in props], 1)
+
+    @torch.no_grad()
+    def _candidate_scores(self, x: Tensor, y: Tensor, c: Tensor) -> Tensor:
+        """Squared partial correlation of each candidate column with y, given the features."""
+        vals = self.values(x).double()
         keep = torch.cat([torch.ones(self.n_inputs, dtype=torch.bool), self.alive.cpu()])
         q, _ = torch.linalg.qr(torch.cat([vals[:, keep.to(vals.device)],
                                           torch.ones_like(vals[:, :1])], 1))
-        c, r = torch.stack(cols, 1), _as_2d(y).to(vals)
+        r = _as_2d(y).to(vals)
         c, r = c - q @ (q.T @ c), r - q @ (q.T @ r)
         score = ((c.T @ r) ** 2).sum(1) / ((c * c).sum(0) * (r * r).sum() + 1e-30)
         return torch.nan_to_num(score, nan=-1.0)

@@ -77,9 +77,19 @@ def export_network(net: EvolvingNetwork, x: torch.Tensor, y: torch.Tensor | None
         return Export(None, error, complexity)
     wanted = {cols[j] for support, _, _ in fits for j in support} - {-1}
     terms = _column_exprs(net, consts, names, snap_tol, wanted) | {-1: sympy.Integer(1)}
-    exprs = [sympy.Add(*[w * terms[cols[j]] for j, w in zip(support, ws, strict=True)])
-             for support, ws, _ in fits]
+    exprs = [_clean(sympy.Add(*[w * terms[cols[j]] for j, w in zip(support, ws, strict=True)]),
+                    snap_tol) for support, ws, _ in fits]
     return Export(exprs, error, sum(sympy.count_ops(e) + 1 for e in exprs))
+
+
+def _clean(expr: sympy.Expr, snap_tol: float) -> sympy.Expr:
+    """Expand, so float terms that nearly cancel merge, and snap the merged coefficients."""
+    if not expr.atoms(sympy.Float):
+        return expr
+    flat = sympy.expand(expr)
+    if sympy.count_ops(flat) > 3 * sympy.count_ops(expr) + 20:
+        return expr
+    return flat.xreplace({f: snap(float(f), snap_tol) for f in flat.atoms(sympy.Float)})
 
 
 def _sparse_fit(f: np.ndarray, t: np.ndarray, drop: float, snap_tol: float,
@@ -191,7 +201,7 @@ class EvonetRegressor(RegressorMixin, BaseEstimator):
                               max_depth=self.max_depth, param_prob=self.param_prob,
                               input_prob=self.input_prob, seed=self.seed, dtype=torch.float32)
         for _ in range(min(self.n_ops, self.capacity)):
-            net.add_random_op()
+            net.add_random_op(x, t2)
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, foreach=True)
         self.network_, self.history_, self.equations_ = net, [], []
         for gen in range(self.generations):
@@ -215,6 +225,8 @@ class EvonetRegressor(RegressorMixin, BaseEstimator):
         for _ in range(self.steps):
             opt.zero_grad()
             loss = torch.mean((net(x) - t) ** 2)
+            if not torch.isfinite(loss):  # an op overflowed: leave it to pruning
+                break
             loss.backward()
             opt.step()
         exp = export_network(net, x, t, drop=self.drop, build=False)

@@ -262,6 +262,17 @@ def test_optimizer_state_survives_evolve():
     opt.step()  # the optimizer keeps working on the evolved network
 
 
+def test_random_ops_that_overflow_on_the_data_are_redrawn():
+    net = EvolvingNetwork(2, capacity=30, ops=("exp", "mul"), max_depth=None, seed=0,
+                          value_limit=1e3, dtype=D)
+    x = torch.rand(50, 2, dtype=D, generator=torch.Generator().manual_seed(0)) * 2
+    for _ in range(30):
+        net.add_random_op(x)
+    vals = net.values(x)
+    assert torch.isfinite(vals).all() and vals.abs().max() <= 1e3
+    assert any(line.count("exp") for line in net.describe())
+
+
 # ---- prune rules ----------------------------------------------------------------------------
 def test_spread_and_weight_rules_match_direct_computation():
     net = random_network(2, n_in=3, cap=8)
@@ -316,6 +327,17 @@ def test_export_snaps_weights_and_drops_negligible_terms():
     (expr,) = export_network(net, x).exprs
     x0, x1, x2 = sympy.symbols("x0 x1 x2", real=True)
     assert sympy.simplify(expr - (x0 * x1 + x2)) == 0
+
+
+def test_export_merges_float_terms_that_cancel():
+    net = EvolvingNetwork(2, capacity=2, dtype=D)
+    inner = net.add_op("sub", 0, -0.0529505)  # x0 + c, c not a simple number
+    outer = net.add_op("mul", 1, 2 + inner)
+    with torch.no_grad():
+        net.weight[0, 2 + outer] = 1.0
+        net.weight[0, 1] = -0.0529505  # cancels x1*c
+    (expr,) = export_network(net, torch.randn(40, 2, dtype=D)).exprs
+    assert expr == sympy.Symbol("x0", real=True) * sympy.Symbol("x1", real=True)
 
 
 def test_export_keeps_weights_that_are_not_simple_numbers():
