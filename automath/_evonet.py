@@ -11,6 +11,7 @@ index buffers in place; parameters keep their identity, so an optimizer's state 
 
 from __future__ import annotations
 
+import numbers
 import operator
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -172,7 +173,7 @@ class EvolvingNetwork(torch.nn.Module):
         [False, True, False]
         """
         n_in, alive = self.n_inputs, self.alive
-        arity = torch.tensor([2 if self.specs[n].arity == 2 else 1 for n in self.op_names])
+        arity = torch.tensor([self.specs[n].arity for n in self.op_names], device=alive.device)
         used = self.src[alive]
         used[:, 1] = torch.where(arity[self.kind[alive]] == 2, used[:, 1], -1)
         used = used[(used >= n_in) & (used < n_in + self.capacity)] - n_in
@@ -227,6 +228,8 @@ class EvolvingNetwork(torch.nn.Module):
         return self.n_inputs <= col < self.n_inputs + self.capacity
 
     def _operand_column(self, slot: int, i: int, v: Operand) -> int:
+        if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+            v = int(v)  # numpy and torch integers name columns too
         if isinstance(v, float):
             return self.n_inputs + self.capacity + 2 * slot + i
         if isinstance(v, bool) or not isinstance(v, int):
