@@ -28,11 +28,13 @@ from automath._es import (
     smoothed_argmax_accuracy_grad,
 )
 from automath._evolve import apply_rules, evolve, evolve_step, rule_weights
+from automath._evonet import EvolvingNetwork, EvonetError
+from automath._evonet_export import EvonetRegressor, export_network
 from automath._generate import Hyperedges, expand, generate, weighted_pairs
 from automath._grammar import Grammar, shipped_grammars
 from automath._kinds import KINDS, Kind, make_kind
 from automath._loop import Loop, LoopConfig, simplex_step
-from automath._objective import KL, Entropy, ExpectedScore, Objective
+from automath._objective import KL, Entropy, ExpectedScore, Objective, TopMatch
 from automath._result import Entry, Result
 from automath._runs import RunStore
 from automath._semantics import DEFAULT_SEMANTICS, OPS, Op, Semantics
@@ -40,13 +42,14 @@ from automath._store import Store, to_sympy
 from automath._term import Term
 
 __all__ = [
+    "EvolvingNetwork", "EvonetError", "EvonetRegressor", "export_network",
     "AdaptiveSigma", "EsFunction", "argmax_accuracy", "es_apply", "es_gradient",
     "perturbed_fenchel_young_loss", "smoothed_argmax_accuracy", "smoothed_argmax_accuracy_grad",
     "DEFAULT_SEMANTICS", "KINDS", "KL", "OPS", "PRESETS",
     "AutomathError", "DataError", "Distribution", "DistributionError", "Domain", "Entropy",
     "Entry", "ExpectedScore", "ExpressionError", "Grammar", "GrammarError", "Hyperedges",
     "Kind", "Loop", "LoopConfig", "Objective", "Op", "Result", "RunStore", "RunStoreError",
-    "Semantics", "SemanticsError", "Store", "Term",
+    "Semantics", "SemanticsError", "Store", "Term", "TopMatch",
     "apply_rules", "closeness", "evolve", "evolve_step", "expand", "generate", "make_kind",
     "rule_weights", "shipped_grammars", "simplex_step", "to_sympy", "weighted_pairs",
 ]

@@ -210,3 +210,12 @@ def bench_evolve_cmd(edges: str, device: str, threads: int | None) -> None:
         torch.set_num_threads(threads)
     _bench_table("evolve: forward + backward, depth 2",
                  bench_evolve(tuple(int(s) for s in edges.split(",")), device=device))
+
+
+@bench.command("evonet")
+@click.option("--quick", is_flag=True, help="Fewer sizes and seeds.")
+@click.option("--seeds", type=int, default=5, show_default=True)
+def bench_evonet_cmd(quick: bool, seeds: int) -> None:
+    """Evolving networks: batched forward+backward vs per-op loops; seconds per recovery."""
+    from automath._bench_evonet import bench_evonet
+    bench_evonet(quick=quick, seeds=seeds, echo=click.echo)

@@ -24,6 +24,7 @@ PRESETS: dict[str, dict[str, str]] = {
     "semiring": {"atoms": "x,y,0,1", "kind": "modp", "target": "(x + y)*(x + y)"},
     "logic": {"atoms": "p,q,r", "kind": "bool", "target": "(p -> q) & (q -> r)"},
     "monoid": {"atoms": "x,y", "kind": "perm", "target": "x*y*x*y"},
+    "sequence": {"atoms": "n,1,2", "kind": "seq", "target": "n*(n+1)/2"},
 }
 
 
@@ -61,7 +62,7 @@ class Domain:
         rules = tuple(a for a, c in g.constructors.items() if c.arity > 0)
         nullary = tuple(Term(a) for a, c in g.constructors.items() if c.arity == 0)
         for r in rules:
-            sem.kernel(r, kind_name)
+            sem.kernel(r, kobj.family)
         return cls(g, terms + nullary, kobj, sem, rules)
 
     def new_store(self) -> Store:
@@ -146,7 +147,7 @@ def closeness(domain: Domain, target: str) -> ExpectedScore:
     def score(store: Store, ids: torch.Tensor) -> torch.Tensor:
         vals = store.values[ids].flatten(1)
         t = want.to(vals.device).flatten()
-        if domain.kind.name != "real":
+        if domain.kind.family != "real":
             return (vals == t).double().mean(dim=1)
         mse = ((vals - t) ** 2).mean(dim=1)
         return 1.0 / (1.0 + mse / t.var().clamp_min(1e-12))

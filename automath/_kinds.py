@@ -40,6 +40,11 @@ class Kind:
     name = "kind"
     dtype = torch.float64
 
+    @property
+    def family(self) -> str:
+        """The name under which the semantics table holds this kind's kernels."""
+        return self.name
+
     def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
                  variables: Sequence[str] = ()) -> None:
         self.k, self.seed, self.device = k, seed, torch.device(device)
@@ -162,6 +167,32 @@ class IntKind(Kind):
         return (values.abs() <= INT_LIMIT).flatten(1).all(dim=1)
 
 
+class SeqKind(IntKind):
+    """Integer sequences: the variable ``n`` takes the values start, start+1, …, start+k-1.
+
+    Kernels are those of the ``int`` kind, so a term's fingerprint is its first k terms.
+
+    >>> SeqKind(k=5, variables=("n",)).variable("n").tolist()
+    [0, 1, 2, 3, 4]
+    """
+
+    name = "seq"
+
+    def __init__(self, k: int = 10, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = (), start: int = 0) -> None:
+        super().__init__(k, seed, device, variables)
+        self.start = start
+
+    @property
+    def family(self) -> str:
+        return "int"
+
+    def variable(self, name: str) -> torch.Tensor:
+        if name != "n":
+            raise SemanticsError(f"sequences have one variable, n (got {name!r})", token=name)
+        return torch.arange(self.start, self.start + self.k, device=self.device)
+
+
 class BoolKind(Kind):
     """Truth tables: all 2**n assignments of the n variables (random rows if n > 12).
 
@@ -223,8 +254,8 @@ class PermKind(Kind):
         raise SemanticsError("permutation models have no numerals", token=str(value))
 
 
-KINDS: dict[str, type[Kind]] = {c.name: c for c in (RealKind, ModpKind, IntKind, BoolKind,
-                                                     PermKind)}
+KINDS: dict[str, type[Kind]] = {c.name: c for c in (RealKind, ModpKind, IntKind, SeqKind,
+                                                     BoolKind, PermKind)}
 
 
 def make_kind(name: str, **options: object) -> Kind:

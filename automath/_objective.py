@@ -93,6 +93,60 @@ class Entropy(Objective):
         return -(p * p.clamp_min(1e-300).log()).sum()  # finite gradient where p = 0
 
 
+class TopMatch(Objective):
+    """A non-differentiable objective: the score of the distribution's *top* element.
+
+    ``score(store, ids)`` is any per-element fitness (e.g. the fraction of a sequence's terms
+    an element reproduces). The loss is ``-score[argmax p]``, which autograd cannot cross; its
+    gradient with respect to the logits ``log p`` of the support is estimated by evolution
+    strategies (``automath.es``: Gaussian perturbations, mean baseline) and pushed back through
+    the evolution by autograd. The logits enter straight-through (``d logit / d p = 1``, i.e.
+    the logit gradient is preconditioned by ``p``): the plain chain rule ``g / p`` would let
+    ES noise on nearly-zero weights swamp the signal.
+
+    >>> obj = TopMatch(lambda store, ids: (ids == 2).double(), n=64, sigma=1.0)
+    >>> p = torch.tensor([.5, .3, .2], requires_grad=True)
+    >>> loss = obj(p, _Sized(3)); loss.backward(); float(loss.detach()), bool(p.grad[2] < 0)
+    (-0.0, True)
+    """
+
+    differentiable = False
+
+    def __init__(self, score: ScoreFn, *, n: int = 128, sigma: float = 1.0,
+                 seed: int = 0) -> None:
+        self._scores = ExpectedScore(score)
+        self.n, self.sigma = n, sigma
+        self._gen = torch.Generator().manual_seed(seed)
+
+    def scores(self, store: Store) -> torch.Tensor:
+        return self._scores.scores(store)
+
+    def __call__(self, p: torch.Tensor, store: Store) -> torch.Tensor:
+        from automath._es import es_apply
+        support = (p > 0).nonzero().squeeze(1)
+        s = self.scores(store).to(p.device)[support]
+        q = p[support]
+        logits = (q + (q.log() - q).detach())[None]  # value log q, gradient straight through
+
+        def fitness(z: torch.Tensor) -> torch.Tensor:
+            return s[z.argmax(dim=-1)]
+
+        return -es_apply(fitness, logits, n=self.n, sigma=self.sigma,
+                         generator=self._gen).sum()
+
+
+class _Sized:
+    """A stand-in store of a given length (for doctests)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.size = torch.ones(n, dtype=torch.int64)
+        self.keys = torch.zeros(n)
+
+    def __len__(self) -> int:
+        return self.n
+
+
 class KL(Objective):
     """``KL(q ‖ target)**power`` where ``q`` is ``p`` pushed forward by ``key(store)``.
 

@@ -51,6 +51,23 @@ def _mod_div(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.where(b == 0, torch.full_like(a, -1), a * inv % P)
 
 
+def _int_div(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Exact integer division; a remainder or a zero divisor is an overflow (invalid)."""
+    if a.is_floating_point():
+        return torch.where(b == 0, INT_LIMIT * 2.0, a / torch.where(b == 0, 1, b))
+    safe = torch.where(b == 0, 1, b)
+    ok = (b != 0) & (torch.remainder(a, safe) == 0)
+    return torch.where(ok, torch.div(a, safe, rounding_mode="floor"), INT_LIMIT + 1)
+
+
+def _int_pow(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Integer power for exponents 0..62; other exponents are invalid."""
+    ok = (b >= 0) & (b <= 62)
+    if a.is_floating_point():
+        return torch.where(ok, torch.pow(a, b.clamp(0, 62)), INT_LIMIT * 2.0)
+    return torch.where(ok, torch.pow(a, b.clamp(0, 62)), INT_LIMIT + 1)
+
+
 def _perm_compose(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.gather(a, -1, b)
 
@@ -73,9 +90,9 @@ OPS: dict[str, Op] = {
     "add": Op(2, operator.add, _on(_ARITH, torch.add)),
     "sub": Op(2, operator.sub, _on(_ARITH, torch.sub)),
     "mul": Op(2, operator.mul, {**_on(_ARITH, torch.mul), "perm": _perm_compose}),
-    "div": Op(2, operator.truediv, {"real": torch.div, "modp": _mod_div}),
+    "div": Op(2, operator.truediv, {"real": torch.div, "modp": _mod_div, "int": _int_div}),
     "neg": Op(1, operator.neg, _on(_ARITH, torch.neg)),
-    "pow": Op(2, operator.pow, {"real": torch.pow}),
+    "pow": Op(2, operator.pow, {"real": torch.pow, "int": _int_pow}),
     "sin": Op(1, sympy.sin, {"real": torch.sin}),
     "cos": Op(1, sympy.cos, {"real": torch.cos}),
     "exp": Op(1, sympy.exp, {"real": torch.exp}),

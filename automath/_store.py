@@ -69,7 +69,7 @@ class Store:
     def __init__(self, kind: Kind, semantics: Semantics, rules: Sequence[str]) -> None:
         self.kind, self.semantics, self.rules = kind, semantics, tuple(rules)
         self.arity = torch.tensor([semantics[r].arity for r in self.rules], dtype=torch.int64)
-        self._kernels = [semantics.kernel(r, kind.name) for r in self.rules]
+        self._kernels = [semantics.kernel(r, kind.family) for r in self.rules]
         dev = kind.device
         self._n = 0
         self._cols = {c: torch.empty(0, dtype=torch.int64, device=dev) for c in COLUMNS}
@@ -128,7 +128,7 @@ class Store:
             return self.kind.variable(str(term.token))
         if term.op == "num":
             return self.kind.constant(str(term.token))
-        return self.semantics.kernel(term.op, self.kind.name)(self.kind)
+        return self.semantics.kernel(term.op, self.kind.family)(self.kind)
 
     def insert(self, values: torch.Tensor, rule: torch.Tensor, left: torch.Tensor,
                right: torch.Tensor, size: torch.Tensor) -> torch.Tensor:
