@@ -17,21 +17,30 @@ import torch
 from automath._errors import SemanticsError
 from automath._semantics import INT_LIMIT, Kernel, P
 
-_MIX = (0x9E3779B97F4A7C15 - 2**64, 0xBF58476D1CE4E5B9 - 2**64, 0x94D049BB133111EB - 2**64)
+_MULTIPLIERS: dict[tuple[int, str], torch.Tensor] = {}
+
+
+def _multipliers(d: int, device: torch.device) -> torch.Tensor:
+    key = (d, str(device))
+    if key not in _MULTIPLIERS:
+        g = torch.Generator().manual_seed(0x5EED + d)
+        odd = torch.randint(-(2**62), 2**62, (d,), generator=g, dtype=torch.int64) * 2 + 1
+        _MULTIPLIERS[key] = odd.to(device)
+    return _MULTIPLIERS[key]
 
 
 def fingerprint_hash(q: torch.Tensor) -> torch.Tensor:
-    """Hash rows of an int64 matrix to int64 (wrapping multiply-xorshift mix).
+    """Hash rows of an int64 matrix to int64: ``Σ_d q_d · m_d`` with random odd ``m_d``.
+
+    Multiplication wraps modulo 2**64, so two distinct rows collide with probability about
+    2**-63; every hash match is confirmed by comparing rows exactly, so a collision costs
+    time, never a false merge.
 
     >>> q = torch.tensor([[1, 2], [1, 2], [2, 1]])
     >>> h = fingerprint_hash(q); bool(h[0] == h[1]), bool(h[0] == h[2])
     (True, False)
     """
-    cols = torch.arange(1, q.shape[1] + 1, device=q.device, dtype=torch.int64)
-    x = q * _MIX[0] + cols * _MIX[1]
-    x = (x ^ (x >> 31)) * _MIX[2]
-    x = x ^ (x >> 29)
-    return (x * (2 * cols + 1)).sum(dim=1)
+    return (q * _multipliers(q.shape[1], q.device)).sum(dim=1)
 
 
 class Kind:
@@ -80,8 +89,10 @@ class Kind:
 class RealKind(Kind):
     """Real values at K random points in [low, high] (float64).
 
-    Two values count as equal when they agree to about 8 significant digits (values below
-    1e-9 in size count as 0), which absorbs floating-point reassociation error.
+    Two values count as equal when they round to the same 26-bit mantissa (about 8
+    significant digits; values below 1e-9 in size count as 0), which absorbs floating-point
+    reassociation error. Rounding works on the float64 bit pattern: add half of the dropped
+    bits, shift them out.
 
     >>> r = RealKind(k=4)
     >>> x = r.variable("x"); bool((r.key(torch.stack([x * (x + 1)])) ==
@@ -108,9 +119,8 @@ class RealKind(Kind):
         return torch.isfinite(values).flatten(1).all(dim=1)
 
     def quantize(self, values: torch.Tensor) -> torch.Tensor:
-        v = torch.where(values.abs() < 1e-9, torch.zeros_like(values), values)
-        mant, expo = torch.frexp(v)
-        return (torch.round(mant * 2**26).to(torch.int64) * 4096 + expo.to(torch.int64)).flatten(1)
+        v = torch.where(values.abs() < 1e-9, 0.0, values)
+        return ((v.view(torch.int64) + (1 << 25)) >> 26).flatten(1)
 
 
 class ModpKind(Kind):
