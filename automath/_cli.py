@@ -113,13 +113,15 @@ def _table(records: list[dict]) -> None:
 @click.argument("run_id", type=int)
 @click.option("--top", type=int, default=20, show_default=True)
 @click.option("--where", help="Filter, e.g. 'size<=7 and weight>0.001'.")
+@click.option("--pattern", help="Regular expression searched in the printed expression.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "latex"]), default="table")
 @DB
-def query(run_id: int, top: int, where: str | None, fmt: str, db: str) -> None:
+def query(run_id: int, top: int, where: str | None, pattern: str | None, fmt: str,
+          db: str) -> None:
     """Show the highest-weight expressions of a stored run."""
     from automath._runs import RunStore, open_run
     loop = open_run(RunStore(db), run_id)
-    entries = loop.result().top(top, where=where)
+    entries = loop.result().top(top, where=where, pattern=pattern)
     records = [{"rank": n, **{k: v for k, v in asdict(e).items() if k != "expr"},
                 "sympy": str(e.expr), "expression": e.text} for n, e in enumerate(entries, 1)]
     if fmt == "json":

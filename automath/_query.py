@@ -34,6 +34,21 @@ def where_mask(where: str, result: Result) -> torch.Tensor:
     return mask
 
 
+def pattern_mask(pattern: str, result: Result) -> torch.Tensor:
+    """A mask over element ids whose printed text (in the grammar's syntax) matches a regex.
+
+    Only elements with positive weight are printed and tested.
+    """
+    try:
+        rx = re.compile(pattern)
+    except re.error as e:
+        raise ExpressionError(f"bad pattern {pattern!r}: {e}", token=pattern) from None
+    mask = torch.zeros(len(result.distribution), dtype=torch.bool)
+    for i in result.distribution.support().tolist():
+        mask[i] = rx.search(result.text(i)) is not None
+    return mask
+
+
 def _column(result: Result, field: str) -> torch.Tensor:
     n = len(result.distribution)
     if field == "size":

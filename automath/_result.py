@@ -44,12 +44,17 @@ class Result:
         self.distribution = Distribution(weights)
         self.scores = scores
 
-    def top(self, k: int = 10, where: str | None = None) -> list[Entry]:
-        """The ``k`` heaviest elements, optionally filtered by ``where`` (e.g. ``"size<=7"``)."""
+    def top(self, k: int = 10, where: str | None = None,
+            pattern: str | None = None) -> list[Entry]:
+        """The ``k`` heaviest elements, filtered by ``where`` (e.g. ``"size<=7"``) and by a
+        regular expression ``pattern`` searched in the printed expression."""
         dist = self.distribution
         if where:
             from automath._query import where_mask
             dist = dist.filter(where_mask(where, self))
+        if pattern:
+            from automath._query import pattern_mask
+            dist = dist.filter(pattern_mask(pattern, self))
         return [self.entry(i, w) for i, w in dist.top(k)]
 
     def entry(self, ident: int, weight: float | None = None) -> Entry:
