@@ -59,6 +59,7 @@ class Grammar:
         self.constructors, self.atoms = _constructors(self._parser)
         self._closure = _unit_closure(self._parser)
         self._start = self._parser.options.start[0]
+        self._to_term = _transformer(self._parser, self.atoms)
 
     @classmethod
     def load(cls, spec: str | Path) -> Grammar:
@@ -86,7 +87,7 @@ class Grammar:
 Term(op='var', args=(), token='x')), token=None)
         """
         try:
-            return _ToTerm(self.atoms, self.constructors).transform(self._parser.parse(text))
+            return self._to_term.transform(self._parser.parse(text))
         except UnexpectedInput as e:
             tok = getattr(e, "token", None)
             tok = str(tok) if tok is not None else text[e.pos_in_stream: e.pos_in_stream + 1]
@@ -205,20 +206,30 @@ def _unit_closure(parser: lark.Lark) -> dict[str, set[str]]:
     return unit
 
 
-class _ToTerm(lark.Transformer):
-    """Builds terms; each grammar alias becomes the term's op (namespaces stripped)."""
+def _transformer(parser: lark.Lark, atoms: dict[str, str]) -> lark.Transformer:
+    """A Transformer class whose method names are the grammar's aliases.
 
-    def __init__(self, atoms: dict[str, str], constructors: dict[str, Constructor]) -> None:
-        super().__init__()
-        self._atoms, self._constructors = atoms, constructors
+    Each method builds a ``Term`` labelled by the alias with its namespace stripped;
+    unaliased rules with one child pass it through (``__default__``).
+    """
+    methods = {}
+    for rule in parser.rules:
+        if rule.alias and rule.alias not in methods:
+            alias = _strip(rule.alias)
+            methods[rule.alias] = _leaf(alias) if alias in atoms else _node(alias)
+    return type("TermBuilder", (_PassThrough,), methods)()
 
+
+def _leaf(alias: str):  # noqa: ANN202
+    return lambda self, children: Term(alias, (), str(children[0]))
+
+
+def _node(alias: str):  # noqa: ANN202
+    return lambda self, children: Term(alias, tuple(c for c in children if isinstance(c, Term)))
+
+
+class _PassThrough(lark.Transformer):
     def __default__(self, data, children, meta):  # noqa: ANN001
-        alias = _strip(str(data))
-        if alias in self._atoms:
-            return Term(alias, (), str(children[0]))
-        terms = tuple(c for c in children if isinstance(c, Term))
-        if alias in self._constructors:
-            return Term(alias, terms)
-        if len(terms) == 1 == len(children):
-            return terms[0]
-        raise ValueError(f"rule {alias!r} has no alias; give it one with '-> name'")
+        if len(children) == 1 and isinstance(children[0], Term):
+            return children[0]
+        raise ValueError(f"rule {data!r} has no alias; give it one with '-> name'")
