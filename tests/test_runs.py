@@ -75,3 +75,14 @@ def test_missing_run_and_corrupt_file_are_clear_errors(tmp_path: Path):
         RunStore(bad)
     out = automath("query", "3", "--db", str(db))
     assert out.returncode == 2 and "no run 3" in out.stdout
+
+
+def test_journal_entry_has_config_top_elements_and_a_png(tmp_path: Path):
+    out = automath("run", "arith", "--steps", "8", "--journal", "--db", str(tmp_path / "r.db"),
+                   cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    (md,) = (tmp_path / "journal").glob("*-run1.md")
+    text = md.read_text()
+    assert '"target": "x*x*x + 2*x"' in text and "| 1 | `" in text
+    png = tmp_path / "journal" / md.name.replace(".md", ".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"({png.name})" in text
