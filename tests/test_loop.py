@@ -1,8 +1,9 @@
 """The learning loop end to end."""
 
 import pytest
+import torch
 
-from automath import Domain, Entropy, Loop, closeness
+from automath import Domain, Entropy, ExpressionError, Loop, closeness
 
 
 @pytest.mark.slow
@@ -53,3 +54,20 @@ def test_top_filters_by_size_and_by_pattern():
     assert products and all("*" in e.text for e in products)
     everything = res.top(10**6)
     assert {e.id for e in products} == {e.id for e in everything if re.search(r"\*", e.text)}
+
+
+def test_same_seed_same_run_and_different_seed_different_samples():
+    runs = [Loop(Domain.create("arith", atoms="x,1", seed=s), target="x*x", steps=5, seed=s)
+            .run() for s in (3, 3, 4)]
+    assert runs[0].history == runs[1].history
+    assert torch.equal(runs[0].distribution.weights, runs[1].distribution.weights)
+    assert not torch.equal(runs[0].store.values[0], runs[2].store.values[0])
+
+
+def test_bad_target_and_bad_filter_are_clear_errors():
+    d = Domain.create("arith", atoms="x,1")
+    with pytest.raises(ExpressionError, match="target"):
+        Loop(d, target="x +* 1")
+    res = Loop(d, target="x", steps=1).run()
+    with pytest.raises(ExpressionError, match="filter clause"):
+        res.top(3, where="size <== 3")
