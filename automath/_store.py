@@ -134,19 +134,20 @@ class Store:
                right: torch.Tensor, size: torch.Tensor) -> torch.Tensor:
         """Insert candidate elements; returns each one's id (-1 for an invalid fingerprint)."""
         ids = torch.full((values.shape[0],), NONE, dtype=torch.int64, device=values.device)
-        ok = self.kind.valid(values).nonzero().squeeze(1)
-        if ok.numel() == 0:
+        valid = self.kind.valid(values)
+        if not valid.any():
             return ids
-        vals = values[ok]
+        ok = None if valid.all() else valid.nonzero().squeeze(1)  # None: keep all, no copy
+        vals, rule, left, right, size = (_take(t, ok) for t in (values, rule, left, right, size))
         q = self.kind.quantize(vals)  # computed once: hashed, then compared exactly
         keys = fingerprint_hash(q)
         found = self._lookup(q, keys)
         new = (found == NONE).nonzero().squeeze(1)
         if new.numel():
-            found[new] = self._append(vals[new], q[new], keys[new], rule[ok][new],
-                                      left[ok][new], right[ok][new], size[ok][new])
-        ids[ok] = found
-        self._improve(found, rule[ok], left[ok], right[ok], size[ok])
+            found[new] = self._append(vals[new], q[new], keys[new], rule[new], left[new],
+                                      right[new], size[new])
+        ids[ok if ok is not None else slice(None)] = found
+        self._improve(found, rule, left, right, size)
         return ids
 
     def _lookup(self, q: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
@@ -246,6 +247,10 @@ def to_sympy(term: Term, semantics: Semantics) -> sympy.Basic:
     if term.op not in semantics:
         raise SemanticsError(f"operator {term.op!r} has no semantics", token=term.op)
     return semantics[term.op].sympy(*(to_sympy(a, semantics) for a in term.args))
+
+
+def _take(t: torch.Tensor, idx: torch.Tensor | None) -> torch.Tensor:
+    return t if idx is None else t[idx]
 
 
 def _col(v: int) -> torch.Tensor:
