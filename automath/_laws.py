@@ -1,0 +1,482 @@
+"""Laws and a congruence-closure prover on the enumerated term universe.
+
+The universe holds every term enumerated up to a size bound as a *node*: an atom, or an
+application ``f(a, b)`` whose arguments are fingerprint classes (each standing for its smallest
+term, the class representative). A union-find over the nodes records what the kept laws prove;
+a node is *proved* once it is in its class representative's component.
+
+A law's instances are found by e-matching one side against the nodes (an inner pattern matches
+a node of the argument's class at most ``reach`` larger than the representative) and looking up
+the other side under the bindings: static tables, built once per law. An instance is used once
+the inner nodes it went through are proved; then its two nodes are merged. Rounds repeat until
+nothing changes (saturation). This is sound — every merge is an equational consequence of the
+laws, variables acting as constants — and complete for proofs that stay inside the universe
+through near-minimal subterms, as QuickSpec's bounded pruner is in spirit.
+
+``prune`` keeps each candidate law the smaller kept laws do not prove (verifying it first);
+``minimize`` drops a kept law whose removal leaves the proved part of the universe unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import sympy
+import torch
+
+from automath._errors import AutomathError
+from automath._generate import SHIFT, Hyperedges
+from automath._store import Store
+from automath._term import Term
+
+MAX_MATCHES = 30_000_000  # rows of one e-matching join
+
+
+@dataclass(frozen=True)
+class Law:
+    """An equation ``lhs = rhs`` between terms, with its size, weight and how it was verified.
+
+    >>> x, y = Term("var", token="x"), Term("var", token="y")
+    >>> law = Law(Term("mul", (x, y)), Term("mul", (y, x)), "x * y", "y * x", "proved: sympy")
+    >>> str(law), law.size
+    ('x * y = y * x', 3)
+    """
+
+    lhs: Term
+    rhs: Term
+    lhs_text: str = ""
+    rhs_text: str = ""
+    verified: str = ""
+    weight: float = 0.0
+    generates: int = 0
+    eq: sympy.Basic | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def size(self) -> int:
+        """The size of the larger side (the enumeration bound a law needs)."""
+        return max(self.lhs.size, self.rhs.size)
+
+    def __str__(self) -> str:
+        return f"{self.lhs_text or self.lhs} = {self.rhs_text or self.rhs}"
+
+    def to_dict(self) -> dict:
+        """A JSON-ready record: lhs, rhs (grammar syntax), size, weight, verified."""
+        return {"lhs": self.lhs_text or str(self.lhs), "rhs": self.rhs_text or str(self.rhs),
+                "size": self.size, "weight": self.weight, "verified": self.verified,
+                "generates": self.generates}
+
+
+class Universe:
+    """Enumerated terms as nodes (atoms, then one node per hyperedge) with lookups.
+
+    >>> from automath._kinds import ModpKind
+    >>> from automath._semantics import Semantics
+    >>> from automath._generate import expand
+    >>> s = Store(ModpKind(k=4), Semantics(), ["mul"])
+    >>> atoms = s.add_atoms([Term("var", token="x"), Term("var", token="y")])
+    >>> u = Universe(s, atoms, expand(s, 0, atoms.repeat(2), atoms.repeat_interleave(2)), 3)
+    >>> len(u), u.candidates().tolist()  # y*x merged into the class of x*y
+    (6, [4])
+    """
+
+    def __init__(self, store: Store, atom_ids: torch.Tensor, edges: Hyperedges,
+                 bound: int, reach: int = 2) -> None:
+        if len(store) >= 1 << SHIFT:
+            raise AutomathError(f"{len(store)} classes exceed the universe's limit of "
+                                f"{1 << SHIFT}; use a smaller size")
+        self.store, self.bound, self.edges = store, bound, edges
+        self.atoms = atom_ids
+        self.cls = torch.cat([atom_ids, edges.c])
+        j = edges.j.clamp(min=0)
+        app = 1 + store.size[edges.i] + torch.where(edges.j >= 0, store.size[j], 0)
+        self.size = torch.cat([torch.ones_like(atom_ids), app])
+        keys = edges.keys()
+        order = torch.argsort(keys)
+        self._keys, self._node = keys[order], order + len(atom_ids)
+        self.rep = self._rep_nodes()
+        self.atom_node = {store.leaves[int(a)]: n for n, a in enumerate(atom_ids.tolist())}
+        self.rule_index = {r: n for n, r in enumerate(store.rules)}
+        apps = torch.arange(len(atom_ids), len(self))
+        self.by_rule = [apps[edges.rule == r] for r in range(len(store.rules))]
+        self.node_rule = torch.cat([torch.full_like(atom_ids, -1), edges.rule])
+        self._compiled: dict[tuple, _Axiom] = {}
+        self.near = (self.size <= store.size[self.cls] + reach).nonzero().squeeze(1)
+
+    def __len__(self) -> int:
+        return int(self.cls.shape[0])
+
+    def _rep_nodes(self) -> torch.Tensor:
+        s = self.store
+        rep = torch.full((len(s),), -1, dtype=torch.int64)
+        rep[self.atoms] = torch.arange(len(self.atoms))
+        apps = (s.rule >= 0).nonzero().squeeze(1)
+        rep[apps] = self.lookup(s.rule[apps], s.left[apps], s.right[apps])
+        return rep
+
+    def lookup(self, rule: torch.Tensor | int, a: torch.Tensor,
+               b: torch.Tensor | None) -> torch.Tensor:
+        """The node of ``rule(a, b)`` for class ids ``a``, ``b`` (``None``: unary), or -1."""
+        b = torch.full_like(a, -1) if b is None else b
+        key = (torch.as_tensor(rule) << 2 * SHIFT) | (a << SHIFT) | (b + 1)
+        if self._keys.numel() == 0:
+            return torch.full_like(a, -1)
+        pos = torch.searchsorted(self._keys, key).clamp(max=self._keys.shape[0] - 1)
+        return torch.where(self._keys[pos] == key, self._node[pos], -1)
+
+    def term(self, node: int) -> Term:
+        """The term a node stands for (its arguments are class representatives)."""
+        if node < len(self.atoms):
+            return self.store.term(int(self.atoms[node]))
+        e = node - len(self.atoms)
+        rule, i, j = (int(t[e]) for t in (self.edges.rule, self.edges.i, self.edges.j))
+        args = (i,) if j < 0 else (i, j)
+        return Term(self.store.rules[rule], tuple(self.store.term(a) for a in args))
+
+    def child(self, nodes: torch.Tensor, k: int) -> torch.Tensor:
+        """The class of argument ``k`` (0 or 1) of application nodes."""
+        e = nodes - len(self.atoms)
+        return (self.edges.i if k == 0 else self.edges.j)[e]
+
+    def candidates(self) -> torch.Tensor:
+        """Nodes that are not their class's representative: each one a conjectured law."""
+        return (self.rep[self.cls] != torch.arange(len(self))).nonzero().squeeze(1)
+
+    def axiom(self, lhs: Term, rhs: Term) -> _Axiom:
+        """A law compiled for this universe (cached)."""
+        if (lhs, rhs) not in self._compiled:
+            self._compiled[(lhs, rhs)] = _Axiom.compile(self, lhs, rhs)
+        return self._compiled[(lhs, rhs)]
+
+
+def _var_order(*terms: Term) -> dict[str, int]:
+    names: dict[str, None] = {}
+    for t in terms:
+        names.update(dict.fromkeys(t.variables()))
+    return {v: n for n, v in enumerate(names)}
+
+
+@dataclass(frozen=True)
+class _Axiom:
+    """A law compiled for a universe: its instances as static node tables.
+
+    Each side with every variable is matched against the universe (e-matching: an inner
+    pattern matches a node of the argument's class whose size is at most the class's smallest
+    size plus ``reach``); the other side is then looked up under the match's bindings. An
+    instance becomes usable once all its ``inner`` nodes are proved equal to their class's
+    representative; then ``key`` and ``other`` are merged.
+    """
+
+    key: torch.Tensor  # matched nodes (all directions, concatenated)
+    other: torch.Tensor  # the other side's node under the match's bindings
+    inner: torch.Tensor  # (instances, d) inner nodes of both sides, to be proved first
+
+    @staticmethod
+    def compile(u: Universe, lhs: Term, rhs: Term) -> _Axiom:
+        order = _var_order(lhs, rhs)
+        sides = [(lhs, rhs), (rhs, lhs)]
+        full = [d for d in sides if d[0].args and set(d[0].variables()) == set(order)]
+        found = []
+        for key, oth in full or [d for d in sides if d[0].args]:
+            prog = _program(key, order, u)
+            if prog[0] == "a":
+                nodes, binds, inner = _free(u, *_table(u, prog, len(order), None))
+                other, more = _structure(u, _program(oth, order, u), binds)
+                found.append((nodes, other, torch.cat([inner, more], dim=1)))
+        d = max([f[2].shape[1] for f in found], default=0)  # pad with node 0, an atom
+        key, other, inner = (torch.cat(
+            [torch.zeros((0, d) if i == 2 else 0, dtype=torch.int64)] +
+            [torch.nn.functional.pad(f[i], (0, d - f[i].shape[1])) if i == 2 else f[i]
+             for f in found]) for i in range(3))
+        keep = other >= 0  # an instance whose other side is not in the universe never is
+        return _Axiom(key[keep], other[keep], inner[keep])
+
+
+def _table(u: Universe, prog: tuple, nv: int, pool: torch.Tensor | None):  # noqa: ANN202
+    """Nodes matching a compound pattern (among ``pool``; all nodes if None), with variable
+    bindings (class ids, -1 if unbound) and the inner nodes the match went through."""
+    nodes = u.by_rule[prog[1]] if pool is None else pool[u.node_rule[pool] == prog[1]]
+    rows = torch.arange(nodes.shape[0])
+    binds = torch.full((rows.shape[0], nv), -1, dtype=torch.int64)
+    inner = torch.zeros((rows.shape[0], 0), dtype=torch.int64)
+    for k, sub in enumerate(prog[2]):
+        child = u.child(nodes[rows], k)
+        if sub[0] == "v":
+            col = binds[:, sub[1]]
+            keep = (col < 0) | (col == child)
+            binds[:, sub[1]] = torch.where(col < 0, child, col)
+        elif sub[0] == "n":
+            keep = child == (int(u.cls[sub[1]]) if sub[1] >= 0 else -2)
+        else:
+            sn, sb, si = _table(u, sub, nv, u.near)
+            li, ri = _join(child, u.cls[sn])
+            if li.shape[0] > MAX_MATCHES:
+                raise AutomathError(f"a law matches more than {MAX_MATCHES} ways within size "
+                                    f"{u.bound}; use a smaller size, slack or reach")
+            binds, keep = _merge(binds[li], sb[ri])
+            rows, inner = rows[li], torch.cat([inner[li], si[ri], sn[ri, None]], dim=1)
+        rows, binds, inner = rows[keep], binds[keep], inner[keep]
+    return nodes[rows], binds, inner
+
+
+def _free(u: Universe, nodes: torch.Tensor, binds: torch.Tensor, inner: torch.Tensor):  # noqa: ANN202
+    """Bind each variable the matched side lacks to every atom (a rare case)."""
+    for v in range(binds.shape[1]):
+        if bool((binds[:, v] < 0).any()):
+            atoms = u.cls[: len(u.atoms)]
+            rows, cols = _join(torch.zeros_like(nodes), torch.zeros_like(atoms))
+            nodes, binds, inner = nodes[rows], binds[rows].clone(), inner[rows]
+            binds[:, v] = torch.where(binds[:, v] < 0, atoms[cols], binds[:, v])
+    return nodes, binds, inner
+
+
+def _structure(u: Universe, prog: tuple, sigma: torch.Tensor):  # noqa: ANN202
+    """The node of each instance of a program (-1: not in the universe) and its inner
+    application nodes, which must be proved equal to their class's representative."""
+    if prog[0] == "v":
+        return u.rep[sigma[:, prog[1]]], torch.zeros((sigma.shape[0], 0), dtype=torch.int64)
+    if prog[0] == "n":
+        node = torch.full((sigma.shape[0],), prog[1], dtype=torch.int64)
+        return node, torch.zeros((sigma.shape[0], 0), dtype=torch.int64)
+    kids = [_structure(u, k, sigma) for k in prog[2]]
+    ok = torch.stack([k[0] >= 0 for k in kids]).all(dim=0)
+    cls = [u.cls[k[0].clamp(min=0)] for k in kids]
+    found = u.lookup(prog[1], cls[0], cls[1] if len(cls) > 1 else None)
+    apps = [k[0][:, None] for k, p in zip(kids, prog[2], strict=True) if p[0] == "a"]
+    inner = torch.cat([k[1] for k in kids] + apps, dim=1).clamp(min=0)
+    return torch.where(ok, found, -1), inner
+
+
+def _program(term: Term, order: dict[str, int], u: Universe) -> tuple:
+    if term.op == "var":
+        return ("v", order[term.token])
+    if not term.args:
+        return ("n", u.atom_node.get(term, -1))
+    if term.op not in u.rule_index:
+        return ("n", -1)  # an operator outside the universe: never located
+    return ("a", u.rule_index[term.op], tuple(_program(a, order, u) for a in term.args))
+
+
+def _join(left: torch.Tensor, right: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """All index pairs (i, j) with ``left[i] == right[j]`` (a vectorized equi-join)."""
+    order = torch.argsort(right)
+    rs = right[order]
+    lo, hi = torch.searchsorted(rs, left), torch.searchsorted(rs, left, right=True)
+    count = hi - lo
+    li = torch.repeat_interleave(torch.arange(left.shape[0]), count)
+    start = torch.cumsum(count, 0) - count
+    offset = torch.arange(li.shape[0]) - torch.repeat_interleave(start, count)
+    return li, order[lo[li] + offset]
+
+
+def _merge(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Combine variable bindings (-1 = unbound); returns (merged, consistent rows)."""
+    ok = ((a < 0) | (b < 0) | (a == b)).all(dim=1)
+    return torch.where(a >= 0, a, b), ok
+
+
+def _compress(parent: torch.Tensor) -> torch.Tensor:
+    while True:
+        up = parent[parent]
+        if torch.equal(up, parent):
+            return parent
+        parent = up
+
+
+def _union(parent: torch.Tensor, u: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, bool]:
+    """Merge the components of each pair (u, v); parents always point to smaller ids."""
+    changed = False
+    while True:
+        ru, rv = parent[u], parent[v]
+        diff = ru != rv
+        if not bool(diff.any()):
+            return parent, changed
+        changed = True
+        hi, lo = torch.maximum(ru[diff], rv[diff]), torch.minimum(ru[diff], rv[diff])
+        parent = _compress(parent.scatter_reduce(0, hi, lo, "amin"))
+
+
+class Prover:
+    """Saturates the universe under a set of laws and tells which nodes and laws it proves.
+
+    >>> from automath._kinds import ModpKind
+    >>> from automath._semantics import Semantics
+    >>> from automath._generate import expand
+    >>> s = Store(ModpKind(k=4), Semantics(), ["mul"])
+    >>> atoms = s.add_atoms([Term("var", token=v) for v in "xy"])
+    >>> u = Universe(s, atoms, expand(s, 0, atoms.repeat(2), atoms.repeat_interleave(2)), 3)
+    >>> x, y = Term("var", token="x"), Term("var", token="y")
+    >>> p = Prover(u, [(Term("mul", (x, y)), Term("mul", (y, x)))]).saturate()
+    >>> p.equal(Term("mul", (y, x)), Term("mul", (x, y))), int(p.proved().sum())
+    (True, 6)
+    """
+
+    def __init__(self, universe: Universe, laws: Sequence[tuple[Term, Term]] = ()) -> None:
+        self.u = universe
+        self.parent = torch.arange(len(universe))
+        self._axioms: list[_Axiom] = []
+        self._pending: list[torch.Tensor] = []
+        for lhs, rhs in laws:
+            self.add(lhs, rhs)
+
+    def add(self, lhs: Term, rhs: Term) -> Prover:
+        """Take ``lhs = rhs`` as an axiom (call ``saturate`` to draw its consequences)."""
+        ax = self.u.axiom(lhs, rhs)
+        self._axioms.append(ax)
+        self._pending.append(torch.arange(ax.key.shape[0]))
+        return self
+
+    def saturate(self) -> Prover:
+        """Merge located instances of every axiom, in rounds, until nothing changes.
+
+        An instance is located once the inner nodes of its other side are proved; it is
+        merged then and never looked at again.
+        """
+        changed = True
+        while changed:
+            changed = False
+            for n, ax in enumerate(self._axioms):
+                rows = self._pending[n]
+                done = self.proved()[ax.inner[rows]].all(dim=1)
+                self.parent, ch = _union(self.parent, ax.key[rows[done]], ax.other[rows[done]])
+                self._pending[n] = rows[~done]
+                changed |= ch
+        return self
+
+    def instances(self, ax: _Axiom) -> tuple[torch.Tensor, torch.Tensor]:
+        """The node pairs of an axiom's instances located on both sides (now)."""
+        done = self.proved()[ax.inner].all(dim=1)
+        return ax.key[done], ax.other[done]
+
+    def proved(self) -> torch.Tensor:
+        """Per node: is it proved equal to its class representative?"""
+        return self.parent == self.parent[self.u.rep[self.u.cls]]
+
+    def equal(self, lhs: Term, rhs: Term) -> bool:
+        """Are both sides (variables as constants) located and in one component?"""
+        order = _var_order(lhs, rhs)
+        var_atoms = [self.u.atom_node.get(Term("var", token=v), -1) for v in order]
+        if min(var_atoms, default=0) < 0:
+            return False
+        sigma = self.u.cls[torch.tensor(var_atoms, dtype=torch.int64)].reshape(1, len(order))
+        (a, ia), (b, ib) = (_structure(self.u, _program(t, order, self.u), sigma)
+                            for t in (lhs, rhs))
+        proved = self.proved()
+        located = bool(a[0] >= 0) and bool(b[0] >= 0) and bool(proved[ia].all()) and bool(
+            proved[ib].all())
+        return located and bool(self.parent[a[0]] == self.parent[b[0]])
+
+
+Verify = Callable[[Term, Term], "str | None"]
+
+
+def _plainness(lhs: Term, rhs: Term) -> tuple[int, int]:
+    """Prefer laws whose sides use the variables in the same order (associativity over
+    left-commutativity): 0 where the orders of first use agree, then where all uses agree."""
+    return (int(lhs.variables() != rhs.variables()), int(_leaves(lhs) != _leaves(rhs)))
+
+
+def _leaves(t: Term) -> list[str]:
+    return [str(t.token)] if t.op == "var" else [v for a in t.args for v in _leaves(a)]
+
+
+def prune(u: Universe, order: torch.Tensor, tier: torch.Tensor, verify: Verify,
+          block: int = 64) -> tuple[list, list]:
+    """Walk candidate nodes in ``order``; keep each one the kept laws do not prove yet.
+
+    Within a tier the plainest open candidate goes first. Each law is verified before it
+    becomes an axiom; a false one (a fingerprint collision) is set aside, never used.
+    Returns (kept [(lhs, rhs, verdict)], refuted [(lhs, rhs)]).
+    """
+    prover, kept, refuted = Prover(u), [], []
+    live = torch.ones(order.shape[0], dtype=torch.bool)
+    while True:
+        todo = (live & ~prover.proved()[order]).nonzero().squeeze(1)
+        if todo.numel() == 0:
+            return kept, refuted
+        first = todo[tier[todo] == tier[todo[0]]][:block].tolist()
+        laws = {p: (u.term(int(order[p])), u.store.term(int(u.cls[order[p]]))) for p in first}
+        pos = min(first, key=lambda p: (_plainness(*laws[p]), p))
+        lhs, rhs = laws[pos]
+        verdict = verify(lhs, rhs)
+        if verdict is None:
+            live[pos] = False
+            refuted.append((lhs, rhs))
+            continue
+        kept.append((lhs, rhs, verdict))
+        prover.add(lhs, rhs).saturate()
+
+
+def minimize(u: Universe, kept: list, within: torch.Tensor | None = None) -> list:
+    """Drop each kept law whose removal leaves the proved nodes (``within`` a mask) unchanged."""
+    within = torch.ones(len(u), dtype=torch.bool) if within is None else within
+
+    def count(laws: list) -> int:
+        return int((Prover(u, [k[:2] for k in laws]).saturate().proved() & within).sum())
+
+    full, out = count(kept), list(kept)
+    for law in kept:
+        rest = [k for k in out if k is not law]
+        if count(rest) == full:
+            out = rest
+    return out
+
+
+def derives(u: Universe, axioms: Sequence[tuple[Term, Term]],
+            laws: Sequence[tuple[Term, Term]]) -> list[bool]:
+    """For each law: does saturating the universe under ``axioms`` prove it?"""
+    prover = Prover(u, axioms).saturate()
+    return [prover.equal(lhs, rhs) for lhs, rhs in laws]
+
+
+def law_coverage(u: Universe, laws: Sequence[tuple[Term, Term]],
+                 within: torch.Tensor | None = None) -> list[torch.Tensor]:
+    """Per law: the enumerated equations its instances state directly, once the universe is
+    saturated under all the laws (indices into ``u.candidates()`` restricted to ``within``).
+    """
+    eqs = u.candidates()
+    eqs = eqs if within is None else eqs[within[eqs]]
+    index = torch.full((len(u),), -1, dtype=torch.int64)
+    index[eqs] = torch.arange(eqs.shape[0])
+    prover = Prover(u, laws).saturate()
+    out = []
+    for lhs, rhs in laws:
+        a, b = prover.instances(u.axiom(lhs, rhs))
+        ok = a != b
+        hit = torch.unique(index[torch.cat([a[ok], b[ok]])])
+        out.append(hit[hit >= 0])
+    return out
+
+
+def entropy_weights(coverage: Sequence[torch.Tensor], steps: int = 300,
+                    lr: float = 0.2) -> torch.Tensor:
+    """Weights on laws whose evolved mass covers the equations most evenly (max entropy).
+
+    Elements are the laws, then the equations; law ``i`` has a hyperedge to each equation it
+    covers, with rule weight ``1/d_i`` (``d_i`` = how many), so one ``evolve`` step spreads a
+    law's weight evenly over what it generates. ``simplex_step`` moves the initial weights on
+    laws up the entropy of the evolved weight over equations (a concave objective).
+
+    >>> w = entropy_weights([torch.tensor([0, 1, 2]), torch.tensor([3])])  # disjoint: d_i / Σd
+    >>> [round(v, 2) for v in w.tolist()]
+    [0.75, 0.25]
+    """
+    from automath._evolve import evolve
+    from automath._loop import simplex_step
+
+    m = len(coverage)
+    n_eq = int(max((int(c.max()) + 1 for c in coverage if c.numel()), default=0))
+    edges = Hyperedges.empty()
+    for n, hit in enumerate(coverage):
+        z = torch.full_like(hit, n)
+        edges = edges.cat(Hyperedges(z, z, torch.full_like(hit, -1), hit + m))
+    rate = 1.0 / torch.tensor([c.numel() for c in coverage], dtype=torch.float64).clamp_min(1)
+    p0 = torch.zeros(m + n_eq, dtype=torch.float64)
+    p0[:m] = 1.0 / max(m, 1)
+    alive, zero = torch.arange(m + n_eq) < m, torch.zeros((), dtype=torch.float64)
+    for t in range(steps if len(edges) else 0):
+        p = p0.clone().requires_grad_(True)
+        q = evolve(p, edges, zero, rate, 1)[m:]
+        (-(q * torch.log(q.clamp_min(1e-300))).sum()).backward()
+        p0 = simplex_step(p0.detach(), p.grad, lr * (1 - t / steps), alive)
+    return p0[:m]

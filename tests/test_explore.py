@@ -1,0 +1,226 @@
+"""Law discovery: acceptance by derivability against QuickSpec 2.2's published outputs, with
+independent truth oracles (sympy on the printed text, brute force, complete truth tables)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+
+import pytest
+import sympy
+import torch
+
+from automath._errors import AutomathError, SemanticsError
+from automath._explore import ExploreError, Stats, enumerate_terms, explore, signature
+from automath._laws import Universe, derives, entropy_weights, law_coverage
+from automath._semantics import DEFAULT_SEMANTICS, Op
+
+SEMIRING = ["x*y = y*x", "x+y = y+x", "x*0 = 0", "x*1 = x", "x+0 = x", "(x*y)*z = x*(y*z)",
+            "(x+y)+z = x+(y+z)", "x*(y+y) = y*(x+x)", "x*(y+1) = x+x*y", "x*y+x*z = x*(y+z)"]
+NEGATE = ["-0 = 0", "--x = x", "x*-y = -(x*y)", "x+-x = 0", "-x+-y = -(x+y)"]
+MINMAX = ["max(x,y) = max(y,x)", "min(x,y) = min(y,x)", "max(x,x) = x", "min(x,x) = x",
+          "max(max(x,y),z) = max(x,max(y,z))", "min(min(x,y),z) = min(x,min(y,z))",
+          "max(x,min(x,y)) = x", "min(x,max(x,y)) = x",
+          "max(min(x,y),min(x,z)) = min(x,max(y,z))"]
+BOOLEAN = ["x&y = y&x", "x|y = y|x", "(x&y)&z = x&(y&z)", "(x|y)|z = x|(y|z)", "x&(x|y) = x",
+           "x|(x&y) = x", "x&(y|z) = (x&y)|(x&z)", "x|(y&z) = (x|y)&(x|z)", "x&~x = False",
+           "x|~x = True", "x&True = x", "x|False = x", "~(x&y) = ~x|~y", "~(x|y) = ~x&~y",
+           "~~x = x", "~True = False", "~False = True", "x&False = False", "x|True = True",
+           "x&x = x", "x|x = x"]
+BOOL_OPS = ("and", "or", "not")
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():  # noqa: ANN202
+    """The prover's small tensor ops run fastest on one thread."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def _pairs(grammar, texts):  # noqa: ANN001, ANN202
+    return [tuple(grammar.parse(side) for side in t.split("=")) for t in texts]
+
+
+def _equivalent(name: str, laws, expected: list[str], size: int, **options) -> None:  # noqa: ANN001
+    """Each set derives every law of the other, in a prover universe built independently of
+    the exploration's (a larger size bound)."""
+    sig = signature(name, **options)
+    store, atoms, edges = enumerate_terms(sig, size + 2)
+    u = Universe(store, atoms, edges, size + 2)
+    ours = [(law.lhs, law.rhs) for law in laws]
+    want = _pairs(sig.grammar, expected)
+    missing = [e for e, ok in zip(expected, derives(u, ours, want), strict=True) if not ok]
+    assert not missing, f"our laws do not derive {missing}"
+    extra = [str(law) for law, ok in zip(laws, derives(u, want, ours), strict=True) if not ok]
+    assert not extra, f"the expected laws do not derive {extra}"
+
+
+def _ring_true(law) -> bool:  # noqa: ANN001
+    """Sympy on the printed text (independent of our term -> sympy conversion)."""
+    return sympy.expand(sympy.sympify(law.lhs_text) - sympy.sympify(law.rhs_text)) == 0
+
+
+@pytest.mark.parametrize("size,expected", [(5, SEMIRING[:9]), (7, SEMIRING)])
+def test_semiring_laws_are_equivalent_to_quickspec(size: int, expected: list[str]) -> None:
+    laws = explore("semiring", size=size)
+    assert all(_ring_true(law) and law.verified == "proved: sympy" for law in laws)
+    assert all(law.size <= size for law in laws)
+    _equivalent("semiring", laws, expected, size)
+
+
+def test_ring_with_negate_is_equivalent_to_the_fifteen_laws() -> None:
+    laws = explore("ring", size=7)
+    assert all(_ring_true(law) for law in laws)
+    _equivalent("ring", laws, SEMIRING + NEGATE, 7)
+
+
+def test_minmax_laws_are_the_nine_lattice_laws_and_true_by_brute_force() -> None:
+    laws = explore("minmax", size=7)
+    rng = random.Random(0)
+    for law in laws:
+        assert law.verified == "proved: exhaustive"
+        for _ in range(300):
+            env = {"max": max, "min": min, **{v: rng.randint(-5, 5) for v in "xyz"}}
+            assert eval(law.lhs_text, env) == eval(law.rhs_text, env), str(law)  # noqa: S307
+    _equivalent("minmax", laws, MINMAX, 7)
+
+
+class _B:
+    """A Boolean with the grammar's operators (``~`` as not) for truth-table evaluation."""
+
+    def __init__(self, v: bool) -> None:
+        self.v = bool(v)
+
+    def __and__(self, o: _B) -> _B:
+        return _B(self.v and o.v)
+
+    def __or__(self, o: _B) -> _B:
+        return _B(self.v or o.v)
+
+    def __xor__(self, o: _B) -> _B:
+        return _B(self.v != o.v)
+
+    def __invert__(self) -> _B:
+        return _B(not self.v)
+
+
+def _truth_table_equal(lhs: str, rhs: str) -> bool:
+    lhs, rhs = (re.sub(r"\bTrue\b", "T", re.sub(r"\bFalse\b", "F", s)) for s in (lhs, rhs))
+    for bits in itertools.product([False, True], repeat=3):
+        env = {"T": _B(True), "F": _B(False), **dict(zip("xyz", map(_B, bits), strict=True))}
+        if eval(lhs, env).v != eval(rhs, env).v:  # noqa: S307
+            return False
+    return True
+
+
+def test_boolean_laws_are_boolean_algebra_with_de_morgan_and_no_false_law() -> None:
+    laws = explore("logic", ops=BOOL_OPS, size=7)
+    assert all(_truth_table_equal(law.lhs_text, law.rhs_text) for law in laws)
+    assert all(law.verified == "proved: exhaustive" for law in laws)
+    _equivalent("logic", laws, BOOLEAN, 7, ops=BOOL_OPS)
+    sig = signature("logic", ops=BOOL_OPS)
+    store, atoms, edges = enumerate_terms(sig, 9)
+    u = Universe(store, atoms, edges, 9)
+    de_morgan = _pairs(sig.grammar, ["~(x&y) = ~x|~y", "~(x|y) = ~x&~y"])
+    assert all(derives(u, [(law.lhs, law.rhs) for law in laws], de_morgan))
+
+
+USER_GRAMMAR = """
+// Boolean ring: xor (^) and and (&) with constants T and F.
+?start: sum
+?sum: prod | sum "^" prod -> xor
+?prod: atom | prod "&" atom -> and
+?atom: "T" -> true | "F" -> false | NAME -> var | "(" sum ")"
+NAME: /[a-z]+/
+%import common.WS
+%ignore WS
+"""
+
+
+def test_a_user_written_grammar_with_user_semantics(tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "boolring.lark"
+    path.write_text(USER_GRAMMAR)
+    xor = Op(2, sympy.Xor, {"bool": torch.logical_xor})
+    with pytest.raises(SemanticsError, match="xor"):
+        explore(str(path), size=3)
+    sem = DEFAULT_SEMANTICS.with_op("xor", xor)
+    laws = explore(str(path), size=7, semantics=sem)
+    for law in laws:
+        lhs, rhs = (re.sub(r"\bT\b", "True", re.sub(r"\bF\b", "False", s))
+                    for s in (law.lhs_text, law.rhs_text))
+        assert _truth_table_equal(lhs, rhs), str(law)
+    sig = signature(str(path), semantics=sem)
+    store, atoms, edges = enumerate_terms(sig, 9)
+    u = Universe(store, atoms, edges, 9)
+    facts = _pairs(sig.grammar, ["x ^ x = F", "x & (y ^ z) = x & y ^ x & z", "x & x = x",
+                                 "x ^ y = y ^ x", "x ^ F = x"])
+    assert all(derives(u, [(law.lhs, law.rhs) for law in laws], facts))
+
+
+def test_fingerprint_collisions_are_refuted_never_reported() -> None:
+    stats = Stats()  # integers at the 4 points of {0,1}^2 only: x*x and x collide
+    laws = explore("semiring", kind="int", k=0, vars="xy", size=5, stats=stats)
+    assert stats.refuted > 0
+    assert all(_ring_true(law) for law in laws)
+
+
+def test_tested_only_when_no_decision_procedure() -> None:
+    laws = explore("monoid", vars="xy", size=5)
+    assert laws and all(law.verified == "tested only" for law in laws)
+    assert {str(law) for law in laws} >= {"x * e = x", "e * x = x"}
+
+
+@pytest.mark.parametrize("call,match", [
+    (dict(grammar="minmax", kind="modp"), "no kernel for value kind 'modp'"),
+    (dict(grammar="trig", kind="modp"), "'sin' has no kernel"),
+    (dict(grammar="semiring", ops=("pow",)), "no constructor 'pow'"),
+    (dict(grammar="semiring", vars=("x", "x")), "repeat"),
+    (dict(grammar="semiring", size=0), "at least 1"),
+    (dict(grammar="semiring", size=9, max_memory=2**20), "GiB"),
+    (dict(grammar="semiring", kind="int", size=11), "overflow"),
+])
+def test_bad_input_is_a_clear_error(call: dict, match: str) -> None:
+    with pytest.raises(AutomathError, match=match):
+        explore(**{"size": 5, **call})
+
+
+def test_size_too_large_is_refused_before_building() -> None:
+    with pytest.raises(ExploreError, match="size 1[0-9] needs about"):
+        explore("semiring", size=40)
+
+
+def test_weights_maximize_the_entropy_of_the_covered_theory() -> None:
+    laws = explore("semiring", size=5, weights=True)
+    w = torch.tensor([law.weight for law in laws])
+    assert abs(float(w.sum()) - 1) < 1e-9 and bool((w >= 0).all())
+    assert all(law.generates >= 1 for law in laws)
+    sig = signature("semiring")
+    store, atoms, edges = enumerate_terms(sig, 7)
+    u = Universe(store, atoms, edges, 7)
+    cover = law_coverage(u, [(law.lhs, law.rhs) for law in laws], u.size <= 5)
+    best = entropy_weights(cover)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(200):  # independent check: no random mixture covers the theory more evenly
+        p = torch.distributions.Dirichlet(torch.ones(len(cover))).sample()
+        assert _entropy(cover, p) <= _entropy(cover, best) + 1e-6
+    del g
+
+
+def _entropy(cover: list[torch.Tensor], p: torch.Tensor) -> float:
+    n = int(max(int(c.max()) for c in cover if c.numel())) + 1
+    q = torch.zeros(n, dtype=torch.float64)
+    for c, pi in zip(cover, p.tolist(), strict=True):
+        q[c] += pi / c.numel()
+    q = q[q > 0]
+    return float(-(q * q.log()).sum())
+
+
+def test_laws_print_in_grammar_syntax_and_as_json_records() -> None:
+    law = explore("ring", size=3)[0]
+    rec = law.to_dict()
+    assert set(rec) >= {"lhs", "rhs", "size", "weight", "verified"}
+    assert str(law) == f"{rec['lhs']} = {rec['rhs']}"
+    assert isinstance(law.eq, sympy.Eq) or law.eq is not None
