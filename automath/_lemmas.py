@@ -32,7 +32,21 @@ class ProofCheckError(AutomathError):
 
 @dataclass(frozen=True)
 class ProveConfig:
-    """Settings of the proving loop (plain values, so a run can store them)."""
+    """Settings of the proving loop (plain values, so a run can store them).
+
+    ``depth``: evolution steps T; generation uses the weights after T - 1 steps, so every new
+    element has weight after T. ``cutoff``: least flow ``b_r·w_i·w_j`` for a derivation to be
+    generated, halved (``cutoff_decay``) down to ``min_cutoff`` whenever nothing new appears.
+    ``max_size``: largest term in a statement. ``op_weight``: per-operator factor of the
+    statement weights. ``lr``, ``natural``: simplex step on ``p0`` (preconditioned by the
+    weights, floored at ``natural_floor``); ``rule_lr``: Adam on rule logits. ``entropy``,
+    ``kl``, ``power``: the loss; ``normalize_q``: renormalize the proof weight over non-trivial
+    statements (default off: proof mass on reflexivities then counts as lost).
+    ``generator_floor``: least weight of each axiom and constant. ``promote_every``,
+    ``promote_eps``: lemma promotion. ``prune_every``, ``prune_ratio``: pruning of elements
+    far below the cutoff. ``seed``: 0 runs the problem's weights exactly, another seed jitters
+    them. ``stop_at_goal``: stop once the goal is proved.
+    """
 
     steps: int = 200
     depth: int = 6
@@ -198,7 +212,6 @@ class LemmaLoop:
             raise AutomathError(f"unknown prove setting(s): {', '.join(sorted(unknown))}")
         settings = {k: v for k, v in problem.search.items() if k in allowed}
         self.problem, self.config = problem, ProveConfig(**{**settings, **config})
-        torch.manual_seed(self.config.seed)
         self.space = ProofSpace(problem, max_size=self.config.max_size,
                                 op_weight=self.config.op_weight, rewrite=self.config.rewrite)
         self._init_state()
@@ -207,12 +220,15 @@ class LemmaLoop:
         sp, cfg = self.space, self.config
         n = len(sp.elems)
         self.p0 = torch.zeros(n, dtype=torch.float64)
-        self.p0[sp.generators] = torch.tensor(self.problem.generator_weights(),
-                                              dtype=torch.float64)
+        w = torch.tensor(self.problem.generator_weights(), dtype=torch.float64)
+        if cfg.seed:  # another run: the generator weights jittered by about 10 %
+            g = torch.Generator().manual_seed(cfg.seed)
+            w = w * torch.exp(0.1 * torch.randn(len(w), generator=g, dtype=torch.float64))
+        self.p0[sp.generators] = w
         self.p0 /= self.p0.sum()
         self.alive = torch.ones(n, dtype=torch.bool)
         self.protected = self.alive.clone()
-        self.edges, self.seen = Hyperedges.empty(), torch.empty(0, dtype=torch.int64)
+        self.edges = Hyperedges.empty()
         self.learner = Learner(len(sp.rules), persistence=cfg.persistence, lr=cfg.lr,
                                rule_lr=cfg.rule_lr, depth=cfg.depth, natural=cfg.natural,
                                natural_floor=cfg.natural_floor)
@@ -273,7 +289,7 @@ class LemmaLoop:
             return
         a, b = self.rules()
         weights = self.evolved(depth=cfg.depth - 1)
-        new, self.seen = sp.generate(weights, b, self.cutoff, self.seen, self.alive)
+        new = sp.generate(weights, b, self.cutoff, self.alive)
         self.edges = self.edges.cat(new)
         grow = len(sp.elems) - self.p0.shape[0]
         if grow == 0:  # nothing new passes: look further next time
@@ -547,10 +563,36 @@ class ProofResult:
 
     def to_records(self, k: int = 20) -> dict:
         """Plain data for a run store: proof text, lemmas, statistics and config."""
-        return {"problem": self.problem.name, "proved": self.proved,
-                "proof": self.format_proof() if self.proof else None,
+        p = self.problem
+        return {"problem": p.name, "grammar": p.grammar.name, "goal": p.goal_text,
+                "constants": [p.grammar.format(c) for c in p.constants],
+                "proved": self.proved, "proof": self.format_proof() if self.proof else None,
                 "lemmas": [{"rank": n, **asdict(m)} for n, m in enumerate(self.lemmas(k), 1)],
                 "promoted": self.promoted, "stats": self.stats, "config": asdict(self.config)}
+
+
+_PARSERS = {"int": int, "float": float, "bool": lambda s: {"true": True, "false": False,
+                                                           "1": True, "0": False}[s.lower()]}
+
+
+def parse_settings(pairs: list[str] | tuple[str, ...]) -> dict:
+    """``KEY=VALUE`` strings as typed ``ProveConfig`` settings (for the command line).
+
+    >>> parse_settings(["depth=4", "rewrite=false", "lr=0.05"])
+    {'depth': 4, 'rewrite': False, 'lr': 0.05}
+    """
+    types = {f.name: str(f.type) for f in fields(ProveConfig)}
+    out = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if key not in types:
+            raise AutomathError(f"unknown prove setting {key!r} (known: {', '.join(types)})")
+        try:
+            out[key] = _PARSERS[types[key]](value.strip())
+        except (KeyError, ValueError):
+            raise AutomathError(f"setting {key!r} needs a {types[key]}, got {value!r}") from None
+    return out
 
 
 def prove(problem: str | Path | Problem, *, steps: int | None = None, seed: int = 0,

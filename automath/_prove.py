@@ -225,13 +225,13 @@ class _Rows:
             uniq, inv = torch.unique(keys[miss], return_inverse=True)
             first = torch.full_like(uniq, miss.numel()).scatter_reduce(
                 0, inv, torch.arange(miss.numel()), "amin")
-            self.append({c: v[miss[first]] for c, v in rows.items()})
+            self.append({c: v[miss[first]] for c, v in rows.items()}, len(uniq))
             self._index.add(uniq, torch.arange(self.n - len(uniq), self.n))
             found[miss] = self.n - len(uniq) + inv
         return found
 
-    def append(self, rows: dict[str, torch.Tensor]) -> None:
-        m = next(iter(rows.values())).shape[0]
+    def append(self, rows: dict[str, torch.Tensor], m: int | None = None) -> None:
+        m = next(iter(rows.values())).shape[0] if m is None else m
         for c, col in self._cols.items():
             if col.shape[0] < self.n + m:
                 grown = col.new_zeros(max(2 * col.shape[0], self.n + m, 64))
@@ -478,6 +478,7 @@ class ProofSpace:
         self.rules = make_rules(ops, arity, rewrite)
         self.stmts = _Rows(("lhs", "rhs", "vmax", "cls"), ("logp",))
         self.elems = _Rows(("kind", "ref", "rule", "left", "right", "size"))
+        self.seen = _Rows(())  # (rule, i, j) already expanded
         self.generators = self._add_generators()
 
     def _add_generators(self) -> torch.Tensor:
@@ -539,18 +540,18 @@ class ProofSpace:
         return {"term": (e["kind"][:n] == TERM) & alive, "closed": proof & ~quant, "quant": quant}
 
     def generate(self, weights: torch.Tensor, rule_w: torch.Tensor, cutoff: float,
-                 seen: torch.Tensor, alive: torch.Tensor) -> tuple[Hyperedges, torch.Tensor]:
+                 alive: torch.Tensor) -> Hyperedges:
         """Apply every rule to alive parents whose flow ``b_r·w_i·w_j`` passes ``cutoff``,
-        skipping (rule, i, j) in the sorted ``seen``; returns new edges and new ``seen``."""
+        skipping (rule, i, j) expanded before; returns the new edges."""
         masks = self.masks(alive)
         edges = Hyperedges.empty()
         for r, rule in enumerate(self.rules):
             i, j = self._candidates(rule, weights, masks, cutoff / float(rule_w[r]))
             keys = Hyperedges(torch.full_like(i, r), i, j, i).keys()
-            fresh = ~_member(keys, seen)
+            fresh = self.seen.lookup(keys) < 0
             edges = edges.cat(self.expand(r, i[fresh], j[fresh]))
-            seen = torch.sort(torch.cat([seen, keys[fresh]])).values
-        return edges, seen
+            self.seen.intern(keys[fresh], {})
+        return edges
 
     def _candidates(self, rule: Rule, w: torch.Tensor, masks: dict, cutoff: float):  # noqa: ANN202
         if rule.kind in ("trans", "rewrite"):
@@ -743,10 +744,3 @@ def _expand_counts(rows: torch.Tensor, counts: torch.Tensor, order: torch.Tensor
     offset = torch.arange(r.shape[0]) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts,
                                                                counts)
     return r, order[torch.repeat_interleave(start, counts) + offset]
-
-
-def _member(keys: torch.Tensor, sorted_keys: torch.Tensor) -> torch.Tensor:
-    if sorted_keys.numel() == 0:
-        return torch.zeros_like(keys, dtype=torch.bool)
-    pos = torch.searchsorted(sorted_keys, keys).clamp(max=sorted_keys.shape[0] - 1)
-    return sorted_keys[pos] == keys
