@@ -45,7 +45,8 @@ class ProveConfig:
     ``generator_floor``: least weight of each axiom and constant. ``promote_every``,
     ``promote_eps``: lemma promotion. ``prune_every``, ``prune_ratio``: pruning of elements
     far below the cutoff. ``seed``: 0 runs the problem's weights exactly, another seed jitters
-    them. ``stop_at_goal``: stop once the goal is proved.
+    them. ``stop_at_goal``: stop once the goal is proved. ``threads``: torch threads while
+    running (0: leave as is); the tensors are small, so one thread is usually fastest.
     """
 
     steps: int = 200
@@ -73,6 +74,7 @@ class ProveConfig:
     max_elements: int = 200_000
     seed: int = 0
     stop_at_goal: bool = True
+    threads: int = 1
 
 
 class LemmaObjective:
@@ -241,12 +243,17 @@ class LemmaLoop:
     def run(self, steps: int | None = None) -> ProofResult:
         """Run ``steps`` more steps (default: up to the configured budget)."""
         end = self.step_no + steps if steps is not None else self.config.steps
-        self._start = time.perf_counter()
-        self._check_goal()
-        while self.step_no < end and not (self.config.stop_at_goal and self.goal_elem >= 0):
-            self.step()
-        self._elapsed = self.seconds()
-        return self.result()
+        threads = torch.get_num_threads()
+        torch.set_num_threads(self.config.threads or threads)  # small tensors: 1 is fastest
+        try:
+            self._start = time.perf_counter()
+            self._check_goal()
+            while self.step_no < end and not (self.config.stop_at_goal and self.goal_elem >= 0):
+                self.step()
+            self._elapsed = self.seconds()
+            return self.result()
+        finally:
+            torch.set_num_threads(threads)
 
     def seconds(self) -> float:
         """Seconds spent in ``run`` so far."""

@@ -271,7 +271,6 @@ def test_olympiad_is_proved_through_a_high_weight_lemma():
         assert valid(p, *(g.parse(x) for x in m.statement.split("="))), m.statement
 
 
-@pytest.mark.slow
 def test_olympiad_with_primitive_constructors_only():
     res = prove("czech-slovak", rewrite=False, steps=150)
     assert res.proved and res.checked
