@@ -27,6 +27,7 @@ import torch
 
 from automath._errors import AutomathError
 from automath._generate import SHIFT, Hyperedges
+from automath._kinds import fingerprint_hash
 from automath._store import Store
 from automath._term import Term
 
@@ -95,6 +96,7 @@ class Universe:
         order = torch.argsort(keys)
         self._keys, self._node = keys[order], order + len(atom_ids)
         self.rep = self._rep_nodes()
+        self.rep_node = self.rep[self.cls]  # per node: its class's representative node
         self.atom_node = {store.leaves[int(a)]: n for n, a in enumerate(atom_ids.tolist())}
         self.rule_index = {r: n for n, r in enumerate(store.rules)}
         apps = torch.arange(len(atom_ids), len(self))
@@ -188,8 +190,19 @@ class _Axiom:
             [torch.zeros((0, d) if i == 2 else 0, dtype=torch.int64)] +
             [torch.nn.functional.pad(f[i], (0, d - f[i].shape[1])) if i == 2 else f[i]
              for f in found]) for i in range(3))
-        keep = other >= 0  # an instance whose other side is not in the universe never is
-        return _Axiom(key[keep], other[keep], inner[keep])
+        keep = (other >= 0) & (other != key)  # outside the universe, or trivial
+        return _Axiom(*_distinct(key[keep], other[keep], inner[keep]))
+
+
+def _distinct(a: torch.Tensor, b: torch.Tensor, inner: torch.Tensor):  # noqa: ANN202
+    """One row per distinct (unordered pair, set of inner nodes), by a 64-bit row hash."""
+    a, b = torch.minimum(a, b), torch.maximum(a, b)
+    inner = torch.sort(inner, dim=1).values
+    h = fingerprint_hash(torch.cat([a[:, None], b[:, None], inner], dim=1))
+    _, inv = torch.unique(h, return_inverse=True)
+    first = torch.full((int(inv.max()) + 1 if inv.numel() else 0,), h.shape[0])
+    first = first.scatter_reduce(0, inv, torch.arange(h.shape[0]), "amin")
+    return a[first], b[first], inner[first]
 
 
 def _table(u: Universe, prog: tuple, nv: int, pool: torch.Tensor | None):  # noqa: ANN202
@@ -296,6 +309,23 @@ def _union(parent: torch.Tensor, u: torch.Tensor, v: torch.Tensor) -> tuple[torc
         parent = _compress(parent.scatter_reduce(0, hi, lo, "amin"))
 
 
+class _Index:
+    """Rows of a node matrix by node: which rows mention each node (sorted once)."""
+
+    def __init__(self, inner: torch.Tensor) -> None:
+        flat = inner.reshape(-1)
+        self.order = torch.argsort(flat)
+        self.nodes, self.width = flat[self.order], max(inner.shape[1], 1)
+
+    def rows(self, nodes: torch.Tensor) -> torch.Tensor:
+        """The distinct rows mentioning any of ``nodes``."""
+        lo = torch.searchsorted(self.nodes, nodes)
+        count = torch.searchsorted(self.nodes, nodes, right=True) - lo
+        start = torch.repeat_interleave(lo - (torch.cumsum(count, 0) - count), count)
+        pos = start + torch.arange(int(count.sum()))
+        return torch.unique(self.order[pos] // self.width)
+
+
 class Prover:
     """Saturates the universe under a set of laws and tells which nodes and laws it proves.
 
@@ -314,33 +344,43 @@ class Prover:
     def __init__(self, universe: Universe, laws: Sequence[tuple[Term, Term]] = ()) -> None:
         self.u = universe
         self.parent = torch.arange(len(universe))
-        self._axioms: list[_Axiom] = []
-        self._pending: list[torch.Tensor] = []
+        self._todo: list[tuple[torch.Tensor, ...]] = []  # instances not merged yet
         for lhs, rhs in laws:
             self.add(lhs, rhs)
 
     def add(self, lhs: Term, rhs: Term) -> Prover:
         """Take ``lhs = rhs`` as an axiom (call ``saturate`` to draw its consequences)."""
         ax = self.u.axiom(lhs, rhs)
-        self._axioms.append(ax)
-        self._pending.append(torch.arange(ax.key.shape[0]))
+        self._todo.append((ax.key, ax.other, ax.inner))
         return self
 
-    def saturate(self) -> Prover:
-        """Merge located instances of every axiom, in rounds, until nothing changes.
+    def copy(self) -> Prover:
+        """An independent prover in the same state."""
+        twin = Prover(self.u)
+        twin.parent, twin._todo = self.parent.clone(), list(self._todo)
+        return twin
 
-        An instance is located once the inner nodes of its other side are proved; it is
-        merged then and never looked at again.
+    def reaches(self, within: torch.Tensor, count: int) -> bool:
+        """Are at least ``count`` nodes of the mask ``within`` proved?"""
+        return int((self.proved() & within).sum()) >= count
+
+    def saturate(self, until: tuple[torch.Tensor, int] | None = None) -> Prover:
+        """Merge located instances of every axiom, in rounds, until nothing changes (or, with
+        ``until=(mask, count)``, until that many nodes of the mask are proved).
+
+        An instance is located once its inner nodes are proved; it is merged then and never
+        looked at again. All axioms' instances are handled together, one round at a time.
         """
+        d = max((t[2].shape[1] for t in self._todo), default=0)
+        key, other, inner = (torch.cat([t[i] for t in self._todo]) if i < 2 else torch.cat(
+            [torch.nn.functional.pad(t[2], (0, d - t[2].shape[1])) for t in self._todo])
+            for i in range(3)) if self._todo else (torch.zeros(0, dtype=torch.int64),) * 3
         changed = True
-        while changed:
-            changed = False
-            for n, ax in enumerate(self._axioms):
-                rows = self._pending[n]
-                done = self.proved()[ax.inner[rows]].all(dim=1)
-                self.parent, ch = _union(self.parent, ax.key[rows[done]], ax.other[rows[done]])
-                self._pending[n] = rows[~done]
-                changed |= ch
+        while changed and key.shape[0] and not (until and self.reaches(*until)):
+            done = self.proved()[inner].all(dim=1)
+            self.parent, changed = _union(self.parent, key[done], other[done])
+            key, other, inner = key[~done], other[~done], inner[~done]
+        self._todo = [(key, other, inner)] if key.shape[0] else []
         return self
 
     def instances(self, ax: _Axiom) -> tuple[torch.Tensor, torch.Tensor]:
@@ -350,7 +390,7 @@ class Prover:
 
     def proved(self) -> torch.Tensor:
         """Per node: is it proved equal to its class representative?"""
-        return self.parent == self.parent[self.u.rep[self.u.cls]]
+        return self.parent == self.parent[self.u.rep_node]
 
     def equal(self, lhs: Term, rhs: Term) -> bool:
         """Are both sides (variables as constants) located and in one component?"""
@@ -408,17 +448,21 @@ def prune(u: Universe, order: torch.Tensor, tier: torch.Tensor, verify: Verify,
 
 
 def minimize(u: Universe, kept: list, within: torch.Tensor | None = None) -> list:
-    """Drop each kept law whose removal leaves the proved nodes (``within`` a mask) unchanged."""
+    """Drop each kept law whose removal leaves the proved nodes (``within`` a mask) unchanged.
+
+    Laws are tried first to last; the laws kept before the one on trial stay saturated in
+    one prover, copied for each trial (saturation only grows with the axioms).
+    """
     within = torch.ones(len(u), dtype=torch.bool) if within is None else within
-
-    def count(laws: list) -> int:
-        return int((Prover(u, [k[:2] for k in laws]).saturate().proved() & within).sum())
-
-    full, out = count(kept), list(kept)
-    for law in kept:
-        rest = [k for k in out if k is not law]
-        if count(rest) == full:
-            out = rest
+    full = int((Prover(u, [k[:2] for k in kept]).saturate().proved() & within).sum())
+    before, out = Prover(u), []
+    for n, law in enumerate(kept):
+        trial = before.copy()
+        for later in kept[n + 1:]:
+            trial.add(*later[:2])
+        if not trial.saturate(until=(within, full)).reaches(within, full):
+            out.append(law)
+            before.add(*law[:2]).saturate()
     return out
 
 
