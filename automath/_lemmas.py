@@ -1,12 +1,22 @@
 """Lemma discovery: ProvingGround's objective on proofs, the proving loop, and a proof checker.
 
-The loss is ``entropy·H(p0) + kl·KL(P ‖ Q)**power`` where ``p0`` are the generating weights
-(on the whole generated support, updated on the simplex), ``Q`` is the evolved distribution on
-proofs pushed forward to statements and ``P`` the statements' own weights (each side weighted
-by a fixed generative model of terms). A statement likely as a statement but unlikely to be
-reached by proofs scores high as a lemma (``-P/(Q·log Q)``); the loop promotes such a lemma to a
-generator when the directional derivative of the loss towards it (a Jacobian-vector product) is
-negative. Proofs are replayed by ``check_proof``, which shares no code with the generator.
+The loss is ``entropy·H(p0) + kl·KL(P ‖ Q)**power``. ``p0`` are the generating weights, on the
+whole generated support and updated on the simplex; ``Q`` is the evolved distribution on proof
+elements pushed forward to closed statements, and ``P`` the statements' own weights (each side
+weighted by a fixed generative model of terms, see ``ProofSpace``). Reflexivities are left out
+of the KL (refl proves them from the term alone) and ``Q`` is not renormalized over the rest,
+so proof mass spent on reflexivities or terms counts as lost; ``p_T`` itself is normalized, so
+raising every weight cannot lower the KL (ProvingGround #262).
+
+A statement likely as a statement but unlikely to be reached by proofs scores high as a lemma,
+``-P/(Q·log Q)``; the loop promotes it to a generator when the directional derivative of the
+loss towards it — a Jacobian-vector product through the evolution — is negative. The simplex
+step is preconditioned by the weights (floored), so a new statement gains weight in proportion
+to ``P`` rather than to the unbounded ``P/Q``; the axioms and constants keep a floor weight.
+
+Proofs are unfolded from provenance into primitive steps (``rewrite`` expands into congruence,
+symmetry and transitivity) and replayed by ``check_proof``, which shares no code with the
+generator.
 """
 
 from __future__ import annotations
@@ -27,7 +37,11 @@ from automath._term import Term
 
 
 class ProofCheckError(AutomathError):
-    """A proof step that does not follow from its premises and the axioms."""
+    """A proof step that does not follow from its premises and the axioms.
+
+    >>> str(ProofCheckError("step 3 (sym): does not follow from its premises"))
+    'step 3 (sym): does not follow from its premises'
+    """
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,9 @@ class ProveConfig:
     far below the cutoff. ``seed``: 0 runs the problem's weights exactly, another seed jitters
     them. ``stop_at_goal``: stop once the goal is proved. ``threads``: torch threads while
     running (0: leave as is); the tensors are small, so one thread is usually fastest.
+
+    >>> ProveConfig(depth=4).depth, ProveConfig().stop_at_goal
+    (4, True)
     """
 
     steps: int = 200
@@ -176,6 +193,10 @@ class Step:
     """One proof step: rule, premise step numbers, term arguments and the statement proved.
 
     Variables of quantified statements are ``?0, ?1, ...`` in order of first appearance.
+
+    >>> m = Term("var", token="m")
+    >>> Step("refl", (), (m,), m, m).rule
+    'refl'
     """
 
     rule: str
@@ -189,7 +210,11 @@ class Step:
 @dataclass(frozen=True)
 class Lemma:
     """A proved statement with its lemma score, statement weight ``p`` and proof weight ``q``;
-    ``weight`` is the learned generating weight of its proof (``p0``)."""
+    ``weight`` is the learned generating weight of its proofs (``p0``).
+
+    >>> Lemma("e_l = e_l * e_r", 0.7, 0.07, 0.05, 0.02).promoted
+    False
+    """
 
     statement: str
     score: float
@@ -212,8 +237,11 @@ class LemmaLoop:
         unknown = set(config) - allowed
         if unknown:
             raise AutomathError(f"unknown prove setting(s): {', '.join(sorted(unknown))}")
-        settings = {k: v for k, v in problem.search.items() if k in allowed}
-        self.problem, self.config = problem, ProveConfig(**{**settings, **config})
+        bad = set(problem.search) - allowed
+        if bad:
+            raise AutomathError(f"problem {problem.name!r}: unknown [search] setting(s) "
+                                f"{', '.join(sorted(bad))}")
+        self.problem, self.config = problem, ProveConfig(**{**problem.search, **config})
         self.space = ProofSpace(problem, max_size=self.config.max_size,
                                 op_weight=self.config.op_weight, rewrite=self.config.rewrite)
         self._init_state()
@@ -250,7 +278,7 @@ class LemmaLoop:
             self._check_goal()
             while self.step_no < end and not (self.config.stop_at_goal and self.goal_elem >= 0):
                 self.step()
-            self._elapsed = self.seconds()
+            self._elapsed, self._start = self.seconds(), 0.0
             return self.result()
         finally:
             torch.set_num_threads(threads)
@@ -516,7 +544,13 @@ def _verdict(problem: Problem, proof: list[Step] | None) -> tuple[bool, str | No
 @dataclass
 class LemmaTable:
     """Per proved statement: its heaviest proof element, score, ``p``, ``q``, generating
-    weight and whether it was promoted; printed lazily, only for the rows asked for."""
+    weight and whether it was promoted; printed lazily, only for the rows asked for.
+
+    >>> t = LemmaTable(str, *(torch.tensor(v) for v in ([7, 8], [.5, 2.], [.1, .2], [.3, .1],
+    ...                [0., 0.], [False, True])))
+    >>> [(m.statement, m.promoted) for m in t.top("score", 1)]
+    [('8', True)]
+    """
 
     text: Callable[[int], str]
     elem: torch.Tensor
@@ -539,7 +573,12 @@ class LemmaTable:
 
 @dataclass
 class ProofResult:
-    """What a proving run found: the goal's proof (checked), lemmas, history, statistics."""
+    """What a proving run found: the goal's proof (checked), lemmas, history, statistics.
+
+    >>> res = prove("monoid-identities")
+    >>> res.proved, res.theorems(1)[0].q > 0, res.stats["proofs"] > 0
+    (True, True, True)
+    """
 
     problem: Problem
     config: ProveConfig

@@ -1,17 +1,25 @@
-"""Equational proofs as weighted elements: terms, statements, proof constructors, pushforward.
+"""Equational proofs as weighted elements: problems, terms, statements, proof constructors.
+
+A problem (``problems/*.toml``) names a grammar, constants, axioms (equations whose other names
+are universally quantified variables) and an optional goal over the constants.
 
 Elements are closed terms and proofs. A proof element stands for one oriented statement
-``lhs = rhs`` (variables universally quantified and renamed ``?0, ?1, ...`` by first
-appearance) and keeps its smallest derivation as provenance, while the hyperedges record every
-derivation. Each constructor's validity depends only on the statements it combines, so the
-evolution over these elements is exactly the evolution over proof trees pushed forward to
-oriented statements. ``statement_class`` then forgets orientation (and renames variables again)
-for the distribution over theorems.
+``lhs = rhs`` (variables renamed ``?0, ?1, ...`` by first appearance) and keeps its smallest
+derivation as provenance, while the hyperedges record every derivation. Each constructor's
+validity depends only on the statements it combines, so the evolution over these elements is
+exactly the evolution over proof trees pushed forward to oriented statements; a statement's
+class then forgets orientation (and renames variables again) for the distribution over
+theorems. A statement's own weight is ``ρ(lhs)·ρ(rhs)`` (twice that when the sides differ),
+``ρ`` a fixed model of terms: each constant its share of the generator weights, each operator
+a factor ``op_weight``.
 
 Constructors: term formation with each grammar operator; ``inst`` (a quantified proof applied
 to a closed term fills its first variable); ``sym``; ``trans`` (``a = b``, ``b = c``); ``refl``;
-congruence ``cong0:op`` / ``cong1:op`` (put both sides into argument 0 / 1 of ``op``, the other
-argument a term). Hot paths are batched torch ops; terms are hash-consed by packed keys.
+congruence ``cong0:op`` / ``cong1:op`` (both sides into argument 0 / 1 of ``op``, the other
+argument a term); and ``rewrite`` (``c = d`` replaces ``c`` by ``d`` on both sides of a proof),
+a macro of congruence and transitivity that proofs expand. Hot paths are batched torch ops:
+terms, statements and elements are hash-consed by packed int64 keys, candidate pairs come from
+sorted weights and key joins.
 """
 
 from __future__ import annotations
@@ -43,7 +51,11 @@ SHIPPED = resources.files("automath") / "problems"
 
 
 class ProblemError(AutomathError):
-    """A problem file that does not load: bad TOML, an axiom that does not parse, ..."""
+    """A problem file that does not load: bad TOML, an axiom that does not parse, ...
+
+    >>> str(ProblemError("bad", file="p.toml", line=3))
+    'p.toml:3: bad'
+    """
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,7 @@ class Problem:
         where = _Where(source, text)
         g = data.get("grammar", "monoid")
         grammar = g if isinstance(g, Grammar) else Grammar.load(where.relative(g))
+        _check_arity(grammar, where)
         consts = tuple(_constant(grammar, c, where) for c in where.require(data, "constants"))
         axioms = [_equation(grammar, a, f"axiom {n}", where)
                   for n, a in enumerate(where.require(data, "axioms"), 1)]
@@ -102,7 +115,7 @@ class Problem:
         goal_eq = _equation(grammar, goal, "goal", where) if goal else None
         if goal_eq:
             _check_known(goal_eq, consts, goal, where)
-        weights = tuple(float(w) for w in data.get("weights", ()))
+        weights = _weights(data.get("weights", []), len(consts) + len(axioms), where)
         return cls(str(data.get("name", Path(source).stem)), grammar, consts, tuple(axioms),
                    tuple(data["axioms"]), goal_eq, goal, weights, dict(data.get("search", {})))
 
@@ -141,11 +154,14 @@ class _Where:
         found = [n for n, s in enumerate(self.text.splitlines(), 1) if snippet in s]
         return found[0] if found else None
 
-    def error(self, message: str, snippet: str = "", **kw: object) -> ProblemError:
+    def error(self, message: str, snippet: str = "", offset: int | None = None,
+              **kw: object) -> ProblemError:
+        """An error at ``snippet``'s line (and ``offset`` columns into it) when it is found."""
         line = self.line(snippet) if snippet else None
         if line is None:
             return ProblemError(f"{self.source}: {message}", **kw)
-        return ProblemError(message, file=self.source, line=line, **kw)
+        col = None if offset is None else self.text.splitlines()[line - 1].index(snippet) + offset
+        return ProblemError(message, file=self.source, line=line, column=col, **kw)
 
     def require(self, data: dict, key: str) -> list:
         if not isinstance(data.get(key), list) or not data[key]:
@@ -161,11 +177,34 @@ def _equation(grammar: Grammar, text: str, what: str, where: _Where) -> tuple[Te
     parts = str(text).split("=")
     if len(parts) != 2:
         raise where.error(f"{what} {text!r} is not an equation 'lhs = rhs'", str(text))
+    sides = []
+    for k, part in enumerate(parts):
+        try:
+            sides.append(grammar.parse(part))
+        except ExpressionError as e:
+            col = (e.column or 1) + (len(parts[0]) + 1 if k else 0)
+            raise where.error(f"{what} {text!r} does not parse at column {col}: {e.message}",
+                              str(text), offset=col, token=e.token) from None
+    return sides[0], sides[1]
+
+
+def _check_arity(grammar: Grammar, where: _Where) -> None:
+    for alias, con in grammar.constructors.items():
+        if con.arity > 2:
+            raise where.error(f"operator {alias!r} of grammar {grammar.name!r} takes "
+                              f"{con.arity} arguments; proofs handle at most 2")
+
+
+def _weights(raw: object, n: int, where: _Where) -> tuple[float, ...]:
     try:
-        return grammar.parse(parts[0]), grammar.parse(parts[1])
-    except ExpressionError as e:
-        raise where.error(f"{what} {text!r} does not parse: {e.message}", str(text),
-                          column=e.column, token=e.token) from None
+        w = tuple(float(x) for x in raw)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        w = ()
+    ok = (not raw) or (len(w) == n and all(x >= 0 and x < float("inf") for x in w) and sum(w))
+    if not ok:
+        raise where.error(f"weights must be {n} non-negative numbers (constants, then axioms)",
+                          "weights")
+    return w
 
 
 def _constant(grammar: Grammar, name: str, where: _Where) -> Term:
@@ -193,7 +232,11 @@ def _check_known(eq: tuple[Term, Term], consts: tuple[Term, ...], text: str,
 
 
 class CapacityError(AutomathError):
-    """More terms or statements than the packed keys can hold."""
+    """More terms or statements than the packed keys can hold.
+
+    >>> isinstance(CapacityError("too many"), AutomathError)
+    True
+    """
 
 
 class _Rows:
@@ -430,7 +473,11 @@ def canonical(lhs: Term, rhs: Term, constants: set[Term]) -> tuple[Term, Term, d
 @dataclass(frozen=True)
 class Rule:
     """A constructor: name, kind (term, inst, sym, trans, refl, cong), input kinds, operator
-    code and, for congruence, the argument slot that receives both sides."""
+    code and, for congruence, the argument slot that receives both sides.
+
+    >>> Rule("trans", "trans", ("closed", "closed")).arity
+    2
+    """
 
     name: str
     kind: str

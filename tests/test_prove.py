@@ -99,8 +99,9 @@ def test_an_axiom_that_does_not_parse_names_file_line_and_column(tmp_path):
     with pytest.raises(ProblemError) as err:
         Problem.load(path)
     e = err.value
-    assert e.file == str(path) and e.line == 5 and e.column is not None
+    assert e.file == str(path) and e.line == 5 and e.token == "*"
     assert "axiom 2" in str(e) and "does not parse" in str(e)
+    assert 'm * * m = m",'[e.column - 4:].startswith("* m")  # the second '*' in the file line
 
 
 def test_a_goal_over_unknown_symbols_names_the_symbol(tmp_path):
@@ -116,6 +117,10 @@ def test_a_goal_over_unknown_symbols_names_the_symbol(tmp_path):
     ('constants = ["m * m"]\naxioms = ["m = m"]\n', "not a symbol"),
     ('constants = ["m"\n', "bad TOML"),
     ('grammar = "nope"\nconstants = ["m"]\naxioms = ["m = m"]\n', "no grammar"),
+    ('constants = ["m"]\naxioms = ["m = m"]\nweights = [1]\n', "weights must be 2"),
+    ('constants = ["m"]\naxioms = ["m = m"]\nweights = [1, -1]\n', "non-negative"),
+    ('grammar = "arith"\nconstants = ["1"]\naxioms = ["x + 1 = (x"]\n',
+     r"at column (9|10|11)\b"),  # in the right-hand side
 ])
 def test_bad_problem_files_raise_clear_errors(tmp_path, body, message):
     with pytest.raises(Exception, match=message) as err:
@@ -128,6 +133,9 @@ def test_unknown_problem_and_unknown_setting():
         Problem.load("no-such-problem")
     with pytest.raises(Exception, match="unknown prove setting"):
         prove("monoid-identities", stepz=3)
+    p = Problem.from_dict({"constants": ["m"], "axioms": ["m = m"], "search": {"deph": 3}})
+    with pytest.raises(Exception, match="unknown \\[search\\] setting"):
+        prove(p)
 
 
 # ---- statements and pushforward --------------------------------------------------------------
