@@ -29,10 +29,10 @@ from automath._kinds import BoolKind, IntKind, Kind, make_kind
 from automath._laws import (
     Law,
     Universe,
-    entropy_weights,
     law_coverage,
     minimize,
     prune,
+    theory_shares,
 )
 from automath._semantics import DEFAULT_SEMANTICS, Semantics
 from automath._store import Store, to_sympy
@@ -55,7 +55,8 @@ def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "
     ``kind`` defaults to the first of modp, int, bool, perm, real with a kernel for every
     operator; ``constants`` to the grammar's nullary constructors plus 0 and 1 where it has
     numerals; ``ops`` to every constructor. ``timeout`` bounds each sympy proof (seconds);
-    ``weights=True`` learns weights on the laws (``law_weights``). Smallest laws first.
+    ``weights=True`` weighs each law by the share of the enumerated theory that depends on it
+    (``law_coverage``, ``theory_shares``). Smallest laws first.
 
     >>> for law in explore("semiring", vars="xy", size=3):
     ...     print(law, "|", law.verified)
@@ -112,7 +113,7 @@ def _run(sig: Signature, size: int, timeout: float, weights: bool, max_memory: i
     w, gen = [0.0] * len(kept), [0] * len(kept)
     if weights:
         cover = law_coverage(u, [k[:2] for k in kept], u.size <= size)
-        w, gen = entropy_weights(cover).tolist(), [int(c.numel()) for c in cover]
+        w, gen = theory_shares(cover).tolist(), [int(c.numel()) for c in cover]
     clock.lap("weights")
     stats.classes, stats.candidates, stats.conjectures = len(store), len(u), int(order.shape[0])
     stats.kept, stats.refuted, stats.seconds = len(kept), len(refuted), clock.laps

@@ -1,20 +1,14 @@
 """Laws and a congruence-closure prover on the enumerated term universe.
 
-The universe holds every term enumerated up to a size bound as a *node*: an atom, or an
-application ``f(a, b)`` whose arguments are fingerprint classes (each standing for its smallest
-term, the class representative). A union-find over the nodes records what the kept laws prove;
-a node is *proved* once it is in its class representative's component.
-
-A law's instances are found by e-matching one side against the nodes (an inner pattern matches
-a node of the argument's class at most ``reach`` larger than the representative) and looking up
-the other side under the bindings: static tables, built once per law. An instance is used once
-the inner nodes it went through are proved; then its two nodes are merged. Rounds repeat until
-nothing changes (saturation). This is sound — every merge is an equational consequence of the
-laws, variables acting as constants — and complete for proofs that stay inside the universe
-through near-minimal subterms, as QuickSpec's bounded pruner is in spirit.
-
-``prune`` keeps each candidate law the smaller kept laws do not prove (verifying it first);
-``minimize`` drops a kept law whose removal leaves the proved part of the universe unchanged.
+The universe holds every enumerated term as a *node*: an atom, or ``f(a, b)`` over fingerprint
+classes ``a``, ``b`` (each standing for its smallest term, the class representative). A
+union-find over the nodes records what the laws prove; a node is *proved* once it is in its
+class representative's component. A law's instances are found by e-matching one side (inner
+patterns match nodes at most ``reach`` larger than their class's representative) and looking
+up the other side: static tables, built once per law; an instance is merged once the inner
+nodes it went through are proved, in rounds until nothing changes. Sound (every merge is an
+equational consequence, variables acting as constants); complete for proofs that stay inside
+the universe through near-minimal subterms, in the spirit of QuickSpec's bounded pruner.
 """
 
 from __future__ import annotations
@@ -152,10 +146,7 @@ class Universe:
 
 
 def _var_order(*terms: Term) -> dict[str, int]:
-    names: dict[str, None] = {}
-    for t in terms:
-        names.update(dict.fromkeys(t.variables()))
-    return {v: n for n, v in enumerate(names)}
+    return {v: n for n, v in enumerate(dict.fromkeys(v for t in terms for v in t.variables()))}
 
 
 @dataclass(frozen=True)
@@ -185,13 +176,17 @@ class _Axiom:
                 nodes, binds, inner = _free(u, *_table(u, prog, len(order), None))
                 other, more = _structure(u, _program(oth, order, u), binds)
                 found.append((nodes, other, torch.cat([inner, more], dim=1)))
-        d = max([f[2].shape[1] for f in found], default=0)  # pad with node 0, an atom
-        key, other, inner = (torch.cat(
-            [torch.zeros((0, d) if i == 2 else 0, dtype=torch.int64)] +
-            [torch.nn.functional.pad(f[i], (0, d - f[i].shape[1])) if i == 2 else f[i]
-             for f in found]) for i in range(3))
+        key, other, inner = _stack(found)
         keep = (other >= 0) & (other != key)  # outside the universe, or trivial
         return _Axiom(*_distinct(key[keep], other[keep], inner[keep]))
+
+
+def _stack(tables: Sequence[tuple[torch.Tensor, ...]]) -> tuple[torch.Tensor, ...]:
+    """Concatenate (key, other, inner) tables, padding ``inner`` with node 0 (an atom)."""
+    d = max((t[2].shape[1] for t in tables), default=0)
+    empty = (torch.zeros(0, dtype=torch.int64),) * 2 + (torch.zeros((0, d), dtype=torch.int64),)
+    return tuple(torch.cat([empty[i]] + [torch.nn.functional.pad(t[i], (0, d - t[i].shape[1]))
+                                         if i == 2 else t[i] for t in tables]) for i in range(3))
 
 
 def _distinct(a: torch.Tensor, b: torch.Tensor, inner: torch.Tensor):  # noqa: ANN202
@@ -309,23 +304,6 @@ def _union(parent: torch.Tensor, u: torch.Tensor, v: torch.Tensor) -> tuple[torc
         parent = _compress(parent.scatter_reduce(0, hi, lo, "amin"))
 
 
-class _Index:
-    """Rows of a node matrix by node: which rows mention each node (sorted once)."""
-
-    def __init__(self, inner: torch.Tensor) -> None:
-        flat = inner.reshape(-1)
-        self.order = torch.argsort(flat)
-        self.nodes, self.width = flat[self.order], max(inner.shape[1], 1)
-
-    def rows(self, nodes: torch.Tensor) -> torch.Tensor:
-        """The distinct rows mentioning any of ``nodes``."""
-        lo = torch.searchsorted(self.nodes, nodes)
-        count = torch.searchsorted(self.nodes, nodes, right=True) - lo
-        start = torch.repeat_interleave(lo - (torch.cumsum(count, 0) - count), count)
-        pos = start + torch.arange(int(count.sum()))
-        return torch.unique(self.order[pos] // self.width)
-
-
 class Prover:
     """Saturates the universe under a set of laws and tells which nodes and laws it proves.
 
@@ -371,10 +349,7 @@ class Prover:
         An instance is located once its inner nodes are proved; it is merged then and never
         looked at again. All axioms' instances are handled together, one round at a time.
         """
-        d = max((t[2].shape[1] for t in self._todo), default=0)
-        key, other, inner = (torch.cat([t[i] for t in self._todo]) if i < 2 else torch.cat(
-            [torch.nn.functional.pad(t[2], (0, d - t[2].shape[1])) for t in self._todo])
-            for i in range(3)) if self._todo else (torch.zeros(0, dtype=torch.int64),) * 3
+        key, other, inner = _stack(self._todo)
         changed = True
         while changed and key.shape[0] and not (until and self.reaches(*until)):
             done = self.proved()[inner].all(dim=1)
@@ -475,52 +450,36 @@ def derives(u: Universe, axioms: Sequence[tuple[Term, Term]],
 
 def law_coverage(u: Universe, laws: Sequence[tuple[Term, Term]],
                  within: torch.Tensor | None = None) -> list[torch.Tensor]:
-    """Per law: the enumerated equations its instances state directly, once the universe is
-    saturated under all the laws (indices into ``u.candidates()`` restricted to ``within``).
-    """
+    """Per law: the enumerated equations that depend on it — proved by all the laws, not by
+    the others (indices into ``u.candidates()`` restricted to the mask ``within``)."""
     eqs = u.candidates()
     eqs = eqs if within is None else eqs[within[eqs]]
-    index = torch.full((len(u),), -1, dtype=torch.int64)
-    index[eqs] = torch.arange(eqs.shape[0])
-    prover = Prover(u, laws).saturate()
-    out = []
-    for lhs, rhs in laws:
-        a, b = prover.instances(u.axiom(lhs, rhs))
-        ok = a != b
-        hit = torch.unique(index[torch.cat([a[ok], b[ok]])])
-        out.append(hit[hit >= 0])
-    return out
+    proved = Prover(u, laws).saturate().proved()[eqs]
+    return [(proved & ~Prover(u, laws[:n] + laws[n + 1:]).saturate().proved()[eqs])
+            .nonzero().squeeze(1) for n in range(len(laws))]
 
 
-def entropy_weights(coverage: Sequence[torch.Tensor], steps: int = 300,
-                    lr: float = 0.2) -> torch.Tensor:
-    """Weights on laws whose evolved mass covers the equations most evenly (max entropy).
+def theory_shares(coverage: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Weights on laws: each dependent equation's unit of weight split evenly among the laws
+    it depends on, pushed from the equations to the laws by one ``evolve`` step.
 
-    Elements are the laws, then the equations; law ``i`` has a hyperedge to each equation it
-    covers, with rule weight ``1/d_i`` (``d_i`` = how many), so one ``evolve`` step spreads a
-    law's weight evenly over what it generates. ``simplex_step`` moves the initial weights on
-    laws up the entropy of the evolved weight over equations (a concave objective).
+    Elements are the equations, then the laws; equation ``e`` has a hyperedge to each law it
+    depends on, under the rule "degree k" of weight ``1/k``, so the step conserves weight.
 
-    >>> w = entropy_weights([torch.tensor([0, 1, 2]), torch.tensor([3])])  # disjoint: d_i / Σd
-    >>> [round(v, 2) for v in w.tolist()]
-    [0.75, 0.25]
+    >>> w = theory_shares([torch.tensor([0, 1, 2]), torch.tensor([2, 3])])
+    >>> [round(v, 3) for v in w.tolist()]  # equation 2 is shared
+    [0.625, 0.375]
     """
     from automath._evolve import evolve
-    from automath._loop import simplex_step
 
-    m = len(coverage)
-    n_eq = int(max((int(c.max()) + 1 for c in coverage if c.numel()), default=0))
-    edges = Hyperedges.empty()
-    for n, hit in enumerate(coverage):
-        z = torch.full_like(hit, n)
-        edges = edges.cat(Hyperedges(z, z, torch.full_like(hit, -1), hit + m))
-    rate = 1.0 / torch.tensor([c.numel() for c in coverage], dtype=torch.float64).clamp_min(1)
-    p0 = torch.zeros(m + n_eq, dtype=torch.float64)
-    p0[:m] = 1.0 / max(m, 1)
-    alive, zero = torch.arange(m + n_eq) < m, torch.zeros((), dtype=torch.float64)
-    for t in range(steps if len(edges) else 0):
-        p = p0.clone().requires_grad_(True)
-        q = evolve(p, edges, zero, rate, 1)[m:]
-        (-(q * torch.log(q.clamp_min(1e-300))).sum()).backward()
-        p0 = simplex_step(p0.detach(), p.grad, lr * (1 - t / steps), alive)
-    return p0[:m]
+    m, sizes = len(coverage), torch.tensor([c.numel() for c in coverage], dtype=torch.int64)
+    eq = torch.cat([torch.zeros(0, dtype=torch.int64), *coverage])
+    if eq.numel() == 0:
+        return torch.full((m,), 1.0 / max(m, 1), dtype=torch.float64)
+    n_eq = int(eq.max()) + 1
+    degree = torch.bincount(eq, minlength=n_eq)
+    edges = Hyperedges(degree[eq] - 1, eq, torch.full_like(eq, -1),
+                       n_eq + torch.repeat_interleave(torch.arange(m), sizes))
+    p0 = torch.cat([(degree > 0).double(), torch.zeros(m, dtype=torch.float64)])
+    rate = 1.0 / torch.arange(1, int(degree.max()) + 1, dtype=torch.float64)
+    return evolve(p0 / p0.sum(), edges, torch.zeros((), dtype=torch.float64), rate, 1)[n_eq:]
