@@ -475,8 +475,10 @@ def _exhaustive_kind(kname: str, names: tuple[str, ...]) -> Kind:
 
 
 def _test_kind(kind: Kind, names: tuple[str, ...], samples: int) -> Kind:
-    """A fresh kind of the same name with many more samples and another seed."""
+    """A fresh kind of the same name with many more samples and another seed (reals over
+    [-2, 2], so a law true only for positive values is caught)."""
     if kind.name == "int":
         return OrderIntKind(k=samples, seed=kind.seed + 1, variables=names)
     extra = {"m": kind.m + 1} if kind.name == "perm" else {}
+    extra = {"low": -2.0, "high": 2.0} if kind.name == "real" else extra
     return make_kind(kind.name, k=samples, seed=kind.seed + 1, variables=names, **extra)
