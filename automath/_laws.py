@@ -156,13 +156,11 @@ class _Axiom:
     Each side with every variable is matched against the universe (e-matching: an inner
     pattern matches a node of the argument's class whose size is at most the class's smallest
     size plus ``reach``); the other side is then looked up under the match's bindings. An
-    instance becomes usable once all its ``inner`` nodes are proved equal to their class's
-    representative; then ``key`` and ``other`` are merged.
+    instance becomes usable once all its inner nodes are proved equal to their class's
+    representative; then its two nodes are merged.
     """
 
-    key: torch.Tensor  # matched nodes (all directions, concatenated)
-    other: torch.Tensor  # the other side's node under the match's bindings
-    inner: torch.Tensor  # (instances, d) inner nodes of both sides, to be proved first
+    rows: torch.Tensor  # per instance: key node, other node, inner nodes to be proved first
 
     @staticmethod
     def compile(u: Universe, lhs: Term, rhs: Term) -> _Axiom:
@@ -175,29 +173,26 @@ class _Axiom:
             if prog[0] == "a":
                 nodes, binds, inner = _free(u, *_table(u, prog, len(order), None))
                 other, more = _structure(u, _program(oth, order, u), binds)
-                found.append((nodes, other, torch.cat([inner, more], dim=1)))
-        key, other, inner = _stack(found)
-        keep = (other >= 0) & (other != key)  # outside the universe, or trivial
-        return _Axiom(*_distinct(key[keep], other[keep], inner[keep]))
+                found.append(torch.cat([nodes[:, None], other[:, None], inner, more], dim=1))
+        rows = _stack(found)
+        keep = (rows[:, 1] >= 0) & (rows[:, 1] != rows[:, 0])  # outside the universe, trivial
+        return _Axiom(_distinct(rows[keep]))
 
 
-def _stack(tables: Sequence[tuple[torch.Tensor, ...]]) -> tuple[torch.Tensor, ...]:
-    """Concatenate (key, other, inner) tables, padding ``inner`` with node 0 (an atom)."""
-    d = max((t[2].shape[1] for t in tables), default=0)
-    empty = (torch.zeros(0, dtype=torch.int64),) * 2 + (torch.zeros((0, d), dtype=torch.int64),)
-    return tuple(torch.cat([empty[i]] + [torch.nn.functional.pad(t[i], (0, d - t[i].shape[1]))
-                                         if i == 2 else t[i] for t in tables]) for i in range(3))
+def _stack(tables: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Concatenate instance rows, padding the inner columns with node 0 (an atom)."""
+    width = max((t.shape[1] for t in tables), default=2)
+    return torch.cat([torch.zeros((0, width), dtype=torch.int64)] + [
+        torch.nn.functional.pad(t, (0, width - t.shape[1])) for t in tables])
 
 
-def _distinct(a: torch.Tensor, b: torch.Tensor, inner: torch.Tensor):  # noqa: ANN202
+def _distinct(rows: torch.Tensor) -> torch.Tensor:
     """One row per distinct (unordered pair, set of inner nodes), by a 64-bit row hash."""
-    a, b = torch.minimum(a, b), torch.maximum(a, b)
-    inner = torch.sort(inner, dim=1).values
-    h = fingerprint_hash(torch.cat([a[:, None], b[:, None], inner], dim=1))
-    _, inv = torch.unique(h, return_inverse=True)
-    first = torch.full((int(inv.max()) + 1 if inv.numel() else 0,), h.shape[0])
-    first = first.scatter_reduce(0, inv, torch.arange(h.shape[0]), "amin")
-    return a[first], b[first], inner[first]
+    a, b = torch.minimum(rows[:, 0], rows[:, 1]), torch.maximum(rows[:, 0], rows[:, 1])
+    rows = torch.cat([a[:, None], b[:, None], torch.sort(rows[:, 2:], dim=1).values], dim=1)
+    _, inv = torch.unique(fingerprint_hash(rows), return_inverse=True)
+    first = torch.full((int(inv.max()) + 1 if inv.numel() else 0,), rows.shape[0])
+    return rows[first.scatter_reduce(0, inv, torch.arange(rows.shape[0]), "amin")]
 
 
 def _table(u: Universe, prog: tuple, nv: int, pool: torch.Tensor | None):  # noqa: ANN202
@@ -322,14 +317,14 @@ class Prover:
     def __init__(self, universe: Universe, laws: Sequence[tuple[Term, Term]] = ()) -> None:
         self.u = universe
         self.parent = torch.arange(len(universe))
-        self._todo: list[tuple[torch.Tensor, ...]] = []  # instances not merged yet
+        self._todo: list[torch.Tensor] = []  # instance rows not merged yet
         for lhs, rhs in laws:
             self.add(lhs, rhs)
 
     def add(self, lhs: Term, rhs: Term) -> Prover:
         """Take ``lhs = rhs`` as an axiom (call ``saturate`` to draw its consequences)."""
         ax = self.u.axiom(lhs, rhs)
-        self._todo.append((ax.key, ax.other, ax.inner))
+        self._todo.append(ax.rows)
         return self
 
     def copy(self) -> Prover:
@@ -349,19 +344,19 @@ class Prover:
         An instance is located once its inner nodes are proved; it is merged then and never
         looked at again. All axioms' instances are handled together, one round at a time.
         """
-        key, other, inner = _stack(self._todo)
-        changed = True
-        while changed and key.shape[0] and not (until and self.reaches(*until)):
-            done = self.proved()[inner].all(dim=1)
-            self.parent, changed = _union(self.parent, key[done], other[done])
-            key, other, inner = key[~done], other[~done], inner[~done]
-        self._todo = [(key, other, inner)] if key.shape[0] else []
+        rows, changed = _stack(self._todo), True
+        while changed and rows.shape[0] and not (until and self.reaches(*until)):
+            done = self.proved()[rows[:, 2:]].all(dim=1)
+            fired = rows[done]
+            self.parent, changed = _union(self.parent, fired[:, 0], fired[:, 1])
+            rows = rows[~done]
+        self._todo = [rows] if rows.shape[0] else []
         return self
 
     def instances(self, ax: _Axiom) -> tuple[torch.Tensor, torch.Tensor]:
         """The node pairs of an axiom's instances located on both sides (now)."""
-        done = self.proved()[ax.inner].all(dim=1)
-        return ax.key[done], ax.other[done]
+        done = ax.rows[self.proved()[ax.rows[:, 2:]].all(dim=1)]
+        return done[:, 0], done[:, 1]
 
     def proved(self) -> torch.Tensor:
         """Per node: is it proved equal to its class representative?"""
