@@ -56,7 +56,10 @@ def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "
     operator; ``constants`` to the grammar's nullary constructors plus 0 and 1 where it has
     numerals; ``ops`` to every constructor. ``timeout`` bounds each sympy proof (seconds);
     ``weights=True`` weighs each law by the share of the enumerated theory that depends on it
-    (``law_coverage``, ``theory_shares``). Smallest laws first.
+    (``law_coverage``, ``theory_shares``). The prover works on terms up to ``size + slack``,
+    matching inner patterns up to ``reach`` larger than a class's smallest term; ``k``, ``seed``
+    set the fingerprint samples; a size whose terms would need more than ``max_memory`` bytes
+    is refused. Smallest laws first; a law's sides print in the grammar's syntax.
 
     >>> for law in explore("semiring", vars="xy", size=3):
     ...     print(law, "|", law.verified)
@@ -234,7 +237,8 @@ def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y",
 
 def _ops(g: Grammar, ops: Sequence[str] | None) -> tuple[str, ...]:
     have = {a: c.arity for a, c in g.constructors.items()}
-    chosen = tuple(a for a, n in have.items() if n > 0) if ops is None else tuple(ops)
+    chosen = tuple(a for a, n in have.items() if n > 0) if ops is None else tuple(
+        o.strip() for o in _split(ops) if o.strip())
     for op in chosen:
         if op not in have:
             raise ExploreError(f"grammar {g.name!r} has no constructor {op!r} "
@@ -251,7 +255,7 @@ def _constants(g: Grammar, constants: Sequence[str] | None) -> Iterator[Term]:
         if "num" in g.atoms:
             yield from (Term("num", token=t) for t in ("0", "1"))
         return
-    for text in constants:
+    for text in (c for c in _split(constants) if str(c).strip()):
         t = g.parse(str(text))
         if t.args or t.op == "var":
             raise ExploreError(f"constant {text!r} is not a constant of grammar {g.name!r}",
@@ -259,8 +263,15 @@ def _constants(g: Grammar, constants: Sequence[str] | None) -> Iterator[Term]:
         yield t
 
 
+def _split(items: str | Sequence[str], chars: bool = False) -> list[str]:
+    """A list from a sequence, or from comma-separated text (``chars``: "xyz" is x, y, z)."""
+    if isinstance(items, str):
+        return list(items) if chars and "," not in items else items.split(",")
+    return list(items)
+
+
 def _variables(g: Grammar, names: Sequence[str]) -> tuple[str, ...]:
-    names = tuple(str(v).strip() for v in names if str(v).strip())
+    names = tuple(str(v).strip() for v in _split(names, chars=True) if str(v).strip())
     if len(set(names)) != len(names):
         raise ExploreError(f"variables {list(names)} repeat a name")
     for v in names:
@@ -333,7 +344,8 @@ def _pairs(by_size: dict[int, torch.Tensor], s: int, arity: int):  # noqa: ANN20
 def _check_memory(sig: Signature, s: int, pairs: int, have: int, limit: int) -> None:
     row = sig.kind.k * max(1, torch.empty((), dtype=sig.kind.dtype).element_size())
     row *= int(torch.Size(sig.kind.shape).numel() // sig.kind.k)
-    need = (have + pairs) * (row + 160)  # edges, store rows, key index, universe, instances
+    need = (have + pairs) * (row + 1500)  # edges, store, universe, and the prover's instance
+    # tables (measured: about 1.3 kB per node for {0,1,+,*} at 575k nodes)
     if need > limit:
         raise ExploreError(f"size {s} needs about {need / 2**30:.1f} GiB for {pairs} candidate "
                            f"terms (limit {limit / 2**30:.1f} GiB); use a smaller size or "
