@@ -21,6 +21,7 @@ generator.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -160,7 +161,7 @@ class Learner:
                  natural_floor: float = 1e-6) -> None:
         self.lr, self.depth, self.natural, self.natural_floor = lr, depth, natural, natural_floor
         self.logits = torch.zeros(1 + n_rules, dtype=torch.float64)
-        self.logits[0] = torch.log(torch.tensor(persistence * n_rules / max(1e-9, 1 - persistence)))
+        self.logits[0] = math.log(persistence * n_rules / max(1e-9, 1 - persistence))
         self.logits.requires_grad_(True)
         self.opt = torch.optim.Adam([self.logits], lr=rule_lr)
 
@@ -182,7 +183,7 @@ class Learner:
         if self.natural:
             grad = grad * torch.maximum(p0, p_t.detach()).clamp_min(self.natural_floor)
         if int(((p0 > 0) & alive).sum()) < 2:  # simplex_step cannot leave a one-point support
-            p0 = 0.999 * p0 + 0.001 * alive / alive.sum()
+            p0 = 0.999 * p0 + 0.001 * alive.to(p0.dtype) / alive.sum()
         p0 = simplex_step(p0, grad, self.lr, alive)
         self.opt.step()
         return p0, float(loss.detach())

@@ -24,6 +24,7 @@ sorted weights and key joins.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -304,7 +305,7 @@ Term(op='var', args=(), token='x')), token=None), 3)
                  op_weight: float = 0.5) -> None:
         self.ops, self.arity, self.symbols = ops, arity, []
         self._sym: dict[Term, int] = {}
-        self._logw, self._logop = logw, float(torch.tensor(op_weight).log())
+        self._logw, self._logop = logw, math.log(op_weight)
         self.rows = _Rows(("code", "left", "right", "size", "vmax"), ("logrho",))
         self._memo: dict[int, Term] = {}
         self._subs = torch.empty(0, dtype=torch.int64)
@@ -574,7 +575,7 @@ class ProofSpace:
             back = self.statement(self.terms.to_term(int(s["rhs"][sid])),
                                   self.terms.to_term(int(s["lhs"][sid])))
             s._cols["cls"][sid] = min(sid, back)
-        s._cols["logp"][sids] += torch.where(lhs != rhs, torch.log(torch.tensor(2.0)), 0.0)
+        s._cols["logp"][sids] += torch.where(lhs != rhs, math.log(2.0), 0.0)
 
     # ---- generation -------------------------------------------------------------------
 
