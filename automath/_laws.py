@@ -438,7 +438,15 @@ def minimize(u: Universe, kept: list, within: torch.Tensor | None = None) -> lis
 
 def derives(u: Universe, axioms: Sequence[tuple[Term, Term]],
             laws: Sequence[tuple[Term, Term]]) -> list[bool]:
-    """For each law: does saturating the universe under ``axioms`` prove it?"""
+    """For each law: does saturating the universe under ``axioms`` prove it?
+
+    >>> from automath._explore import enumerate_terms, signature
+    >>> g = signature("semiring").grammar
+    >>> u = Universe(*enumerate_terms(signature("semiring"), 5), 5)
+    >>> comm = [(g.parse("x + y"), g.parse("y + x"))]
+    >>> derives(u, comm, [(g.parse("(x + y) + z"), g.parse("z + (y + x)"))])
+    [True]
+    """
     prover = Prover(u, axioms).saturate()
     return [prover.equal(lhs, rhs) for lhs, rhs in laws]
 

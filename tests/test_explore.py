@@ -237,3 +237,12 @@ def test_the_example_runs(capsys) -> None:  # noqa: ANN001
     found = module.main(size=5, weights=False)
     assert set(found) == {"semiring", "ring", "minmax", "logic"}
     assert "x + y = y + x" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_bench_rows_carry_times_memory_and_the_quickspec_ratio() -> None:
+    from automath._bench_explore import bench_explore
+
+    (row,) = bench_explore(["{min,max} size 7"], repeat=1)
+    assert row["laws"] >= 7 and row["peak_MB"] > 0 and row["ours_cpu_s"] > 0
+    assert abs(row["speedup"] - row["quickspec_s"] / row["ours_s"]) < 1e-9
