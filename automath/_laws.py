@@ -344,13 +344,14 @@ class Prover:
         An instance is located once its inner nodes are proved; it is merged then and never
         looked at again. All axioms' instances are handled together, one round at a time.
         """
-        rows, changed = _stack(self._todo), True
-        while changed and rows.shape[0] and not (until and self.reaches(*until)):
-            done = self.proved()[rows[:, 2:]].all(dim=1)
-            fired = rows[done]
-            self.parent, changed = _union(self.parent, fired[:, 0], fired[:, 1])
-            rows = rows[~done]
-        self._todo = [rows] if rows.shape[0] else []
+        cols, changed = _stack(self._todo).t().contiguous(), True  # one row per column
+        while changed and cols.shape[1] and not (until and self.reaches(*until)):
+            proved, done = self.proved(), torch.ones(cols.shape[1], dtype=torch.bool)
+            for inner in cols[2:]:
+                done &= proved[inner]
+            self.parent, changed = _union(self.parent, cols[0, done], cols[1, done])
+            cols = cols[:, ~done]
+        self._todo = [cols.t()] if cols.shape[1] else []
         return self
 
     def instances(self, ax: _Axiom) -> tuple[torch.Tensor, torch.Tensor]:
