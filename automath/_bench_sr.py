@@ -96,7 +96,9 @@ def run_automath(problem: Problem, x: np.ndarray, y: np.ndarray, seed: int,
     t = time.perf_counter()
     model = SymbolicRegressor(grammar="nguyen", variable_names=tuple(problem.variables),
                               max_time=budget, seed=seed).fit(x, y)
-    return model.sympy(), time.perf_counter() - t
+    seconds = time.perf_counter() - t
+    FOUND_BY[(problem.formula, seed)] = model.found_by_
+    return model.sympy(), seconds
 
 
 def _protected_exp(a: np.ndarray) -> np.ndarray:
@@ -159,6 +161,7 @@ def run_pyoperon(problem: Problem, x: np.ndarray, y: np.ndarray, seed: int,
     return expr, seconds
 
 
+FOUND_BY: dict[tuple[str, int], str | None] = {}  # which phase of our search closed each run
 METHODS: dict[str, Callable[..., tuple[sympy.Expr, float]]] = {
     "automath": run_automath, "gplearn": run_gplearn, "pyoperon": run_pyoperon}
 MODULES = {"gplearn": "gplearn", "pyoperon": "pyoperon"}
@@ -226,7 +229,8 @@ def run_one(method: str, name: str, seed: int, budget: float) -> dict:
         return {"method": method, "problem": name, "seed": seed, "exact": False,
                 "seconds": float("nan"), "found": f"error: {type(e).__name__}: {e}"}
     return {"method": method, "problem": name, "seed": seed,
-            "exact": _recovered(expr, problem, x, y), "seconds": seconds, "found": str(expr)}
+            "exact": _recovered(expr, problem, x, y), "seconds": seconds, "found": str(expr),
+            "phase": FOUND_BY.get((problem.formula, seed)) if method == "automath" else None}
 
 
 def bench_sr(problems: str | Sequence[str] = "nguyen", seeds: int = 10,

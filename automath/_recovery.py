@@ -18,8 +18,9 @@ from __future__ import annotations
 import multiprocessing
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 import sympy
@@ -283,6 +284,21 @@ class ProjIndex:
         return torch.cat(out_q), torch.cat(out_i)
 
 
+_EMPTY = torch.empty(0, dtype=torch.int64)
+
+
+class Batch(NamedTuple):
+    """Candidate goals: values, tolerance, error and provenance (parent goal, sibling, ...)."""
+
+    values: Tensor
+    tol: Tensor
+    err: Tensor
+    parent: Tensor
+    sibling: Tensor
+    side: Tensor
+    rule: Tensor
+
+
 class Goals:
     """Values that subterms of the formula must take, as a tree rooted at the target (goal 0).
 
@@ -324,83 +340,120 @@ class Goals:
     def expand(self, goal_ids: Tensor, siblings: Tensor, unary: bool = True,
                limit: int | None = None) -> Tensor:
         """New goals: each goal combined with each sibling by each invertible rule."""
-        parts = [self._binary(goal_ids, siblings, r) for r in range(len(self.store.rules))]
+        rows = (self.values[goal_ids], self.tol[goal_ids], self.err[goal_ids])
+        batch = self._expansions(*rows, goal_ids, siblings, unary)
+        return self._append(batch, self.cost[batch.parent], limit) if batch else _EMPTY
+
+    def _expansions(self, g: Tensor, tol: Tensor, err: Tensor, parents: Tensor,
+                    siblings: Tensor, unary: bool) -> Batch | None:
+        """Every (goal row, sibling, invertible rule) residual with its tolerance and error."""
+        parts = [self._binary(g, tol, err, parents, siblings, r)
+                 for r in range(len(self.store.rules))]
         if unary:
-            parts += [self._unary(goal_ids, r) for r in range(len(self.store.rules))]
+            parts += [self._unary(g, tol, err, parents, r) for r in range(len(self.store.rules))]
         parts = [p for p in parts if p is not None]
         if not parts:
-            return torch.empty(0, dtype=torch.int64)
-        return self._append(*(torch.cat(c) for c in zip(*parts, strict=True)), limit)
+            return None
+        batch = Batch(*(torch.cat(c) for c in zip(*parts, strict=True)))
+        ok = (torch.isfinite(batch.values).all(1) & (batch.values.abs().amax(1) > 1e-12)
+              & (batch.err <= 0.01 * batch.tol).all(1))
+        return Batch(*(f[ok] for f in batch))
 
-    def _binary(self, goal_ids: Tensor, siblings: Tensor, r: int):  # noqa: ANN202
+    def _binary(self, g: Tensor, tol: Tensor, err: Tensor, parents: Tensor, siblings: Tensor,
+                r: int):  # noqa: ANN202
         inv = BINARY_INVERSES.get(self.store.rules[r])
         if inv is None or int(self.store.arity[r]) != 2 or len(siblings) == 0:
             return None
-        g = self.values[goal_ids][:, None, :]
-        tol, err = self.tol[goal_ids][:, None, :], self.err[goal_ids][:, None, :]
+        g, tol, err = g[:, None, :], tol[:, None, :], err[:, None, :]
         a = self.store.values[siblings].to(torch.float64)[None, :, :]
         out, n = [], g.shape[-1]
         for side, f in inv:
             c, t, e = _propagate(lambda v, f=f: f(v, a), g, tol, err, a)
-            gi = goal_ids.repeat_interleave(len(siblings))
-            si = siblings.repeat(len(goal_ids))
+            gi = parents.repeat_interleave(len(siblings))
+            si = siblings.repeat(len(parents))
             out.append((c.reshape(-1, n), t.reshape(-1, n), e.reshape(-1, n), gi, si,
                         torch.full_like(gi, side), torch.full_like(gi, r)))
         return tuple(torch.cat(c) for c in zip(*out, strict=True))
 
-    def _unary(self, goal_ids: Tensor, r: int):  # noqa: ANN202
+    def _unary(self, g: Tensor, tol: Tensor, err: Tensor, parents: Tensor, r: int):  # noqa: ANN202
         inv = UNARY_INVERSES.get(self.store.rules[r])
         if inv is None or int(self.store.arity[r]) != 1:
             return None
-        g, tol, err = self.values[goal_ids], self.tol[goal_ids], self.err[goal_ids]
         c, t, e = zip(*(_propagate(f, g, tol, err, 0.0) for f in inv), strict=True)
-        gi = goal_ids.repeat(len(inv))
+        gi = parents.repeat(len(inv))
         none = torch.full_like(gi, NONE)
         return torch.cat(c), torch.cat(t), torch.cat(e), gi, none, torch.full_like(gi, UNARY), \
             torch.full_like(gi, r)
 
-    def _append(self, vals: Tensor, tol: Tensor, err: Tensor, parent: Tensor, sib: Tensor,
-                side: Tensor, rule: Tensor, limit: int | None) -> Tensor:
-        sib_size = torch.where(sib >= 0, self.store.size[sib.clamp(min=0)], 0)
-        cost = self.cost[parent] + 1 + sib_size
-        ok = (torch.isfinite(vals).all(1) & (vals.abs().amax(1) > 1e-12)
-              & (err <= 0.01 * tol).all(1))
-        idx = ok.nonzero().squeeze(1)[torch.argsort(cost[ok], stable=True)]
-        keys = fingerprint_hash(self.store.kind.quantize(vals[idx]))
-        first = _first_unique(keys)
-        fresh = first[~self._known.contains(keys[first])][:limit]
-        idx, keys = idx[fresh], keys[fresh]
+    def _append(self, batch: Batch, parent_cost: Tensor, limit: int | None = None,
+                dedup: bool = True) -> Tensor:
+        sib = batch.sibling
+        cost = parent_cost + 1 + torch.where(sib >= 0, self.store.size[sib.clamp(min=0)], 0)
+        idx = torch.argsort(cost, stable=True)
+        keys = fingerprint_hash(self.store.kind.quantize(batch.values[idx]))
+        if dedup:
+            first = _first_unique(keys)
+            fresh = first[~self._known.contains(keys[first])][:limit]
+            idx, keys = idx[fresh], keys[fresh]
         n = len(self)
-        for name, col in (("values", vals), ("tol", tol), ("err", err), ("parent", parent),
-                          ("sibling", sib), ("side", side), ("rule", rule), ("cost", cost)):
+        for name, col in zip(Batch._fields, batch, strict=True):
             setattr(self, name, torch.cat([getattr(self, name), col[idx]]))
-        self.keys = torch.cat([self.keys, keys])
+        self.cost, self.keys = torch.cat([self.cost, cost[idx]]), torch.cat([self.keys, keys])
         self._known.add(keys)
         ids = torch.arange(n, n + len(idx))
-        self.index.add(vals[idx], ids)
+        self.index.add(batch.values[idx], ids)
         return ids
 
-    def _slack(self, g: Tensor) -> Tensor:
-        c = self.values[g]
-        return torch.minimum(self.tol[g], MATCH_RTOL * (c.abs() + c.abs().mean(1, keepdim=True)))
+    def deep(self, index: ProjIndex, first: Tensor, second: Tensor, chunk: int = 2048,
+             stop: Callable[[], bool] = lambda: False) -> Iterator[tuple[Tensor, Tensor]]:
+        """Goals two steps from the target — through each element of ``first`` (say the whole
+        store), then each of ``second`` (say the variables) or a unary rule — looked up in
+        ``index`` in chunks without being kept; yields the (goal, element) hits of each chunk
+        (only goals that hit are stored)."""
+        root = torch.tensor([0])
+        for part in first.split(chunk):
+            if stop():
+                break
+            b1 = self._expansions(self.values[root], self.tol[root], self.err[root], root, part,
+                                  unary=False)
+            local = torch.arange(len(b1.values)) if b1 else _EMPTY
+            b2 = self._expansions(b1.values, b1.tol, b1.err, local, second, True) if b1 else None
+            if b2 is None:
+                continue
+            q, e = self._find(index, b2.values, b2.tol)
+            if len(q):
+                used = torch.unique(b2.parent[q])
+                ids1 = self._append(Batch(*(f[used] for f in b1)), self.cost[root].expand(
+                    len(used)), dedup=False)
+                remap = torch.full((len(local),), NONE)
+                remap[used] = ids1
+                sub = Batch(*(f[q] for f in b2))
+                sub = sub._replace(parent=remap[sub.parent])
+                yield self._append(sub, self.cost[sub.parent], dedup=False), e
+
+    def _slack(self, values: Tensor, tol: Tensor) -> Tensor:
+        return torch.minimum(tol, MATCH_RTOL * (values.abs() + values.abs().mean(1, keepdim=True)))
+
+    def _find(self, index: ProjIndex, values: Tensor, tol: Tensor) -> tuple[Tensor, Tensor]:
+        """(row, element) pairs for goal rows within their tolerance of indexed elements."""
+        slack = self._slack(values, tol)
+        q, e = index.find(values, lambda i: self.store.values[i], slack @ index.w.abs())
+        ok = ((values[q] - self.store.values[e].to(torch.float64)).abs() <= slack[q]).all(1)
+        return q[ok], e[ok]
 
     def match(self, store: Store, element_ids: Tensor) -> tuple[Tensor, Tensor]:
         """Pairs (goal, element) where an element of ``element_ids`` has a goal's values."""
         q, g = self.index.find(store.values[element_ids].to(torch.float64),
                                lambda i: self.values[i])
-        return self._precise(g, element_ids[q])
+        e = element_ids[q]
+        slack = self._slack(self.values[g], self.tol[g])
+        ok = ((self.values[g] - store.values[e].to(torch.float64)).abs() <= slack).all(1)
+        return g[ok], e[ok]
 
     def lookup(self, index: ProjIndex, goal_ids: Tensor) -> tuple[Tensor, Tensor]:
         """Pairs (goal, element) for goals ``goal_ids`` found in an index of store elements."""
-        half = self._slack(goal_ids) @ index.w.abs()
-        q, e = index.find(self.values[goal_ids], lambda i: self.store.values[i], half)
-        return self._precise(goal_ids[q], e)
-
-    def _precise(self, g: Tensor, e: Tensor) -> tuple[Tensor, Tensor]:
-        """Keep pairs within the goal's tolerance at every point."""
-        v = self.store.values[e].to(torch.float64)
-        ok = ((self.values[g] - v).abs() <= self._slack(g)).all(1)
-        return g[ok], e[ok]
+        q, e = self._find(index, self.values[goal_ids], self.tol[goal_ids])
+        return goal_ids[q], e
 
     def build(self, store: Store, goal: int, element: int) -> int:
         """Insert the formula that goal ``goal`` met at ``element``; returns its id (or -1)."""

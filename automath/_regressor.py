@@ -157,9 +157,11 @@ def goal_classes(goals: Goals, siblings: Callable[[int], Tensor | None], cap: in
 class SearchConfig:
     """Budget and knobs of one search (plain values)."""
 
-    base_elements: int = 300_000
+    base_elements: int = 500_000
     max_goals: int = 300_000
     max_elements: int = 2_000_000
+    deep: int = 1
+    sibling_size: int = 3
     beam: int = 32
     steps: int = 40
     max_time: float | None = None
@@ -255,8 +257,20 @@ class Search:
 
     def score(self, store: Store, ids: Tensor) -> Tensor:
         """``1 / (1 + nmse)`` at the data points (``scaled``: after the best ``a·f + b``)."""
+        if self.config.score == "goals":
+            return self._goal_score(store.values[ids].to(torch.float64))
         loss = SCORES[self.config.score](store.values[ids].to(torch.float64), self.y)
         return 1.0 / (1.0 + loss)
+
+    def _goal_score(self, vals: Tensor, k: int = 128, decay: float = 0.9) -> Tensor:
+        g = self.goals
+        order = torch.argsort(g.cost, stable=True)[:k]
+        disc = decay ** g.cost[order].to(torch.float64)
+        out = []
+        for v in vals.split(8192):
+            loss = torch.stack([nmse(v, g.values[j]) for j in order.tolist()], 1)
+            out.append((disc / (1.0 + torch.nan_to_num(loss, nan=torch.inf))).amax(1))
+        return torch.cat(out) if out else vals.new_zeros(0)
 
     def run(self, seeds: tuple[Term, ...] = ()) -> SearchResult:
         """Base and goals in step, then guided loop steps, until an exact fit or the budget.
@@ -276,14 +290,17 @@ class Search:
                                steps=cfg.steps, max_elements=cfg.max_elements)
         best = self._check(self._new_elements(), torch.tensor([0]), t0, "atoms")
         best = best if best is not None else self._meet(t0)
+        best = best if best is not None or not cfg.deep else self._deep(t0)
         self.loop.state.p0 = self._start_weights(store, objective)
         for _ in range(cfg.steps if best is None else 0):
             if self._out_of_time():
                 break
             opt = self._optimizer()
             self.loop.step(opt)
-            heavy = self.goals.expand(torch.tensor([0]), self._heavy(), unary=False)
-            best = self._check(self._new_elements(), heavy, t0, "step")
+            heavy = self._heavy()
+            level1 = self.goals.expand(torch.tensor([0]), heavy, unary=False)
+            best = self._check(self._new_elements(), level1, t0, "step")
+            best = best if best is not None else self._through(heavy, t0)
             if best is not None:
                 break
         return self._result(best, t0)
@@ -320,6 +337,31 @@ class Search:
                 base_done, goals_done = base_done or grow_base, goals_done or not grow_base
                 continue
             if best is not None:
+                return best
+        return None
+
+    def _deep(self, t0: float) -> int | None:
+        """Two-step goals through every element, then through the smallest ones."""
+        st = self.loop.state.store
+        second = (st.size <= self.config.deep).nonzero().squeeze(1)
+        first, best = torch.argsort(st.size, stable=True), None
+        hits = 0
+        for g, e in self.goals.deep(self.index, first, second, stop=self._out_of_time):
+            best, hits = self._build(g, e), hits + len(g)
+            if best is not None:
+                break
+        self._event("deep goals", t0, elements=len(st), goals=len(self.goals), hits=hits,
+                    exact=best is not None)
+        return best
+
+    def _through(self, heavy: Tensor, t0: float) -> int | None:
+        """Two-step goals through the heavy elements, then the small ones (not kept)."""
+        st = self.loop.state.store
+        small = (st.size <= self.config.sibling_size).nonzero().squeeze(1)[:64]
+        for g, e in self.goals.deep(self.index, heavy, small, chunk=8):
+            best = self._build(g, e)
+            if best is not None:
+                self._event("step: heavy goals", t0, elements=len(st), hits=len(g), exact=True)
                 return best
         return None
 
@@ -423,15 +465,17 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, grammar: str = "arith+trig", *, max_size: int = 40, steps: int = 40,
-                 max_time: float | None = None, base_elements: int = 300_000,
-                 max_goals: int = 300_000, beam: int = 32, size_penalty: float = 1e-3,
+                 max_time: float | None = None, base_elements: int = 500_000,
+                 max_goals: int = 300_000, deep: int = 1, beam: int = 32,
+                 size_penalty: float = 1e-3,
                  tol: float = 1e-12, constants: str | tuple[str, ...] = "auto",
                  fit_constants: bool = True, max_points: int = 64,
                  variable_names: tuple[str, ...] | None = None, method: str = "weighted",
                  warm_start: bool = False, device: str = "cpu", n_threads: int | None = 1,
                  callback: Callable[[dict], None] | None = None, seed: int = 0) -> None:
         self.grammar, self.max_size, self.steps, self.max_time = grammar, max_size, steps, max_time
-        self.base_elements, self.max_goals, self.beam = base_elements, max_goals, beam
+        self.base_elements, self.max_goals, self.deep, self.beam = (base_elements, max_goals,
+                                                                    deep, beam)
         self.size_penalty, self.tol, self.constants = size_penalty, tol, constants
         self.fit_constants, self.max_points = fit_constants, max_points
         self.variable_names, self.method, self.warm_start = variable_names, method, warm_start
@@ -518,6 +562,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                              device=self.device)
         constants = bool(self.fit_constants and numerals)
         cfg = SearchConfig(self.base_elements, self.max_goals, beam=self.beam, steps=self.steps,
+                           deep=self.deep,
                            max_time=self.max_time, size_penalty=self.size_penalty,
                            tol=self.tol, score="scaled" if constants else "nmse", seed=self.seed)
         seeds = tuple(e["term"] for e in getattr(self, "_front", []) if not e["fitted"]) \
@@ -535,6 +580,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             e["selected"] = e is best
         self.best_term_, self.exact_ = best["term"], best["exact"]
         self.search_log_, self.seconds_, self.n_elements_ = res.log, res.seconds, len(res.store)
+        self.found_by_ = next((e["event"] for e in res.log if e.get("exact")), None)
         self.equations_ = _table(self._front, grammar)
         return self
 
@@ -603,6 +649,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                         "selected": True}]
         self.best_term_, self.exact_ = None, loss <= self.tol
         self.search_log_, self.seconds_, self.n_elements_ = net.history_, 0.0, 0
+        self.found_by_ = "evonet" if self.exact_ else None
         self.equations_ = _table(self._front, None)
         return self
 
@@ -685,3 +732,42 @@ def _table(front: list[dict], grammar: Grammar | None):  # noqa: ANN202
     except ImportError:
         return rows
     return pd.DataFrame(rows)
+
+
+def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Columns of a CSV file with a header: X (the other columns), y (``target``), names.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv"); _ = open(p, "w").write("a,y\\n1,2\\n3,4\\n")
+    >>> x, y, names = read_csv(p, "y"); x.ravel().tolist(), y.tolist(), names
+    ([1.0, 3.0], [2.0, 4.0], ['a'])
+    """
+    import csv
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        raise InputError(f"{path}: empty file", file=path)
+    header = [h.strip() for h in rows[0]]
+    if target not in header:
+        raise InputError(f"no column {target!r} (columns: {', '.join(header)})", file=path,
+                         line=1)
+    try:
+        data = np.array([[float(v) for v in r] for r in rows[1:] if r], dtype=np.float64)
+    except ValueError as e:
+        raise InputError(f"{path}: a value is not a number ({e})", file=path) from None
+    if data.ndim != 2 or data.shape[1] != len(header):
+        raise InputError(f"{path}: every row needs {len(header)} values", file=path)
+    k = header.index(target)
+    return np.delete(data, k, axis=1), data[:, k], [h for h in header if h != target]
+
+
+def fit_csv(path: str, target: str, **params: object) -> SymbolicRegressor:
+    """Fit ``target`` from the other columns of a CSV file (column names become variables)."""
+    x, y, names = read_csv(path, target)
+    return SymbolicRegressor(variable_names=tuple(names), **params).fit(x, y)
+
+
+def front_records(model: SymbolicRegressor) -> list[dict]:
+    """The accuracy/size front as plain dicts (whether or not pandas is installed)."""
+    rows = model.equations_
+    return rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)

@@ -232,7 +232,8 @@ def test_an_empty_grammar_and_bad_names_are_clear_errors(tmp_path):
 def test_scikit_learn_estimator_checks():
     """Every check passes; the one documented exception is the ``poor_score`` tag."""
     from sklearn.utils.estimator_checks import check_estimator
-    est = SymbolicRegressor(base_elements=3000, max_goals=3000, steps=2)
+    est = SymbolicRegressor(base_elements=2000, max_goals=2000, deep=0, steps=1,
+                            fit_constants=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         results = check_estimator(est, on_fail=None)
