@@ -20,7 +20,7 @@ import numpy as np
 import sympy
 
 from automath._errors import AutomathError
-from automath._recovery import as_sympy, is_exact, snap_candidates
+from automath._recovery import as_sympy, check_exact, snap_candidates
 
 Echo = Callable[[str], None] | None
 
@@ -211,12 +211,13 @@ def snap_floats(expr: sympy.Expr, x: np.ndarray, y: np.ndarray, variables: Seque
     return expr
 
 
-def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.ndarray) -> bool:
+def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.ndarray) -> str:
+    """``check_exact``'s verdict ("proved", "numeric" or "") after snapping floats."""
     if expr is None:
-        return False
+        return ""
     expr = snap_floats(expr, x, y, problem.variables)
-    return is_exact(as_sympy(expr, problem.variables, problem.ranges), problem.formula,
-                    problem.variables, problem.ranges)
+    return check_exact(as_sympy(expr, problem.variables, problem.ranges), problem.formula,
+                       problem.variables, problem.ranges)
 
 
 def run_one(method: str, name: str, seed: int, budget: float) -> dict:
@@ -226,10 +227,11 @@ def run_one(method: str, name: str, seed: int, budget: float) -> dict:
     try:
         expr, seconds = METHODS[method](problem, x, y, seed, budget)
     except Exception as e:  # noqa: BLE001 - a crashing peer is a failed run, not a crashed bench
-        return {"method": method, "problem": name, "seed": seed, "exact": False,
+        return {"method": method, "problem": name, "seed": seed, "exact": False, "proof": "",
                 "seconds": float("nan"), "found": f"error: {type(e).__name__}: {e}"}
-    return {"method": method, "problem": name, "seed": seed,
-            "exact": _recovered(expr, problem, x, y), "seconds": seconds, "found": str(expr),
+    proof = _recovered(expr, problem, x, y)
+    return {"method": method, "problem": name, "seed": seed, "exact": bool(proof),
+            "proof": proof, "seconds": seconds, "found": str(expr),
             "phase": FOUND_BY.get((problem.formula, seed)) if method == "automath" else None}
 
 

@@ -169,9 +169,30 @@ def vanishes_precisely(diff: sympy.Expr, variables: Sequence[str], ranges: Range
     return True
 
 
+def check_exact(found: object, target: object, variables: Sequence[str],
+                domain_ranges: Ranges, timeout: float = 5.0, strict: bool = False) -> str:
+    """How ``found`` was shown equal to ``target``: ``"proved"`` (sympy reduced the difference
+    to 0), ``"numeric"`` (sympy gave up or timed out, and the difference vanishes to 40 digits
+    at random points; never with ``strict``), or ``""`` (not exact).
+
+    >>> check_exact("exp(log(x)*(x/(x + x)))", "sqrt(x)", ["x"], {"x": (0.0, 4.0)})
+    'proved'
+    """
+    f, t = (as_sympy(e, variables, domain_ranges) for e in (found, target))
+    if not agree_on_grid(f, t, variables, domain_ranges):
+        return ""
+    diff = f - t
+    if prove_zero(diff, timeout):
+        return "proved"
+    if not strict and vanishes_precisely(diff, variables, domain_ranges):
+        return "numeric"
+    return ""
+
+
 def is_exact(found: object, target: object, variables: Sequence[str],
-             domain_ranges: Ranges, timeout: float = 5.0) -> bool:
-    """Whether ``found`` equals ``target`` on the domain: grid check, then a symbolic proof.
+             domain_ranges: Ranges, timeout: float = 5.0, strict: bool = False) -> bool:
+    """Whether ``found`` equals ``target`` on the domain: grid check, then a symbolic proof
+    (``check_exact`` says which kind).
 
     >>> r = {"x": (-1.0, 1.0)}
     >>> is_exact("x*(x*x + x) + x", "x**3 + x**2 + x", ["x"], r)
@@ -179,14 +200,7 @@ def is_exact(found: object, target: object, variables: Sequence[str],
     >>> is_exact("x**3 + x**2 + 1.0001*x", "x**3 + x**2 + x", ["x"], r)
     False
     """
-    f, t = (as_sympy(e, variables, domain_ranges) for e in (found, target))
-    if not agree_on_grid(f, t, variables, domain_ranges):
-        return False
-    diff = f - t
-    proved = prove_zero(diff, timeout)
-    if proved:
-        return True
-    return vanishes_precisely(diff, variables, domain_ranges)
+    return bool(check_exact(found, target, variables, domain_ranges, timeout, strict))
 
 
 # ---- constants: snap a fitted value to a simple one ------------------------------------------

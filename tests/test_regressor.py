@@ -250,3 +250,18 @@ def test_example_recovers_nguyen_5():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.main()["exact"]
+
+
+def test_strict_check_never_falls_back_to_numbers():
+    from automath._recovery import check_exact
+    args = ("x*(x*x + x) + x", "x**3 + x**2 + x", ["x"], X1)
+    assert check_exact(*args, timeout=1e-9, strict=True) == ""
+    assert check_exact(*args, timeout=1e-9) == "numeric"
+    assert check_exact(*args) == "proved"
+
+
+def test_method_evonet_delegates_to_the_evolving_network():
+    x = np.linspace(-1, 1, 20)[:, None]
+    model = SymbolicRegressor(method="evonet").fit(x, 3 * x[:, 0])
+    assert str(model.sympy()) == "3*x0"
+    np.testing.assert_allclose(model.predict(x), 3 * x[:, 0], atol=1e-6)
