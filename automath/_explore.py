@@ -441,20 +441,19 @@ class Verifier:
 
     def __init__(self, sig: Signature, timeout: float = 5.0, samples: int = 512) -> None:
         self.sig, self.timeout = sig, timeout
-        names = tuple(str(v.token) for v in sig.variables)
-        kname = sig.kind.name
-        self.exhaustive = kname == "bool" or (
-            kname in ("int", "real") and set(sig.ops) <= ORDER_OPS and not sig.constants)
-        self.symbolic = kname in ("modp", "int", "real") and set(sig.ops) <= RATIONAL_OPS
-        self.grid = _exhaustive_kind(kname, names) if self.exhaustive else None
-        self.random = _test_kind(sig.kind, names, samples)
+        self.names = tuple(str(v.token) for v in sig.variables)
+        self.random = _test_kind(sig.kind, self.names, samples)
+        self._grid: Kind | None = None
 
     def __call__(self, lhs: Term, rhs: Term) -> str | None:
-        if self.grid is not None:
-            same = self._agree(lhs, rhs, self.grid)
-            return "proved: exhaustive" if same else None
-        if self.symbolic or self.sig.kind.name == "real":
-            verdict = self._sympy(lhs, rhs)
+        """Decide by the operators the law itself uses (built-in semantics only)."""
+        kname, ops = self.sig.kind.name, _ops_in(lhs, self.sig) | _ops_in(rhs, self.sig)
+        if kname == "bool" or (kname in ("int", "real") and ops <= ORDER_OPS):
+            self._grid = self._grid or _exhaustive_kind(kname, self.names)
+            return "proved: exhaustive" if self._agree(lhs, rhs, self._grid) else None
+        rational = kname in ("modp", "int", "real") and ops <= RATIONAL_OPS | {"num"}
+        if rational or kname == "real":
+            verdict = self._sympy(lhs, rhs, rational)
             if verdict is not None:
                 return "proved: sympy" if verdict else None
         return "tested only" if self._agree(lhs, rhs, self.random) else None
@@ -466,16 +465,25 @@ class Verifier:
         return bool(valid.any()) and bool(
             (kind.quantize(a[valid]) == kind.quantize(b[valid])).all())
 
-    def _sympy(self, lhs: Term, rhs: Term) -> bool | None:
+    def _sympy(self, lhs: Term, rhs: Term, rational: bool) -> bool | None:
         """True or False when sympy decides ``lhs - rhs == 0`` in time; None otherwise."""
         try:
             with _time_limit(self.timeout):
                 a, b = (to_sympy(t, self.sig.semantics) for t in (lhs, rhs))
-                diff = sympy.cancel(sympy.together(a - b)) if self.symbolic else \
-                    sympy.simplify(a - b)
-                return bool(diff == 0) if self.symbolic or diff == 0 else None
+                diff = sympy.cancel(sympy.together(a - b)) if rational else sympy.simplify(a - b)
+                return bool(diff == 0) if rational or diff == 0 else None
         except (TimeoutError, TypeError, ValueError, ZeroDivisionError):
             return None
+
+
+def _ops_in(term: Term, sig: Signature) -> set[str]:
+    """The operators of a term ("num" for numerals); one with user semantics counts as
+    unknown ("?"), so no built-in decision procedure applies to it."""
+    if term.op == "var":
+        return set()
+    own = {"num"} if term.op == "num" else {
+        term.op if sig.semantics.get(term.op) is DEFAULT_SEMANTICS.get(term.op) else "?"}
+    return own.union(*(_ops_in(a, sig) for a in term.args))
 
 
 def _exhaustive_kind(kname: str, names: tuple[str, ...]) -> Kind:
