@@ -84,18 +84,11 @@ def run(sig: Signature, size: int, *, timeout: float = 5.0, weights: bool = Fals
 
     Laws have sides of size at most ``size``; the prover works on terms up to ``size + slack``.
     """
-    with _threads(1):
-        return _run(sig, size, timeout, weights, max_memory, slack, reach,
-                    stats if stats is not None else Stats())
-
-
-@contextlib.contextmanager
-def _threads(n: int) -> Iterator[None]:
-    """Small tensor ops run fastest on one thread (restored afterwards)."""
+    stats = stats if stats is not None else Stats()
     old = torch.get_num_threads()
-    torch.set_num_threads(n)
+    torch.set_num_threads(1)  # small tensor ops run fastest on one thread
     try:
-        yield
+        return _run(sig, size, timeout, weights, max_memory, slack, reach, stats)
     finally:
         torch.set_num_threads(old)
 
