@@ -226,11 +226,14 @@ def snap_candidates(value: float, max_den: int = 12) -> list[sympy.Expr]:
 Inverse = Callable[[Tensor, Tensor], Tensor]
 RIGHT, LEFT, UNARY = 0, 1, 2  # goal = op(sibling, c) | op(c, sibling) | op(c)
 # For each binary alias: (side, c = f(goal, sibling)); add and mul commute, so one side will do.
-BINARY_INVERSES: dict[str, tuple[tuple[int, Inverse], ...]] = {
-    "add": ((RIGHT, lambda g, a: g - a),),
-    "sub": ((RIGHT, lambda g, a: a - g), (LEFT, lambda g, a: g + a)),
-    "mul": ((RIGHT, lambda g, a: g / a),),
-    "div": ((RIGHT, lambda g, a: a / g), (LEFT, lambda g, a: g * a)),
+# The slope |dc/dg| (of c, g) carries tolerance and error to first order: 1 for sums, |c/g|
+# for products and quotients.
+LINEAR, RATIO = (lambda c, g: 1.0), (lambda c, g: (c / g).abs())
+BINARY_INVERSES: dict[str, tuple[tuple[int, Inverse, Callable], ...]] = {
+    "add": ((RIGHT, lambda g, a: g - a, LINEAR),),
+    "sub": ((RIGHT, lambda g, a: a - g, LINEAR), (LEFT, lambda g, a: g + a, LINEAR)),
+    "mul": ((RIGHT, lambda g, a: g / a, RATIO),),
+    "div": ((RIGHT, lambda g, a: a / g, RATIO), (LEFT, lambda g, a: g * a, RATIO)),
 }
 UNARY_INVERSES: dict[str, tuple[Callable[[Tensor], Tensor], ...]] = {
     "neg": (torch.neg,), "sin": (torch.asin,), "cos": (torch.acos, lambda g: -torch.acos(g)),
@@ -381,8 +384,12 @@ class Goals:
         g, tol, err = g[:, None, :], tol[:, None, :], err[:, None, :]
         a = self.store.values[siblings].to(torch.float64)[None, :, :]
         out, n = [], g.shape[-1]
-        for side, f in inv:
-            c, t, e = _propagate(lambda v, f=f: f(v, a), g, tol, err, a)
+        for side, f, slope in inv:
+            with torch.no_grad():
+                c = f(g, a)
+                k = slope(c, g)
+                t = (tol * k).expand(c.shape)
+                e = err * k + 4 * EPS * (c.abs() + g.abs() + a.abs())
             gi = parents.repeat_interleave(len(siblings))
             si = siblings.repeat(len(parents))
             out.append((c.reshape(-1, n), t.reshape(-1, n), e.reshape(-1, n), gi, si,
@@ -419,11 +426,12 @@ class Goals:
         return ids
 
     def deep(self, index: ProjIndex, first: Tensor, second: Tensor, chunk: int = 2048,
-             stop: Callable[[], bool] = lambda: False) -> Iterator[tuple[Tensor, Tensor]]:
+             stop: Callable[[], bool] = lambda: False, unary: bool = False,
+             ) -> Iterator[tuple[Tensor, Tensor]]:
         """Goals two steps from the target — through each element of ``first`` (say the whole
-        store), then each of ``second`` (say the variables) or a unary rule — looked up in
-        ``index`` in chunks without being kept; yields the (goal, element) hits of each chunk
-        (only goals that hit are stored)."""
+        store), then each of ``second`` (say the variables; unary rules too if ``unary``) —
+        looked up in ``index`` in chunks without being kept; yields the (goal, element) hits
+        of each chunk (only goals that hit are stored)."""
         root = torch.tensor([0])
         for part in first.split(chunk):
             if stop():
@@ -431,7 +439,7 @@ class Goals:
             b1 = self._expansions(self.values[root], self.tol[root], self.err[root], root, part,
                                   unary=False)
             local = torch.arange(len(b1.values)) if b1 else _EMPTY
-            b2 = self._expansions(b1.values, b1.tol, b1.err, local, second, True) if b1 else None
+            b2 = self._expansions(b1.values, b1.tol, b1.err, local, second, unary) if b1 else None
             if b2 is None:
                 continue
             q, e = self._find(index, b2.values, b2.tol)

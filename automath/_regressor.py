@@ -78,12 +78,14 @@ def commutes(kernel: Callable[..., Tensor]) -> bool:
     return bool(torch.equal(kernel(a, b), kernel(b, a)))
 
 
-def size_levels(store: Store, cap: int, max_size: int = 64,
-                stop: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, Tensor]]:
+def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
+                stop: Callable[[], bool] = lambda: False,
+                ) -> Iterator[tuple[int, Tensor | None]]:
     """Every expression by size, deduplicated: yields (size, new ids) while under ``cap``.
 
-    A size level is built only if its estimated count (growth of the last level) fits;
-    ``stop()`` true ends the enumeration after the rule in progress.
+    A size level is built only if its estimated count (growth of the last level) fits under
+    ``cap`` (a number, or a callable read each time): until it does, the generator yields
+    ``(size, None)``; ``stop()`` true ends the enumeration after the rule in progress.
 
     >>> from automath._semantics import Semantics
     >>> from automath._term import Term
@@ -92,13 +94,16 @@ def size_levels(store: Store, cap: int, max_size: int = 64,
     >>> [(s, len(ids)) for s, ids in size_levels(st, 100, max_size=5)]
     [(3, 2), (5, 4)]
     """
+    limit = cap if callable(cap) else (lambda: cap)
     levels = {1: (store.size == 1).nonzero().squeeze(1)}
     comm = [int(a) == 2 and commutes(store.kernel(r)) for r, a in enumerate(store.arity)]
     counts = [len(levels[1])]
     for s in range(2, max_size + 1):
         grow = counts[-1] / max(counts[-2], 1) if len(counts) > 1 else 8.0
-        if len(store) + counts[-1] * grow > cap:
+        if not callable(cap) and len(store) + counts[-1] * grow > cap:
             return
+        while len(store) + counts[-1] * grow > limit():
+            yield s, None
         before = len(store)
         for r, arity in enumerate(store.arity.tolist()):
             if stop():
@@ -157,7 +162,8 @@ def goal_classes(goals: Goals, siblings: Callable[[int], Tensor | None], cap: in
 class SearchConfig:
     """Budget and knobs of one search (plain values)."""
 
-    base_elements: int = 500_000
+    base_elements: int | None = None
+    base_floats: int = 60_000_000
     max_goals: int = 300_000
     max_elements: int = 2_000_000
     deep: int = 1
@@ -288,9 +294,15 @@ class Search:
         self.loop = GuidedLoop(self.domain, objective, store, self._uniform(store),
                                cutoff=cfg.cutoff, lr=cfg.lr, depth=cfg.depth, seed=cfg.seed,
                                steps=cfg.steps, max_elements=cfg.max_elements)
+        full = cfg.base_elements or cfg.base_floats // max(1, self.y.numel())
+        self._cap = full // 5
         best = self._check(self._new_elements(), torch.tensor([0]), t0, "atoms")
         best = best if best is not None else self._meet(t0)
         best = best if best is not None or not cfg.deep else self._deep(t0)
+        if best is None and cfg.deep:
+            self._cap = full
+            best = self._grow(t0)
+            best = best if best is not None else self._deep(t0)
         self.loop.state.p0 = self._start_weights(store, objective)
         for _ in range(cfg.steps if best is None else 0):
             if self._out_of_time():
@@ -317,8 +329,8 @@ class Search:
     def _meet(self, t0: float) -> int | None:
         """Grow the base (by size) and the goals (by cost) in step; check each new part."""
         st, cfg = self.loop.state.store, self.config
-        sizes: dict[int, Tensor] = {1: (st.size == 1).nonzero().squeeze(1)}
-        base = size_levels(st, cfg.base_elements, stop=self._out_of_time)
+        sizes = self._sizes = {1: (st.size == 1).nonzero().squeeze(1)}
+        base = self._base = size_levels(st, lambda: self._cap, stop=self._out_of_time)
         goals = goal_classes(self.goals, sizes.get, cfg.max_goals, stop=self._out_of_time)
         base_done = goals_done = False
         cost = 0
@@ -328,6 +340,8 @@ class Search:
             try:
                 if grow_base:
                     s, ids = next(base)
+                    if ids is None:
+                        raise StopIteration
                     sizes[s] = ids
                     best = self._check(self._new_elements(), None, t0, f"base size {s}")
                 else:
@@ -340,11 +354,23 @@ class Search:
                 return best
         return None
 
+    def _grow(self, t0: float) -> int | None:
+        """Build the base's size levels that fit under the raised cap; check them."""
+        for s, ids in self._base:
+            if ids is None or self._out_of_time():
+                return None
+            self._sizes[s] = ids
+            best = self._check(self._new_elements(), None, t0, f"base size {s}")
+            if best is not None:
+                return best
+        return None
+
     def _deep(self, t0: float) -> int | None:
         """Two-step goals through every element, then through the smallest ones."""
         st = self.loop.state.store
         second = (st.size <= self.config.deep).nonzero().squeeze(1)
-        first, best = torch.argsort(st.size, stable=True), None
+        close = scaled_nmse(st.values.to(torch.float64), self.y)
+        first, best = torch.argsort(close + 1e-3 * st.size, stable=True), None
         hits = 0
         for g, e in self.goals.deep(self.index, first, second, stop=self._out_of_time):
             best, hits = self._build(g, e), hits + len(g)
@@ -465,7 +491,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, grammar: str = "arith+trig", *, max_size: int = 40, steps: int = 40,
-                 max_time: float | None = None, base_elements: int = 500_000,
+                 max_time: float | None = None, base_elements: int | None = None,
                  max_goals: int = 300_000, deep: int = 1, beam: int = 32,
                  size_penalty: float = 1e-3,
                  tol: float = 1e-12, constants: str | tuple[str, ...] = "auto",
