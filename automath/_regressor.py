@@ -587,8 +587,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         domain = data_domain(grammar, {n: x[rows, i] for i, n in enumerate(names)}, numerals,
                              device=self.device)
         constants = bool(self.fit_constants and numerals)
-        cfg = SearchConfig(self.base_elements, self.max_goals, beam=self.beam, steps=self.steps,
-                           deep=self.deep,
+        cfg = SearchConfig(base_elements=self.base_elements, max_goals=self.max_goals,
+                           beam=self.beam, steps=self.steps, deep=self.deep,
                            max_time=self.max_time, size_penalty=self.size_penalty,
                            tol=self.tol, score="scaled" if constants else "nmse", seed=self.seed)
         seeds = tuple(e["term"] for e in getattr(self, "_front", []) if not e["fitted"]) \
