@@ -256,7 +256,11 @@ def close(a: Tensor, b: Tensor, rtol: float = MATCH_RTOL) -> Tensor:
 
 
 def window(rows: Tensor, w: Tensor, rtol: float = MATCH_RTOL) -> Tensor:
-    """Half-width of the projection window that holds every row ``close`` to each row."""
+    """Half-width of the projection window that holds every row ``close`` to each row.
+
+    >>> window(torch.tensor([[1.0, -1.0]]), torch.tensor([1.0, 1.0])).tolist()
+    [4.4e-06]
+    """
     wa = w.abs()
     return 1.1 * rtol * (rows.abs() @ wa + rows.abs().mean(1) * wa.sum())
 
@@ -305,7 +309,11 @@ _EMPTY = torch.empty(0, dtype=torch.int64)
 
 
 class Batch(NamedTuple):
-    """Candidate goals: values, tolerance, error and provenance (parent goal, sibling, ...)."""
+    """Candidate goals: values, tolerance, error and provenance (parent goal, sibling, ...).
+
+    >>> Batch._fields[:3]
+    ('values', 'tol', 'err')
+    """
 
     values: Tensor
     tol: Tensor

@@ -135,6 +135,11 @@ def goal_classes(goals: Goals, siblings: Callable[[int], Tensor | None], cap: in
     """Goals by cost (nodes outside the hole), cheapest first: yields (cost, new goal ids).
 
     ``siblings(s)`` gives the store's elements of size ``s`` (None: not enumerated yet).
+
+    >>> st = data_domain("nguyen", {"x": [0.5, 1.5, 2.5]}).new_store()
+    >>> goals = Goals(st.values[0] * 2, st)                       # the target x + x
+    >>> [(c, len(ids)) for c, ids in goal_classes(goals, {1: torch.tensor([0])}.get, 20)][:2]
+    [(1, 2), (2, 7)]
     """
     by_cost, none = {0: torch.tensor([0])}, torch.tensor([], dtype=torch.int64)
     for cost in range(1, 64):
@@ -160,7 +165,11 @@ def goal_classes(goals: Goals, siblings: Callable[[int], Tensor | None], cap: in
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """Budget and knobs of one search (plain values)."""
+    """Budget and knobs of one search (plain values).
+
+    >>> SearchConfig(steps=0).max_goals
+    300000
+    """
 
     base_elements: int | None = None
     base_floats: int = 60_000_000
@@ -182,7 +191,13 @@ class SearchConfig:
 
 @dataclass
 class SearchResult:
-    """What a search leaves: the store, weights, losses, the best id and a log."""
+    """What a search leaves: the store, weights, losses, the best id and a log.
+
+    >>> d = data_domain("nguyen", {"x": [0.5, 1.5, 2.5]})
+    >>> res = Search(d, torch.tensor([1.0, 9.0, 25.0]), SearchConfig(steps=0)).run()
+    >>> res.store.sympy(res.best), res.exact
+    (4*x**2, True)
+    """
 
     store: Store
     y: Tensor
@@ -195,7 +210,14 @@ class SearchResult:
 
 
 class GuidedLoop(Loop):
-    """The engine's loop started on a given store and initial weights (no atoms-only start)."""
+    """The engine's loop started on a given store and initial weights (no atoms-only start).
+
+    >>> from automath._objective import ExpectedScore
+    >>> d = data_domain("nguyen", {"x": [0.5, 1.5]}); st = d.new_store()
+    >>> loop = GuidedLoop(d, ExpectedScore(lambda s, i: i.double()), st, torch.ones(1))
+    >>> loop.run(steps=2).store is st
+    True
+    """
 
     def __init__(self, domain: Domain, objective: ExpectedScore, store: Store, p0: Tensor,
                  **config: object) -> None:
@@ -253,7 +275,13 @@ SCORES = {"nmse": nmse, "scaled": scaled_nmse}
 
 
 class Search:
-    """One symbolic-regression search on a data domain (see the module docstring)."""
+    """One symbolic-regression search on a data domain (see the module docstring).
+
+    >>> d = data_domain("nguyen", {"x": [0.5, 1.5, 2.5], "y": [1.0, 2.0, 0.5]})
+    >>> res = Search(d, torch.tensor([1.5, 3.5, 3.0]), SearchConfig(steps=0)).run()
+    >>> res.store.sympy(res.best)
+    x + y
+    """
 
     def __init__(self, domain: Domain, y: Tensor, config: SearchConfig,
                  on_step: Callable[[dict], None] | None = None) -> None:
@@ -477,7 +505,11 @@ GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
 
 
 class InputError(DataError, ValueError):
-    """Bad training or prediction data (also a ``ValueError``, as scikit-learn expects)."""
+    """Bad training or prediction data (also a ``ValueError``, as scikit-learn expects).
+
+    >>> issubclass(InputError, ValueError) and issubclass(InputError, DataError)
+    True
+    """
 
 
 class SymbolicRegressor(RegressorMixin, BaseEstimator):
@@ -788,12 +820,25 @@ def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]
 
 
 def fit_csv(path: str, target: str, **params: object) -> SymbolicRegressor:
-    """Fit ``target`` from the other columns of a CSV file (column names become variables)."""
+    """Fit ``target`` from the other columns of a CSV file (column names become variables).
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(p, "w").write("a,b,y\\n1,2,3\\n2,5,7\\n4,1,5\\n")
+    >>> fit_csv(p, "y", grammar="nguyen").sympy()
+    a + b
+    """
     x, y, names = read_csv(path, target)
     return SymbolicRegressor(variable_names=tuple(names), **params).fit(x, y)
 
 
 def front_records(model: SymbolicRegressor) -> list[dict]:
-    """The accuracy/size front as plain dicts (whether or not pandas is installed)."""
+    """The accuracy/size front as plain dicts (whether or not pandas is installed).
+
+    >>> x = np.linspace(1, 2, 10)[:, None]
+    >>> [r["expression"] for r in front_records(SymbolicRegressor(grammar="nguyen").fit(x,
+    ...     x[:, 0] * x[:, 0]))]
+    ['x0', 'x0**2']
+    """
     rows = model.equations_
     return rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)
