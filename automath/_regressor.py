@@ -23,7 +23,7 @@ import numpy as np
 import sympy
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import _num_samples, check_is_fitted
 from torch import Tensor
 
 from automath._domain import Domain
@@ -503,6 +503,13 @@ def data_domain(grammar: object, columns: Mapping[str, object], numerals: tuple[
 
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
 
+try:
+    from sklearn.utils.validation import validate_data
+except ImportError:  # scikit-learn < 1.6
+    def validate_data(estimator, *args, **kwargs):  # noqa: ANN001, ANN201
+        """scikit-learn < 1.6: the estimator's own ``_validate_data``."""
+        return estimator._validate_data(*args, **kwargs)
+
 
 class InputError(DataError, ValueError):
     """Bad training or prediction data (also a ``ValueError``, as scikit-learn expects).
@@ -514,6 +521,17 @@ class InputError(DataError, ValueError):
 
 class SymbolicRegressor(RegressorMixin, BaseEstimator):
     """Exact formulas from data: base enumeration, goal lookups and the weighted loop.
+
+    ``grammar``: a shipped name (``nguyen``: + − × ÷ sin cos exp log, no numerals; ``trig``,
+    alias ``arith+trig``; ``arith``), a ``.lark`` path or a ``Grammar``. Budget:
+    ``base_elements`` (default: 60M floats' worth of fingerprints), ``max_goals``, ``deep``
+    (size of the second siblings of two-step goals; 0: off), ``steps`` of the weighted loop,
+    ``max_time`` (seconds, soft). ``constants``: numeral atoms (``"auto"``: ``1`` where the
+    grammar has numerals); ``fit_constants`` refits ``Σ a_i·t_i + b`` over the best shapes'
+    summands with L-BFGS and snaps to p/q, k·π, k·e where the loss holds. ``max_points``:
+    rows the search fingerprints (all rows score the front). ``warm_start`` seeds the next
+    fit with this fit's front. ``callback`` gets each search event (a dict); it must pickle
+    if the model is pickled. ``device``: only ``cpu`` is tested.
 
     >>> import numpy as np
     >>> x = np.linspace(-1, 1, 20)[:, None]
@@ -538,6 +556,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.fit_constants, self.max_points = fit_constants, max_points
         self.variable_names, self.method, self.warm_start = variable_names, method, warm_start
         self.device, self.n_threads, self.callback, self.seed = device, n_threads, callback, seed
+
+    def _more_tags(self) -> dict:  # scikit-learn < 1.6
+        return {"poor_score": True, "non_deterministic": self.max_time is not None}
 
     def __sklearn_tags__(self):  # noqa: ANN204
         tags = super().__sklearn_tags__()
