@@ -7,6 +7,9 @@ peer's floating-point coefficients are first snapped to simple values where that
 training loss (Operon always fits a scale and an offset). Time to recovery is wall time: ours
 and gplearn's stop at an exact fit; Operon runs its whole budget, so its time is read from a
 per-generation callback (the first generation whose best fitness reached the final one).
+Operon computes in float32, so coefficients within 1e-3 of simple values (about SRBench's
+rounding to 3 decimals) count as those values if snapping them does not make the training
+loss grow.
 """
 
 from __future__ import annotations
@@ -183,13 +186,16 @@ def installed(method: str) -> bool:
 
 
 def snap_floats(expr: sympy.Expr, x: np.ndarray, y: np.ndarray, variables: Sequence[str],
-                slack: float = 1e-9, near: float = 1e-6) -> sympy.Expr:
-    """Replace each float by a simple value within ``near`` (relative) of it, where the
-    training loss does not grow (beyond ``slack``).
+                slack: float = 1e-9, near: float = 1e-3) -> sympy.Expr:
+    """Replace each float by a simple value within ``near`` of it (relative above 1; about
+    SRBench's rounding to 3 decimals), where the training loss does not grow (beyond
+    ``slack``): a peer's float32 estimate of a simple constant counts as that constant.
 
     >>> x = np.linspace(0, 1, 20)[:, None]; s = sympy.Symbol("x")
     >>> snap_floats(1.0000000000001*s + 1e-14, x, x[:, 0], ["x"])
     x
+    >>> snap_floats(1.01*s, x, x[:, 0], ["x"])  # too far from 1
+    1.01*x
     """
     syms = sympy.symbols(list(variables))
 
@@ -200,6 +206,11 @@ def snap_floats(expr: sympy.Expr, x: np.ndarray, y: np.ndarray, variables: Seque
         return v if v == v else np.inf
 
     limit = loss(expr) * (1 + slack) + slack * float(np.var(y)) + 1e-300
+    floats = sorted(expr.atoms(sympy.Float), key=lambda f: -abs(float(f)))
+    joint = {f: _nearest(f, near) for f in floats}
+    trial = expr.xreplace({f: c for f, c in joint.items() if c is not None})
+    if floats and loss(trial) <= limit:  # all at once: compensating errors cancel together
+        expr = trial
     for f in sorted(expr.atoms(sympy.Float), key=lambda f: -abs(float(f))):
         for cand in [sympy.Integer(0), *snap_candidates(float(f))[:2]]:
             if abs(float(cand) - float(f)) > near * max(1.0, abs(float(f))):
@@ -209,6 +220,15 @@ def snap_floats(expr: sympy.Expr, x: np.ndarray, y: np.ndarray, variables: Seque
                 expr = trial
                 break
     return expr
+
+
+def _nearest(f: sympy.Float, near: float) -> sympy.Expr | None:
+    """The simple value (0, p/q, k·π, k·e) nearest ``f`` if within ``near``, else None."""
+    v = float(f)
+    for cand in [sympy.Integer(0), *snap_candidates(v)[:1]]:
+        if abs(float(cand) - v) <= near * max(1.0, abs(v)):
+            return cand
+    return None
 
 
 def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.ndarray) -> str:

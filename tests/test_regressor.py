@@ -186,9 +186,9 @@ def test_constants_are_fitted_and_snapped():
 def test_snapping_keeps_near_misses_as_floats():
     x = np.linspace(-1, 1, 20)[:, None]
     s = sympy.Symbol("x")
-    assert snap_floats(1.0001 * s, x, 1.0001 * x[:, 0], ["x"]) == 1.0001 * s
-    assert snap_floats(1.0001 * s, x, x[:, 0], ["x"]) == 1.0001 * s  # too far to snap
-    assert snap_floats(1.0000000001 * s, x, x[:, 0], ["x"]) == s
+    assert snap_floats(1.0001 * s, x, 1.0001 * x[:, 0], ["x"]) == 1.0001 * s  # loss would grow
+    assert snap_floats(1.01 * s, x, x[:, 0], ["x"]) == 1.01 * s  # too far to snap
+    assert snap_floats(1.0001 * s, x, x[:, 0], ["x"]) == s
 
 
 def test_formula_module_trains_its_constants():
