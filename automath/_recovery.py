@@ -603,6 +603,9 @@ class Formula(torch.nn.Module):
     def _kernel(self, op: str) -> Callable[..., Tensor]:
         return self.semantics.kernel(op, "real")
 
+    def extra_repr(self) -> str:
+        return str(term_sympy(self.term(), self.semantics))
+
     def term(self, tokens: Sequence[str] | None = None, digits: int = 12) -> Term:
         """The term with ``tokens`` (default: the current constant values) as numerals."""
         values = iter(tokens if tokens is not None else
