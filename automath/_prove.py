@@ -1,7 +1,7 @@
-"""Equational proofs as weighted elements: problems, terms, statements, proof constructors.
+"""Equational proofs as weighted elements: statements, proof constructors, derivations.
 
-A problem (``problems/*.toml``) names a grammar, constants, axioms (equations whose other names
-are universally quantified variables) and an optional goal over the constants.
+A problem (see ``_problem``) names a grammar, constants, axioms and an optional goal; its terms
+live in ``_terms``.
 
 Elements are closed terms and proofs. A proof element stands for one oriented statement
 ``lhs = rhs`` (variables renamed ``?0, ?1, ...`` by first appearance) and keeps its smallest
@@ -19,456 +19,28 @@ congruence ``cong0:op`` / ``cong1:op`` (both sides into argument 0 / 1 of ``op``
 argument a term); and ``rewrite`` (``c = d`` replaces ``c`` by ``d`` on both sides of a proof),
 a macro of congruence and transitivity that proofs expand. Hot paths are batched torch ops:
 terms, statements and elements are hash-consed by packed int64 keys, candidate pairs come from
-sorted weights and key joins.
+sorted weights and key joins. Provenance unfolds into primitive proof steps (``_Derivation``)
+for the checker.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
+from dataclasses import dataclass
 
 import torch
 
-from automath._errors import AutomathError, ExpressionError
+from automath._checker import Step
 from automath._generate import Hyperedges
-from automath._grammar import Grammar
-from automath._store import _KeyIndex
+from automath._problem import SHIPPED as SHIPPED
+from automath._problem import Problem as Problem
+from automath._problem import ProblemError as ProblemError
+from automath._problem import shipped_problems as shipped_problems
 from automath._term import Term
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from automath._terms import CapacityError as CapacityError
+from automath._terms import Terms, _pack, _Rows, canonical
 
 TERM, PROOF = 0, 1
-_BITS = 24
-_MAX = (1 << _BITS) - 2
-_OFF = 1 << 13  # codes (ops >= 0, leaves < 0) shifted to be non-negative
-
-
-SHIPPED = resources.files("automath") / "problems"
-
-
-class ProblemError(AutomathError):
-    """A problem file that does not load: bad TOML, an axiom that does not parse, ...
-
-    >>> str(ProblemError("bad", file="p.toml", line=3))
-    'p.toml:3: bad'
-    """
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Axioms (equations over a grammar), constants, an optional goal and search settings.
-
-    >>> p = Problem.load("monoid-identities")
-    >>> p.grammar.name, [c.token for c in p.constants], p.goal_text
-    ('monoid', ['e_l', 'e_r'], 'e_l = e_r')
-    """
-
-    name: str
-    grammar: Grammar
-    constants: tuple[Term, ...]
-    axioms: tuple[tuple[Term, Term], ...]
-    axiom_texts: tuple[str, ...]
-    goal: tuple[Term, Term] | None = None
-    goal_text: str | None = None
-    weights: tuple[float, ...] = ()
-    search: dict = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, spec: str | Path) -> Problem:
-        """A shipped problem by name (see ``shipped_problems()``) or a ``.toml`` file."""
-        spec = str(spec)
-        path = SHIPPED / f"{spec}.toml" if spec in shipped_problems() else Path(spec)
-        if not path.is_file():
-            raise ProblemError(f"no problem file {spec!r} and no shipped problem of that name "
-                               f"(shipped: {', '.join(shipped_problems())})")
-        text = path.read_text()
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise ProblemError(f"bad TOML: {e}", file=str(path)) from None
-        return cls.from_dict(data, source=str(path), text=text)
-
-    @classmethod
-    def from_dict(cls, data: dict, *, source: str = "<problem>", text: str = "") -> Problem:
-        """Build a problem from the fields of a problem file.
-
-        >>> Problem.from_dict({"constants": ["m"], "axioms": ["m*m = m"], "goal": "m = k"})
-        Traceback (most recent call last):
-        ...
-        automath._prove.ProblemError: <problem>: goal 'm = k' uses unknown symbol 'k' \
-(constants: m) (at token 'k')
-        """
-        where = _Where(source, text)
-        g = data.get("grammar", "monoid")
-        grammar = g if isinstance(g, Grammar) else Grammar.load(where.relative(g))
-        _check_arity(grammar, where)
-        consts = tuple(_constant(grammar, c, where) for c in where.require(data, "constants"))
-        axioms = [_equation(grammar, a, f"axiom {n}", where)
-                  for n, a in enumerate(where.require(data, "axioms"), 1)]
-        nullary = {t for eq in axioms for side in eq for t in _leaves(side) if t.op != "var"}
-        consts += tuple(sorted(nullary - set(consts), key=str))
-        goal = data.get("goal")
-        goal_eq = _equation(grammar, goal, "goal", where) if goal else None
-        if goal_eq:
-            _check_known(goal_eq, consts, goal, where)
-        weights = _weights(data.get("weights", []), len(consts) + len(axioms), where)
-        return cls(str(data.get("name", Path(source).stem)), grammar, consts, tuple(axioms),
-                   tuple(data["axioms"]), goal_eq, goal, weights, dict(data.get("search", {})))
-
-    def generator_weights(self) -> list[float]:
-        """Initial weights of the generators (constants, then axioms): the file's ``weights``
-        or half the mass on constants and half on axioms, each half uniform."""
-        if self.weights:
-            return list(self.weights)
-        nc, na = len(self.constants), len(self.axioms)
-        return [0.5 / nc] * nc + [0.5 / na] * na if na else [1.0 / nc] * nc
-
-    def log_constant_weights(self) -> dict[str, float]:
-        """Log weight of each constant in the statement model (normalized generator weights)."""
-        w = torch.tensor(self.generator_weights()[: len(self.constants)], dtype=torch.float64)
-        w = (w / w.sum()).log().tolist()
-        names = [str(c.token if c.op == "var" else c.op) for c in self.constants]
-        return dict(zip(names, w, strict=True))
-
-
-def shipped_problems() -> list[str]:
-    """Names of the problems shipped with automath.
-
-    >>> shipped_problems()
-    ['czech-slovak', 'monoid-identities']
-    """
-    return sorted(p.name[:-5] for p in SHIPPED.iterdir() if p.name.endswith(".toml"))
-
-
-class _Where:
-    """A problem source: names the file and the line of an offending entry."""
-
-    def __init__(self, source: str, text: str) -> None:
-        self.source, self.text = source, text
-
-    def line(self, snippet: str) -> int | None:
-        found = [n for n, s in enumerate(self.text.splitlines(), 1) if snippet in s]
-        return found[0] if found else None
-
-    def error(self, message: str, snippet: str = "", offset: int | None = None,
-              **kw: object) -> ProblemError:
-        """An error at ``snippet``'s line (and ``offset`` columns into it) when it is found."""
-        line = self.line(snippet) if snippet else None
-        if line is None:
-            return ProblemError(f"{self.source}: {message}", **kw)
-        col = None if offset is None else self.text.splitlines()[line - 1].index(snippet) + offset
-        return ProblemError(message, file=self.source, line=line, column=col, **kw)
-
-    def require(self, data: dict, key: str) -> list:
-        if not isinstance(data.get(key), list) or not data[key]:
-            raise self.error(f"the problem needs a non-empty list {key!r}")
-        return data[key]
-
-    def relative(self, spec: str) -> str:
-        near = Path(self.source).parent / spec
-        return str(near) if spec.endswith(".lark") and near.exists() else spec
-
-
-def _equation(grammar: Grammar, text: str, what: str, where: _Where) -> tuple[Term, Term]:
-    parts = str(text).split("=")
-    if len(parts) != 2:
-        raise where.error(f"{what} {text!r} is not an equation 'lhs = rhs'", str(text))
-    sides = []
-    for k, part in enumerate(parts):
-        try:
-            sides.append(grammar.parse(part))
-        except ExpressionError as e:
-            col = (e.column or 1) + (len(parts[0]) + 1 if k else 0)
-            raise where.error(f"{what} {text!r} does not parse at column {col}: {e.message}",
-                              str(text), offset=col, token=e.token) from None
-    return sides[0], sides[1]
-
-
-def _check_arity(grammar: Grammar, where: _Where) -> None:
-    for alias, con in grammar.constructors.items():
-        if con.arity > 2:
-            raise where.error(f"operator {alias!r} of grammar {grammar.name!r} takes "
-                              f"{con.arity} arguments; proofs handle at most 2")
-
-
-def _weights(raw: object, n: int, where: _Where) -> tuple[float, ...]:
-    try:
-        w = tuple(float(x) for x in raw)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        w = ()
-    ok = (not raw) or (len(w) == n and all(x >= 0 and x < float("inf") for x in w) and sum(w))
-    if not ok:
-        raise where.error(f"weights must be {n} non-negative numbers (constants, then axioms)",
-                          "weights")
-    return w
-
-
-def _constant(grammar: Grammar, name: str, where: _Where) -> Term:
-    try:
-        term = grammar.parse(str(name))
-    except ExpressionError:
-        term = None
-    if term is None or term.args:
-        raise where.error(f"constant {name!r} is not a symbol of grammar {grammar.name!r}",
-                          str(name))
-    return term
-
-
-def _leaves(term: Term) -> list[Term]:
-    return [term] if not term.args else [t for a in term.args for t in _leaves(a)]
-
-
-def _check_known(eq: tuple[Term, Term], consts: tuple[Term, ...], text: str,
-                 where: _Where) -> None:
-    for t in _leaves(eq[0]) + _leaves(eq[1]):
-        if t not in consts:
-            names = ", ".join(str(c.token or c.op) for c in consts)
-            raise where.error(f"goal {text!r} uses unknown symbol {t.token or t.op!r} "
-                              f"(constants: {names})", text, token=str(t.token or t.op))
-
-
-class CapacityError(AutomathError):
-    """More terms or statements than the packed keys can hold.
-
-    >>> isinstance(CapacityError("too many"), AutomathError)
-    True
-    """
-
-
-class _Rows:
-    """Growable int64/float64 column buffers with a packed-key index (hash-consing)."""
-
-    def __init__(self, ints: tuple[str, ...], floats: tuple[str, ...] = ()) -> None:
-        self._cols = {c: torch.empty(0, dtype=torch.int64) for c in ints}
-        self._cols.update({c: torch.empty(0, dtype=torch.float64) for c in floats})
-        self.n, self._index = 0, _KeyIndex()
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, col: str) -> torch.Tensor:
-        return self._cols[col][: self.n]
-
-    def lookup(self, keys: torch.Tensor) -> torch.Tensor:
-        """Ids of rows with these keys, or -1."""
-        found = torch.full_like(keys, -1)
-        for hit, ids in self._index.candidates(keys):
-            found[hit] = ids
-        return found
-
-    def intern(self, keys: torch.Tensor, rows: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Ids of rows with these keys, appending the missing ones (first occurrence wins)."""
-        found = self.lookup(keys)
-        miss = (found < 0).nonzero().squeeze(1)
-        if miss.numel():
-            uniq, inv = torch.unique(keys[miss], return_inverse=True)
-            first = torch.full_like(uniq, miss.numel()).scatter_reduce(
-                0, inv, torch.arange(miss.numel()), "amin")
-            self.append({c: v[miss[first]] for c, v in rows.items()}, len(uniq))
-            self._index.add(uniq, torch.arange(self.n - len(uniq), self.n))
-            found[miss] = self.n - len(uniq) + inv
-        return found
-
-    def append(self, rows: dict[str, torch.Tensor], m: int | None = None) -> None:
-        m = next(iter(rows.values())).shape[0] if m is None else m
-        for c, col in self._cols.items():
-            if col.shape[0] < self.n + m:
-                grown = col.new_zeros(max(2 * col.shape[0], self.n + m, 64))
-                grown[: self.n] = col[: self.n]
-                self._cols[c] = col = grown
-            col[self.n:self.n + m] = rows[c] if c in rows else 0
-        self.n += m
-        if self.n > _MAX:
-            raise CapacityError(f"more than {_MAX} rows; lower max_size or the budget")
-
-
-def _pack(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-    return ((a + _OFF) << 2 * _BITS) | ((b + 1) << _BITS) | (c + 1)
-
-
-class Terms:
-    """Hash-consed terms: constructor codes >= 0, leaves ``-1 - symbol``; variables ``?k``.
-
-    >>> t = Terms(["mul"], [2], {"x": 0.5})
-    >>> x = t.leaf(Term("var", token="x")); xx = t.make(0, x, x)
-    >>> t.to_term(xx), int(t.rows["size"][xx])
-    (Term(op='mul', args=(Term(op='var', args=(), token='x'), \
-Term(op='var', args=(), token='x')), token=None), 3)
-    """
-
-    def __init__(self, ops: list[str], arity: list[int], logw: dict[str, float],
-                 op_weight: float = 0.5) -> None:
-        self.ops, self.arity, self.symbols = ops, arity, []
-        self._sym: dict[Term, int] = {}
-        self._logw, self._logop = logw, math.log(op_weight)
-        self.rows = _Rows(("code", "left", "right", "size", "vmax"), ("logrho",))
-        self._memo: dict[int, Term] = {}
-        self._subs = torch.empty(0, dtype=torch.int64)
-        self._sub_start, self._sub_count = self._subs.clone(), self._subs.clone()
-
-    def leaf(self, term: Term) -> int:
-        """The id of a leaf term (a constant, or a variable ``?k``)."""
-        if term not in self._sym:
-            self._sym[term] = len(self.symbols)
-            self.symbols.append(term)
-        s = self._sym[term]
-        var = term.op == "var" and str(term.token).startswith("?")
-        vmax = int(str(term.token)[1:]) + 1 if var else 0
-        w = self._logw.get(str(term.token if term.op == "var" else term.op), 0.0)
-        rows = {"code": _t(-1 - s), "left": _t(-1), "right": _t(-1), "size": _t(1),
-                "vmax": _t(vmax), "logrho": torch.tensor([w], dtype=torch.float64)}
-        before = len(self.rows)
-        tid = int(self.rows.intern(_pack(rows["code"], rows["left"], rows["right"]), rows)[0])
-        if len(self.rows) > before:
-            self._index_subterms(torch.tensor([tid]))
-        return tid
-
-    def make(self, code: int | torch.Tensor, left, right) -> torch.Tensor | int:  # noqa: ANN001
-        """Ids of ``op(left, right)`` (right = -1 for unary ops), vectorized."""
-        scalar = isinstance(left, int)
-        left, right = torch.as_tensor(left).reshape(-1), torch.as_tensor(right).reshape(-1)
-        right, code = right.expand_as(left), torch.as_tensor(code).expand_as(left)
-        r = self.rows
-        has = right >= 0
-        rr = right.clamp(min=0)
-        rows = {"code": code, "left": left, "right": right,
-                "size": 1 + r["size"][left] + torch.where(has, r["size"][rr], 0),
-                "vmax": torch.maximum(r["vmax"][left], torch.where(has, r["vmax"][rr], 0)),
-                "logrho": self._logop + r["logrho"][left]
-                + torch.where(has, r["logrho"][rr], 0.0)}
-        before = len(r)
-        ids = r.intern(_pack(code, left, right), rows)
-        if len(r) > before:
-            self._index_subterms(torch.arange(before, len(r)))
-        return int(ids[0]) if scalar else ids
-
-    def _index_subterms(self, new: torch.Tensor) -> None:
-        """Record the distinct subterms of new terms (children are indexed before parents)."""
-        r = self.rows
-        kids = torch.stack([r["left"][new], r["right"][new]], 1).reshape(-1)
-        start, count, has = torch.zeros_like(kids), torch.zeros_like(kids), kids >= 0
-        start[has], count[has] = self._sub_start[kids[has]], self._sub_count[kids[has]]
-        g, pos = _ranges(start, count)
-        group = torch.cat([torch.arange(len(new)), g // 2])
-        subs = torch.cat([new, self._subs[pos]])
-        keys = torch.unique(group * (len(r) + 1) + subs)
-        group, subs = keys // (len(r) + 1), keys % (len(r) + 1)
-        counts = torch.bincount(group, minlength=len(new))
-        n = self._subs.shape[0]
-        self._subs = torch.cat([self._subs, subs])
-        self._sub_start = torch.cat([self._sub_start, n + torch.cumsum(counts, 0) - counts])
-        self._sub_count = torch.cat([self._sub_count, counts])
-
-    def subterms(self, tids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(row, subterm) pairs: every distinct subterm of each ``tids[row]``."""
-        row, pos = _ranges(self._sub_start[tids], self._sub_count[tids])
-        return row, self._subs[pos]
-
-    def replace(self, t: torch.Tensor, c: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
-        """Each ``t`` with every occurrence of ``c`` replaced by ``d`` (rowwise, batched)."""
-        out, r = torch.where(t == c, d, t), self.rows
-        inner = ((t != c) & (r["code"][t] >= 0)).nonzero().squeeze(1)
-        if inner.numel():
-            ti, ci, di = t[inner], c[inner], d[inner]
-            kids = [self.replace(r[s][ti].clamp(min=0), ci, di) for s in ("left", "right")]
-            right = torch.where(r["right"][ti] >= 0, kids[1], -1)
-            out[inner] = self.make(r["code"][ti], kids[0], right)
-        return out
-
-    def occurrences(self, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        """How often ``c`` occurs in ``t`` (rowwise, batched)."""
-        out, r = (t == c).long(), self.rows
-        inner = ((t != c) & (r["code"][t] >= 0)).nonzero().squeeze(1)
-        if inner.numel():
-            ti, ci = t[inner], c[inner]
-            sub = [torch.where(r[s][ti] >= 0, self.occurrences(r[s][ti].clamp(min=0), ci), 0)
-                   for s in ("left", "right")]
-            out[inner] = sub[0] + sub[1]
-        return out
-
-    def size_of(self, code: int, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
-        """Sizes ``op(left, right)`` would have, without building it."""
-        s = self.rows["size"]
-        return 1 + s[left] + torch.where(right >= 0, s[right.clamp(min=0)], 0)
-
-    def from_term(self, term: Term, var_index: dict[str, int] | None = None) -> int:
-        """Intern a term; names in ``var_index`` become variables ``?k``."""
-        var_index = var_index or {}
-        if not term.args:
-            if term.op == "var" and term.token in var_index:
-                return self.leaf(Term("var", token=f"?{var_index[term.token]}"))
-            return self.leaf(term)
-        kids = [self.from_term(a, var_index) for a in term.args] + [-1]
-        return self.make(self.ops.index(term.op), kids[0], kids[1])
-
-    def to_term(self, tid: int) -> Term:
-        """The term with id ``tid``."""
-        if tid not in self._memo:
-            code = int(self.rows["code"][tid])
-            if code < 0:
-                self._memo[tid] = self.symbols[-1 - code]
-            else:
-                kids = (int(self.rows["left"][tid]), int(self.rows["right"][tid]))
-                args = tuple(self.to_term(k) for k in kids[: self.arity[code]])
-                self._memo[tid] = Term(self.ops[code], args)
-        return self._memo[tid]
-
-    def substitute(self, tid: int, ts: torch.Tensor, memo: dict) -> torch.Tensor:
-        """``tid`` with ``?0 := ts`` (a batch of closed terms) and ``?k -> ?(k-1)``."""
-        if tid in memo:
-            return memo[tid]
-        r = self.rows
-        code, vmax = int(r["code"][tid]), int(r["vmax"][tid])
-        if vmax == 0:
-            out = torch.full_like(ts, tid)
-        elif code < 0:
-            k = vmax - 1
-            out = ts if k == 0 else torch.full_like(ts, self.leaf(Term("var", token=f"?{k-1}")))
-        else:
-            kids = [self.substitute(int(r[s][tid]), ts, memo) if int(r[s][tid]) >= 0
-                    else torch.full_like(ts, -1) for s in ("left", "right")]
-            out = self.make(code, kids[0], kids[1])
-        memo[tid] = out
-        return out
-
-    def count_var0(self, tid: int) -> int:
-        """Occurrences of ``?0`` in term ``tid``."""
-        code = int(self.rows["code"][tid])
-        if code < 0:
-            return int(self.symbols[-1 - code] == Term("var", token="?0"))
-        kids = (int(self.rows["left"][tid]), int(self.rows["right"][tid]))
-        return sum(self.count_var0(k) for k in kids if k >= 0)
-
-
-def _t(v: int) -> torch.Tensor:
-    return torch.tensor([v], dtype=torch.int64)
-
-
-def _ranges(start: torch.Tensor, count: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(row, position) for every position in ``[start[row], start[row] + count[row])``."""
-    row = torch.repeat_interleave(torch.arange(len(count)), count)
-    first = torch.repeat_interleave(start - (torch.cumsum(count, 0) - count), count)
-    return row, first + torch.arange(row.shape[0])
-
-
-def canonical(lhs: Term, rhs: Term, constants: set[Term]) -> tuple[Term, Term, dict[str, int]]:
-    """Both sides with variables (leaves not in ``constants``) renamed ``?0, ?1, ...``.
-
-    >>> a, b = Term("var", token="a"), Term("var", token="b")
-    >>> canonical(Term("mul", (b, a)), a, set())[2]
-    {'b': 0, 'a': 1}
-    """
-    names: dict[str, int] = {}
-    for side in (lhs, rhs):
-        for v in side.variables():
-            if Term("var", token=v) not in constants:
-                names.setdefault(v, len(names))
-    return lhs, rhs, names
 
 
 @dataclass(frozen=True)
@@ -792,3 +364,69 @@ def _expand_counts(rows: torch.Tensor, counts: torch.Tensor, order: torch.Tensor
     offset = torch.arange(r.shape[0]) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts,
                                                                counts)
     return r, order[torch.repeat_interleave(start, counts) + offset]
+
+
+class _Derivation:
+    """Unfolds provenance into steps; ``rewrite`` becomes congruence, symmetry, transitivity."""
+
+    def __init__(self, space: ProofSpace, problem: Problem) -> None:
+        self.sp, self.steps, self.index = space, [], {}
+        n = len(problem.constants)
+        self.axiom_of = {g: k for k, g in enumerate(space.generators.tolist()[n:])}
+
+    def steps_for(self, elem: int) -> list[Step]:
+        self.visit(elem)
+        return self.steps
+
+    def add(self, step: Step) -> int:
+        self.steps.append(step)
+        return len(self.steps) - 1
+
+    def visit(self, e: int) -> int:
+        if e not in self.index:
+            sp = self.sp
+            rule = int(sp.elems["rule"][e])
+            if rule < 0:
+                self.index[e] = self.add(Step("axiom", (), (), *sp.sides(e),
+                                              axiom=self.axiom_of[e]))
+                return self.index[e]
+            r = sp.rules[rule]
+            kids = [int(sp.elems[c][e]) for c in ("left", "right")][: r.arity]
+            prem = tuple(self.visit(k) for k, kind in zip(kids, r.inputs, strict=True)
+                         if kind != "term")
+            terms = tuple(sp.terms.to_term(int(sp.elems["ref"][k]))
+                          for k, kind in zip(kids, r.inputs, strict=True) if kind == "term")
+            self.index[e] = (self.rewrite(*prem) if r.kind == "rewrite"
+                             else self.add(Step(r.name, prem, terms, *sp.sides(e))))
+        return self.index[e]
+
+    def rewrite(self, p: int, q: int) -> int:
+        """``a = b`` and ``c = d`` give ``a' = b'`` (``c`` replaced by ``d``)."""
+        (a, b), (c, d) = ((self.steps[k].lhs, self.steps[k].rhs) for k in (p, q))
+        at, bt = self.chain(a, c, d, q), self.chain(b, c, d, q)
+        cur = p
+        if at is not None:
+            back = self.add(Step("sym", (at,), (), self.steps[at].rhs, a))
+            cur = self.add(Step("trans", (back, cur), (), self.steps[back].lhs, b))
+        if bt is not None:
+            cur = self.add(Step("trans", (cur, bt), (), self.steps[cur].lhs,
+                                self.steps[bt].rhs))
+        return cur
+
+    def chain(self, t: Term, c: Term, d: Term, q: int) -> int | None:
+        """A step proving ``t = t[c := d]`` by congruence, or None if ``c`` is not in ``t``."""
+        if t == c:
+            return q
+        parts = [self.chain(a, c, d, q) for a in t.args]
+        args, cur = list(t.args), None
+        for k, part in enumerate(parts):
+            if part is None:
+                continue
+            before = Term(t.op, tuple(args))
+            args[k] = self.steps[part].rhs
+            other = tuple(args[:k] + args[k + 1:])
+            step = self.add(Step(f"cong{k}:{t.op}", (part,), other, before,
+                                 Term(t.op, tuple(args))))
+            cur = step if cur is None else self.add(
+                Step("trans", (cur, step), (), self.steps[cur].lhs, self.steps[step].rhs))
+        return cur
