@@ -6,6 +6,7 @@
 ['add', 'div']
 """
 
+from automath._bench_sr import NGUYEN, bench_sr
 from automath._distribution import Distribution
 from automath._domain import PRESETS, Domain, closeness
 from automath._errors import (
@@ -30,11 +31,26 @@ from automath._es import (
 from automath._evolve import apply_rules, evolve, evolve_step, rule_weights
 from automath._evonet import EvolvingNetwork, EvonetError
 from automath._evonet_export import EvonetRegressor, export_network
+from automath._explore import ExploreError, Signature, Stats, explore, signature
 from automath._generate import Hyperedges, expand, generate, weighted_pairs
 from automath._grammar import Grammar, shipped_grammars
 from automath._kinds import KINDS, Kind, make_kind
+from automath._laws import Law, Prover, Universe, derives
+from automath._lemmas import (
+    Learner,
+    LemmaLoop,
+    LemmaObjective,
+    ProofCheckError,
+    ProofResult,
+    ProveConfig,
+    check_proof,
+    prove,
+)
 from automath._loop import Loop, LoopConfig, simplex_step
 from automath._objective import KL, Entropy, ExpectedScore, Objective, TopMatch
+from automath._prove import Problem, ProblemError, ProofSpace, shipped_problems
+from automath._recovery import Formula, check_exact, is_exact
+from automath._regressor import SymbolicRegressor, fit_csv
 from automath._result import Entry, Result
 from automath._runs import RunStore
 from automath._semantics import DEFAULT_SEMANTICS, OPS, Op, Semantics
@@ -42,6 +58,11 @@ from automath._store import Store, to_sympy
 from automath._term import Term
 
 __all__ = [
+    "ExploreError", "Law", "Prover", "Signature", "Stats", "Universe", "derives", "explore",
+    "signature",
+    "Learner", "LemmaLoop", "LemmaObjective", "Problem", "ProblemError", "ProofCheckError",
+    "ProofResult", "ProofSpace", "ProveConfig", "check_proof", "prove", "shipped_problems",
+    "NGUYEN", "Formula", "SymbolicRegressor", "bench_sr", "check_exact", "fit_csv", "is_exact",
     "EvolvingNetwork", "EvonetError", "EvonetRegressor", "export_network",
     "AdaptiveSigma", "EsFunction", "argmax_accuracy", "es_apply", "es_gradient",
     "perturbed_fenchel_young_loss", "smoothed_argmax_accuracy", "smoothed_argmax_accuracy_grad",

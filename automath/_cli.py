@@ -1,4 +1,5 @@
-"""Command-line interface: ``automath run | query | runs | grammar check | bench``."""
+"""Command-line interface: ``automath run | query | runs | grammar check | explore | prove | fit |
+bench``."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ import sys
 from dataclasses import asdict
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from automath._cli_bench import bench
+from automath._cli_common import DB, console, print_table
+from automath._cli_discovery import (
+    LAW_COLUMNS,
+    LEMMA_COLUMNS,
+    explore_cmd,
+    fit_cmd,
+    law_rows,
+    prove_cmd,
+)
 from automath._errors import AutomathError
-
-console = Console()
-DB = click.option("--db", default="runs.db", show_default=True, help="SQLite run database.")
 
 
 class _Group(click.Group):
@@ -24,7 +31,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except AutomathError as e:
-            console.print(f"[bold red]error:[/] {e}", highlight=False)
+            console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
             sys.exit(2)
 
 
@@ -115,13 +122,33 @@ def _table(records: list[dict]) -> None:
 @click.option("--where", help="Filter, e.g. 'size<=7 and weight>0.001'.")
 @click.option("--pattern", help="Regular expression searched in the printed expression.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "latex"]), default="table")
+@click.option("--laws", is_flag=True, help="The laws of an `explore` run, by weight.")
+@click.option("--lemmas", is_flag=True, help="The lemmas of a `prove` run, by score.")
 @DB
-def query(run_id: int, top: int, where: str | None, pattern: str | None, fmt: str,
-          db: str) -> None:
-    """Show the highest-weight expressions of a stored run."""
-    from automath._runs import RunStore, open_run
-    loop = open_run(RunStore(db), run_id)
-    entries = loop.result().top(top, where=where, pattern=pattern)
+def query(run_id: int, top: int, where: str | None, pattern: str | None, fmt: str, laws: bool,
+          lemmas: bool, db: str) -> None:
+    """Show the highest-weight expressions (laws, lemmas) of a stored run."""
+    from automath._runs import RunStore
+    store = RunStore(db)
+    command = "explore" if laws else "prove" if lemmas else store.command(run_id)
+    if command == "explore":
+        _show(law_rows(store.laws(run_id, top)), fmt, "laws", LAW_COLUMNS)
+    elif command == "prove":
+        _show(store.lemmas(run_id, top), fmt, "lemmas", LEMMA_COLUMNS)
+    else:
+        _query_loop(store, run_id, top, where, pattern, fmt)
+
+
+def _show(rows: list[dict], fmt: str, what: str, columns: list[str]) -> None:
+    if fmt == "json":
+        click.echo(json.dumps({what: rows}, indent=2))
+    else:
+        print_table(rows, what, columns)
+
+
+def _query_loop(store, run_id, top, where, pattern, fmt) -> None:  # noqa: ANN001
+    from automath._runs import open_run
+    entries = open_run(store, run_id).result().top(top, where=where, pattern=pattern)
     records = [{"rank": n, **{k: v for k, v in asdict(e).items() if k != "expr"},
                 "sympy": str(e.expr), "expression": e.text} for n, e in enumerate(entries, 1)]
     if fmt == "json":
@@ -138,12 +165,14 @@ def query(run_id: int, top: int, where: str | None, pattern: str | None, fmt: st
 def runs(db: str) -> None:
     """List the runs in the database with their config and status."""
     from automath._runs import RunStore
-    table = Table("id", "created", "grammar", "atoms", "kind", "target", "steps", "status")
+    table = Table("id", "created", "command", "grammar", "atoms", "kind", "target", "steps",
+                  "status")
     for r in RunStore(db).runs():
         d, c = r["domain"], r["config"]
-        table.add_row(str(r["id"]), r["created"], str(d.get("grammar")), str(d.get("atoms")),
-                      str(d.get("kind")), str(c.get("target")), f"{r['step']}/{c.get('steps')}",
-                      r["status"])
+        target = d.get("problem") or c.get("target")
+        table.add_row(str(r["id"]), r["created"], d.get("command", "run"), str(d.get("grammar")),
+                      str(d.get("atoms", "")), str(d.get("kind", "")), str(target or ""),
+                      f"{r['step']}/{c.get('steps')}", r["status"])
     console.print(table)
 
 
@@ -173,51 +202,5 @@ def _example(d, alias: str, arity: int) -> str:  # noqa: ANN001
     return d.grammar.format(Term(alias, (leaf,) * arity))
 
 
-@main.group()
-def bench() -> None:
-    """Benchmarks (figures, not pass/fail)."""
-
-
-def _bench_table(title: str, rows: list[dict]) -> None:
-    table = Table(*rows[0].keys(), title=title)
-    for r in rows:
-        table.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in r.values()))
-    console.print(table)
-
-
-@bench.command("generate")
-@click.option("--sizes", default="100,1000,3000,10000", show_default=True,
-              help="Parent counts N.")
-@click.option("--device", default="cpu", show_default=True)
-@click.option("--threads", type=int, help="torch.set_num_threads before timing.")
-def bench_generate_cmd(sizes: str, device: str, threads: int | None) -> None:
-    """Candidates fingerprinted and deduplicated per second, beside torch.unique(dim=0)."""
-    from automath._bench import bench_generate
-    if threads:
-        import torch
-        torch.set_num_threads(threads)
-    rows = bench_generate(tuple(int(s) for s in sizes.split(",")), device=device)
-    _bench_table("generate: N² pairs of `mul` (at most 4M, random)", rows)
-
-
-@bench.command("evolve")
-@click.option("--edges", default="100000,1000000,4000000", show_default=True)
-@click.option("--device", default="cpu", show_default=True)
-@click.option("--threads", type=int, help="torch.set_num_threads before timing.")
-def bench_evolve_cmd(edges: str, device: str, threads: int | None) -> None:
-    """Forward+backward hyperedges per second of the evolution, beside a sparse-matrix form."""
-    from automath._bench import bench_evolve
-    if threads:
-        import torch
-        torch.set_num_threads(threads)
-    _bench_table("evolve: forward + backward, depth 2",
-                 bench_evolve(tuple(int(s) for s in edges.split(",")), device=device))
-
-
-@bench.command("evonet")
-@click.option("--quick", is_flag=True, help="Fewer sizes and seeds.")
-@click.option("--seeds", type=int, default=5, show_default=True)
-def bench_evonet_cmd(quick: bool, seeds: int) -> None:
-    """Evolving networks: batched forward+backward vs per-op loops; seconds per recovery."""
-    from automath._bench_evonet import bench_evonet
-    bench_evonet(quick=quick, seeds=seeds, echo=click.echo)
+for _command in (explore_cmd, prove_cmd, fit_cmd, bench):
+    main.add_command(_command)

@@ -25,6 +25,9 @@ PRESETS: dict[str, dict[str, str]] = {
     "logic": {"atoms": "p,q,r", "kind": "bool", "target": "(p -> q) & (q -> r)"},
     "monoid": {"atoms": "x,y", "kind": "perm", "target": "x*y*x*y"},
     "sequence": {"atoms": "n,1,2", "kind": "seq", "target": "n*(n+1)/2"},
+    "ring": {"atoms": "x,y,0,1", "kind": "modp", "target": "x*y + -x"},
+    "minmax": {"atoms": "x,y,z", "kind": "int", "target": "max(x, min(y, z))"},
+    "nguyen": {"atoms": "x", "kind": "real", "target": "x*sin(x) + x"},
 }
 
 

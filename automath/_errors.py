@@ -19,8 +19,9 @@ class AutomathError(Exception):
     def _render(self) -> str:
         where = ""
         if self.file is not None or self.line is not None:
-            where = f"{self.file or '<text>'}:{self.line if self.line is not None else '?'}"
-            where += f":{self.column}" if self.column is not None else ""
+            where = self.file or "<text>"
+            where += f":{self.line}" if self.line is not None else ""
+            where += f":{self.column}" if self.column is not None and self.line else ""
             where += ": "
         tok = f" (at token {self.token!r})" if self.token is not None else ""
         return f"{where}{self.message}{tok}"

@@ -58,16 +58,23 @@ def simplex_step(p: torch.Tensor, grad: torch.Tensor, lr: float,
                  alive: torch.Tensor) -> torch.Tensor:
     """Ascend ``grad`` on the simplex: centre on the weighted mean, clip at 0, renormalize.
 
-    An entry with zero weight moves only if its gradient beats the weighted mean:
+    An entry with zero weight moves only if its gradient beats the weighted mean; steps are
+    scaled by the largest gradient on the support (off-support extremes are clipped), or, when
+    that is 0 (a single element holds all weight), by the largest gradient anywhere:
 
     >>> p = torch.tensor([.5, .5, 0.]); g = torch.tensor([1., 0., 2.])
     >>> [round(v, 3) for v in simplex_step(p, g, .1, torch.ones(3, dtype=bool)).tolist()]
     [0.545, 0.364, 0.091]
+    >>> [round(v, 3) for v in simplex_step(torch.tensor([1., 0.]), torch.tensor([0., 2.]), .1,
+    ...                                    torch.ones(2, dtype=bool)).tolist()]
+    [0.909, 0.091]
     """
     grad = torch.nan_to_num(grad, nan=0.0, posinf=1e300, neginf=-1e300)
     g = torch.where(alive, grad - (grad * p).sum(), 0)
     on = alive & (p > 0)
-    scale = (g[on] if on.any() else g).abs().max()  # off-support extremes are clipped
+    scale = g[on].abs().max() if on.any() else g.new_zeros(())
+    if scale == 0:  # e.g. one element holds all weight: let the best newcomers in
+        scale = g.abs().max()
     g = g.clamp(-scale, scale)
     if scale > 0:
         p = (p + lr * g / scale).clamp_min(0)

@@ -28,7 +28,16 @@ CREATE TABLE IF NOT EXISTS steps (run_id INTEGER, step INTEGER, metrics TEXT,
 CREATE TABLE IF NOT EXISTS weights (run_id INTEGER, step INTEGER, elem INTEGER, text TEXT,
     weight REAL, PRIMARY KEY (run_id, step, elem));
 CREATE TABLE IF NOT EXISTS state (run_id INTEGER PRIMARY KEY, step INTEGER, blob BLOB);
+CREATE TABLE IF NOT EXISTS laws (run_id INTEGER, rank INTEGER, lhs TEXT, rhs TEXT,
+    size INTEGER, weight REAL, verified TEXT, generates INTEGER, PRIMARY KEY (run_id, rank));
+CREATE TABLE IF NOT EXISTS lemmas (run_id INTEGER, rank INTEGER, statement TEXT, score REAL,
+    p REAL, q REAL, weight REAL, promoted INTEGER, PRIMARY KEY (run_id, rank));
+CREATE TABLE IF NOT EXISTS proofs (run_id INTEGER PRIMARY KEY, proved INTEGER, text TEXT,
+    stats TEXT);
 """
+
+LAW_KEYS = ("lhs", "rhs", "size", "weight", "verified", "generates")
+LEMMA_KEYS = ("statement", "score", "p", "q", "weight", "promoted")
 
 
 class RunStore:
@@ -83,6 +92,61 @@ class RunStore:
                               (run_id, state.step, blob))
             self.conn.execute("UPDATE runs SET step = ?, status = ? WHERE id = ?",
                               (state.step, status, run_id))
+
+    def save_laws(self, run_id: int, records: list[dict]) -> None:
+        """Store an exploration's laws (``Law.to_dict`` records) and mark the run finished."""
+        rows = [(run_id, n, *(r.get(k, 0) for k in LAW_KEYS)) for n, r in enumerate(records, 1)]
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO laws VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                  rows)
+            self.conn.execute("UPDATE runs SET status = 'finished' WHERE id = ?", (run_id,))
+
+    def laws(self, run_id: int, top: int | None = None) -> list[dict]:
+        """A run's laws, highest weight first (ties: smallest first)."""
+        self._kind(run_id, "explore", "laws")
+        rows = self.conn.execute(f"SELECT {', '.join(LAW_KEYS)} FROM laws WHERE run_id = ? "
+                                 "ORDER BY weight DESC, rank LIMIT ?", (run_id, top or -1))
+        return [dict(zip(LAW_KEYS, r, strict=True)) for r in rows.fetchall()]
+
+    def save_proof_run(self, records: dict) -> int:
+        """Store a proving run (``ProofResult.to_records``) as a finished run; returns its id."""
+        rid = self.create({"command": "prove", "problem": records["problem"],
+                           "grammar": records["grammar"], "goal": records["goal"]},
+                          records["config"])
+        lemmas = [(rid, m["rank"], *(m[k] for k in LEMMA_KEYS)) for m in records["lemmas"]]
+        stats = json.dumps(records["stats"])
+        with self.conn:
+            self.conn.executemany("INSERT INTO lemmas VALUES (?, ?, ?, ?, ?, ?, ?, ?)", lemmas)
+            self.conn.execute("INSERT INTO proofs VALUES (?, ?, ?, ?)",
+                              (rid, records["proved"], records["proof"], stats))
+            self.conn.execute("UPDATE runs SET status = 'finished', step = ? WHERE id = ?",
+                              (records["stats"].get("steps", 0), rid))
+        return rid
+
+    def lemmas(self, run_id: int, top: int | None = None) -> list[dict]:
+        """A proving run's lemmas, best score first."""
+        self._kind(run_id, "prove", "lemmas")
+        rows = self.conn.execute(f"SELECT rank, {', '.join(LEMMA_KEYS)} FROM lemmas "
+                                 "WHERE run_id = ? ORDER BY rank LIMIT ?", (run_id, top or -1))
+        out = [dict(zip(("rank", *LEMMA_KEYS), r, strict=True)) for r in rows.fetchall()]
+        return [{**r, "promoted": bool(r["promoted"])} for r in out]
+
+    def proof(self, run_id: int) -> dict:
+        """A proving run's outcome: proved, the proof text and statistics."""
+        self._kind(run_id, "prove", "a proof")
+        proved, text, stats = self.conn.execute(
+            "SELECT proved, text, stats FROM proofs WHERE run_id = ?", (run_id,)).fetchone()
+        return {"proved": bool(proved), "proof": text, "stats": json.loads(stats)}
+
+    def command(self, run_id: int) -> str:
+        """What made a run: ``run`` (a generation loop), ``explore`` or ``prove``."""
+        return self.run(run_id)["domain"].get("command", "run")
+
+    def _kind(self, run_id: int, command: str, what: str) -> None:
+        found = self.command(run_id)
+        if found != command:
+            raise RunStoreError(f"run {run_id} is a '{found}' run; only '{command}' runs have "
+                                f"{what}", file=self.path)
 
     def set_status(self, run_id: int, status: str) -> None:
         with self.conn:
@@ -146,6 +210,7 @@ def open_run(db: RunStore, run_id: int):  # noqa: ANN201
     """Rebuild the loop of a stored run at its last finished step."""
     from automath._domain import Domain
     from automath._loop import Loop
+    db._kind(run_id, "run", "expressions to query or resume (try --laws or --lemmas)")
     row = db.run(run_id)
     spec, cfg = dict(row["domain"]), dict(row["config"])
     target = cfg.pop("target", None)
