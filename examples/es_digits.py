@@ -32,7 +32,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import Tensor, nn
 
-from automath._es import AdaptiveSigma, argmax_accuracy, es_apply, perturbed_fenchel_young_loss
+from automath import AdaptiveSigma, argmax_accuracy, es_apply, perturbed_fenchel_young_loss
 
 Loss = Callable[[Tensor, Tensor, torch.Generator], Tensor]
 ES_VARIANTS = {

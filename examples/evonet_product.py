@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from automath._evonet_export import EvonetRegressor  # noqa: E402
+from automath import EvonetRegressor  # noqa: E402
 
 
 def _print_generation(record: dict) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from automath._explore import explore
+from automath import explore
 
 SIGNATURES = [
     ("semiring", {}),                             # {0, 1, +, *} over the integers

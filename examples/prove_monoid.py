@@ -7,7 +7,7 @@ the proof is replayed by an independent checker before it is printed.
 
 from __future__ import annotations
 
-from automath._lemmas import ProofResult, prove
+from automath import ProofResult, prove
 
 
 def main(steps: int = 200) -> ProofResult:
