@@ -47,7 +47,7 @@ from automath._lemmas import (
     prove,
 )
 from automath._loop import Loop, LoopConfig, simplex_step
-from automath._objective import KL, Entropy, ExpectedScore, Objective, TopMatch
+from automath._objective import KL, Entropy, EsObjective, ExpectedScore, Objective, TopMatch
 from automath._prove import Problem, ProblemError, ProofSpace, shipped_problems
 from automath._recovery import Formula, check_exact, is_exact
 from automath._regressor import SymbolicRegressor, fit_csv
@@ -70,7 +70,7 @@ __all__ = [
     "AutomathError", "DataError", "Distribution", "DistributionError", "Domain", "Entropy",
     "Entry", "ExpectedScore", "ExpressionError", "Grammar", "GrammarError", "Hyperedges",
     "Kind", "Loop", "LoopConfig", "Objective", "Op", "Result", "RunStore", "RunStoreError",
-    "Semantics", "SemanticsError", "Store", "Term", "TopMatch",
+    "Semantics", "SemanticsError", "Store", "Term", "TopMatch", "EsObjective",
     "apply_rules", "closeness", "evolve", "evolve_step", "expand", "generate", "make_kind",
     "rule_weights", "shipped_grammars", "simplex_step", "to_sympy", "weighted_pairs",
 ]

@@ -139,7 +139,7 @@ class Loop:
         p = st.p0.clone().requires_grad_(True)
         a, b = rule_weights(st.logits)
         p_t = evolve(p, edges, a, b, cfg.depth)
-        loss = self.objective(p_t, st.store)
+        loss = self.objective.loss(p_t, st.store)
         opt.zero_grad()
         loss.backward()
         st.p0 = simplex_step(st.p0, -p.grad, cfg.lr, st.alive)

@@ -1,9 +1,10 @@
 """The learning loop end to end."""
 
 import pytest
+import sympy
 import torch
 
-from automath import Domain, Entropy, ExpressionError, Loop, closeness
+from automath import KL, Domain, Entropy, EsObjective, ExpressionError, Loop, closeness
 
 
 @pytest.mark.slow
@@ -71,3 +72,30 @@ def test_bad_target_and_bad_filter_are_clear_errors():
     res = Loop(d, target="x", steps=1).run()
     with pytest.raises(ExpressionError, match="filter clause"):
         res.top(3, where="size <== 3")
+
+
+def test_kl_objective_keeps_every_weight_and_logit_finite():
+    d = Domain.create("arith", atoms="x,1")
+    parity = KL(lambda s: s.size[: len(s)] % 2, torch.tensor([0.1, 0.9]))
+    loop = Loop(d, parity, steps=25)  # crosses a prune (step 10) with classes at weight 0
+    res = loop.run()
+    assert all(torch.isfinite(torch.tensor(h["loss"])) for h in res.history)
+    assert torch.isfinite(loop.state.logits).all() and torch.isfinite(loop.state.p0).all()
+
+
+def test_a_user_function_marked_non_differentiable_learns_through_es():
+    cubes = torch.tensor([n**3 for n in range(10)])
+    d = Domain.create("sequence", atoms="n,1,2", k=10)
+
+    def top_misses(p, store):  # terms the top element gets wrong: an argmax, no gradient
+        return (store.values[p.argmax()] != cubes).double().mean()
+
+    def run(sigma: float):
+        loop = Loop(d, EsObjective(top_misses, n=128, sigma=sigma, seed=0), steps=15, seed=0)
+        return loop.run()
+
+    res = run(1.0)
+    assert res.history[-1]["loss"] == 0.0 and res.history[0]["loss"] > 0.5
+    assert (res.top(1)[0].expr - sympy.Symbol("n") ** 3).expand() == 0
+    flat = run(1e-6)  # perturbations too small to change the argmax: no signal, no progress
+    assert flat.history[-1]["loss"] > 0.5
