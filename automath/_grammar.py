@@ -56,6 +56,7 @@ class Grammar:
         self.text, self.path = text, path
         self.name = name or (Path(path).stem if path else "<text>")
         self._parser = _build_parser(text, path)
+        _check_aliases(self._parser, text, path)
         self.constructors, self.atoms = _constructors(self._parser)
         self._closure = _unit_closure(self._parser)
         self._start = self._parser.options.start[0]
@@ -139,7 +140,38 @@ def _build_parser(text: str, path: str | None) -> lark.Lark:
             if parser == "lalr" and "conflict" in str(e).lower():
                 continue
             raise _grammar_error(e, text, path) from None
+        except OSError as e:  # an %import of a grammar that is not there
+            missing = Path(e.filename or "?")
+            line, token = _find_line(text, rf"^\s*%import\s+\.?{re.escape(missing.stem)}\b")
+            raise GrammarError(f"bad grammar: cannot import {missing.name!r} "
+                               "(not a shipped grammar nor a file beside this one)",
+                               file=path or "<text>", line=line, token=token) from None
     raise AssertionError("unreachable")
+
+
+def _find_line(text: str, pattern: str, nth: int = 0) -> tuple[int | None, str | None]:
+    """The line number and first word of the ``nth`` line matching ``pattern`` (or None).
+
+    >>> _find_line("a: b\\n%import x (y)\\n", r"^%import")
+    (2, '%import')
+    """
+    hits = [(n, src.split()[0].rstrip(":")) for n, src in enumerate(text.splitlines(), 1)
+            if re.search(pattern, src)]
+    return hits[nth] if len(hits) > nth else (None, None)
+
+
+def _check_aliases(parser: lark.Lark, text: str, path: str | None) -> None:
+    """Every alternative that keeps two or more children must name its constructor."""
+    for rule in parser.rules:
+        kept = [s for s in rule.expansion if not getattr(s, "filter_out", False)]
+        name = str(rule.origin.name)
+        if rule.alias or len(kept) < 2 or name.startswith("_"):
+            continue
+        line, _ = _find_line(text, rf"^\s*[?!]?{re.escape(name)}\s*:")
+        shown = " ".join(str(s.name) for s in rule.expansion)
+        raise GrammarError(f"bad grammar: an alternative of rule {name!r} ({shown}) has "
+                           "several children and no alias; name it with '-> constructor'",
+                           file=path or "<text>", line=line, token=name)
 
 
 def _grammar_error(e: LarkError, text: str, path: str | None) -> GrammarError:
@@ -149,7 +181,7 @@ def _grammar_error(e: LarkError, text: str, path: str | None) -> GrammarError:
     if line is None and m:
         line = int(m.group(1))
     token = None
-    if line is None:
+    if not line:
         line, token = _find_name(str(e), text)
     if token is None and line is not None and 0 < line <= len(text.splitlines()):
         col = getattr(e, "column", None)
@@ -159,7 +191,14 @@ def _grammar_error(e: LarkError, text: str, path: str | None) -> GrammarError:
 
 
 def _find_name(message: str, text: str) -> tuple[int | None, str | None]:
-    """The first line using a name quoted in a lark message (e.g. an undefined rule)."""
+    """The line a lark message is about: a terminal's definition, a rule's second definition,
+    or the first line using a quoted name (e.g. an undefined rule)."""
+    m = re.search(r"Cannot compile token (\w+)", message)
+    if m:
+        return _find_line(text, rf"^\s*{m.group(1)}(\.\d+)?\s*:")
+    m = re.search(r"'(\w+)' defined more than once", message)
+    if m:
+        return _find_line(text, rf"^\s*[?!]?{m.group(1)}(\.\d+)?\s*:", nth=1)
     for name in re.findall(r"'(\w+)'", message):
         for n, src in enumerate(text.splitlines(), 1):
             body = src.split(":", 1)[-1] if ":" in src else src

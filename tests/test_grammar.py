@@ -102,3 +102,23 @@ def test_bad_expression_names_line_column_and_token():
 def test_unknown_grammar_lists_the_shipped_ones():
     with pytest.raises(GrammarError, match="shipped: arith"):
         Grammar.load("nonesuch")
+
+
+BAD_GRAMMARS = {  # text, (line, token) the error must name
+    "missing import": ("?start: e\n%import nosuch (e)\n", (2, "%import")),
+    "bad terminal regex": ("?start: NAME -> var\n\nNAME: /[a-z/\n", (3, "NAME")),
+    "rule defined twice": ("?start: e\ne: NAME -> var\ne: NAME -> v2\nNAME: /[a-z]+/\n",
+                           (3, "e")),
+    "alternative without alias": ('?start: e\ne: NAME -> var\n | e "+" e\nNAME: /[a-z]+/\n',
+                                  (2, "e")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_GRAMMARS))
+def test_every_bad_grammar_is_a_grammar_error_at_its_line(tmp_path: Path, case: str):
+    text, (line, token) = BAD_GRAMMARS[case]
+    path = tmp_path / "bad.lark"
+    path.write_text(text)
+    with pytest.raises(GrammarError) as err:
+        Grammar.load(path)
+    assert (err.value.file, err.value.line, err.value.token) == (str(path), line, token)
