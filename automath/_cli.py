@@ -36,6 +36,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
+@click.version_option(package_name="automath")
 def main() -> None:
     """automath: automated mathematical discovery."""
 
