@@ -26,14 +26,8 @@ from automath._errors import AutomathError, SemanticsError
 from automath._generate import Hyperedges, expand
 from automath._grammar import Grammar
 from automath._kinds import BoolKind, IntKind, Kind, make_kind
-from automath._laws import (
-    Law,
-    Universe,
-    law_coverage,
-    minimize,
-    prune,
-    theory_shares,
-)
+from automath._law_weights import learn_weights
+from automath._laws import Law, Universe, law_coverage, minimize, prune
 from automath._semantics import DEFAULT_SEMANTICS, Semantics
 from automath._store import Store, to_sympy
 from automath._term import Term
@@ -47,27 +41,30 @@ DEFAULT_MEMORY = 2 * 2**30
 def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),  # noqa: A002
             size: int = 7, kind: str | None = None, constants: Sequence[str] | None = None,
             ops: Sequence[str] | None = None, semantics: Semantics | None = None,
-            timeout: float = 5.0, weights: bool = False, k: int = 16, seed: int = 0,
+            timeout: float = 5.0, weights: bool = True, k: int = 16, seed: int = 0,
             max_memory: int = DEFAULT_MEMORY, slack: int = 2, reach: int = 2,
             stats: Stats | None = None) -> list[Law]:
     """The equational laws of a grammar's operators up to ``size``: verified, pruned, weighted.
 
     ``kind`` defaults to the first of modp, int, bool, perm, real with a kernel for every
     operator; ``constants`` to the grammar's nullary constructors plus 0 and 1 where it has
-    numerals; ``ops`` to every constructor. ``timeout`` bounds each sympy proof (seconds);
-    ``weights=True`` weighs each law by the share of the enumerated theory that depends on it
-    (``law_coverage``, ``theory_shares``). The prover works on terms up to ``size + slack``,
+    numerals; ``ops`` to every constructor. ``timeout`` bounds each sympy proof (seconds).
+    With ``weights`` (the default) each law counts the enumerated equations that depend on it
+    (``generates``, from ``law_coverage``) and gets a weight, summing to 1 over the laws, learned
+    by the differentiable evolution with laws and those equations as elements so that the laws
+    cover the theory evenly (``automath._law_weights``); ``weights=False`` leaves weights 0
+    (it saves the ``law_coverage`` saturations). The prover works on terms up to ``size + slack``,
     matching inner patterns up to ``reach`` larger than a class's smallest term; ``k``, ``seed``
     set the fingerprint samples; a size whose terms would need more than ``max_memory`` bytes
     is refused. Smallest laws first; a law's sides print in the grammar's syntax.
 
     >>> for law in explore("semiring", vars="xy", size=3):
-    ...     print(law, "|", law.verified)
-    x + 0 = x | proved: sympy
-    x * 1 = x | proved: sympy
-    x * 0 = 0 | proved: sympy
-    x + y = y + x | proved: sympy
-    x * y = y * x | proved: sympy
+    ...     print(law, "|", law.verified, "|", law.generates, f"{law.weight:.3f}")
+    x + 0 = x | proved: sympy | 7 0.264
+    x * 1 = x | proved: sympy | 5 0.203
+    x * 0 = 0 | proved: sympy | 5 0.203
+    x + y = y + x | proved: sympy | 6 0.212
+    x * y = y * x | proved: sympy | 5 0.117
     """
     if size < 1:
         raise ExploreError(f"size must be at least 1, got {size}")
@@ -77,7 +74,7 @@ def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "
                slack=slack, reach=reach, stats=stats)
 
 
-def run(sig: Signature, size: int, *, timeout: float = 5.0, weights: bool = False,
+def run(sig: Signature, size: int, *, timeout: float = 5.0, weights: bool = True,
         max_memory: int = DEFAULT_MEMORY, slack: int = 2, reach: int = 2,
         stats: Stats | None = None) -> list[Law]:
     """Explore a resolved signature (see ``explore``); fills ``stats`` when given.
@@ -109,7 +106,7 @@ def _run(sig: Signature, size: int, timeout: float, weights: bool, max_memory: i
     w, gen = [0.0] * len(kept), [0] * len(kept)
     if weights:
         cover = law_coverage(u, [k[:2] for k in kept], u.size <= size)
-        w, gen = theory_shares(cover).tolist(), [int(c.numel()) for c in cover]
+        w, gen = learn_weights(cover).tolist(), [int(c.numel()) for c in cover]
     clock.lap("weights")
     stats.classes, stats.candidates, stats.conjectures = len(store), len(u), int(order.shape[0])
     stats.kept, stats.refuted, stats.seconds = len(kept), len(refuted), clock.laps

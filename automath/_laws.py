@@ -32,6 +32,10 @@ MAX_MATCHES = 30_000_000  # rows of one e-matching join
 class Law:
     """An equation ``lhs = rhs`` between terms, with its size, weight and how it was verified.
 
+    ``generates`` counts the enumerated equations that depend on the law; ``weight`` (in [0, 1],
+    summing to 1 over a set of laws) is its learned share of the theory (``learn_weights``);
+    ``eq`` is the sympy ``Eq``.
+
     >>> x, y = Term("var", token="x"), Term("var", token="y")
     >>> law = Law(Term("mul", (x, y)), Term("mul", (y, x)), "x * y", "y * x", "proved: sympy")
     >>> str(law), law.size
@@ -56,7 +60,7 @@ class Law:
         return f"{self.lhs_text or self.lhs} = {self.rhs_text or self.rhs}"
 
     def to_dict(self) -> dict:
-        """A JSON-ready record: lhs, rhs (grammar syntax), size, weight, verified."""
+        """A JSON-ready record: lhs, rhs (grammar syntax), size, weight, verified, generates."""
         return {"lhs": self.lhs_text or str(self.lhs), "rhs": self.rhs_text or str(self.rhs),
                 "size": self.size, "weight": self.weight, "verified": self.verified,
                 "generates": self.generates}
@@ -455,35 +459,25 @@ def derives(u: Universe, axioms: Sequence[tuple[Term, Term]],
 def law_coverage(u: Universe, laws: Sequence[tuple[Term, Term]],
                  within: torch.Tensor | None = None) -> list[torch.Tensor]:
     """Per law: the enumerated equations that depend on it — proved by all the laws, not by
-    the others (indices into ``u.candidates()`` restricted to the mask ``within``)."""
+    the others (indices into ``u.candidates()`` restricted to the mask ``within``).
+
+    >>> from automath._explore import enumerate_terms, signature
+    >>> g = signature("semiring", vars="xy").grammar
+    >>> u = Universe(*enumerate_terms(signature("semiring", vars="xy"), 3), 3)
+    >>> laws = [(g.parse("x + y"), g.parse("y + x")), (g.parse("x * 1"), g.parse("x"))]
+    >>> [c.numel() for c in law_coverage(u, laws)]  # y+x, 1+x, 1+y; x*1, y*1, 0*1, 1*1
+    [3, 4]
+    """
     eqs = u.candidates()
     eqs = eqs if within is None else eqs[within[eqs]]
-    proved = Prover(u, laws).saturate().proved()[eqs]
-    return [(proved & ~Prover(u, laws[:n] + laws[n + 1:]).saturate().proved()[eqs])
-            .nonzero().squeeze(1) for n in range(len(laws))]
+    prefix = [Prover(u)]  # saturated under the first n laws (saturation is order-free)
+    for lhs, rhs in laws:
+        prefix.append(prefix[-1].copy().add(lhs, rhs).saturate())
+    proved, out = prefix[-1].proved()[eqs], []
+    for n in range(len(laws)):
+        trial = prefix[n].copy()
+        for later in laws[n + 1:]:
+            trial.add(*later)
+        out.append((proved & ~trial.saturate().proved()[eqs]).nonzero().squeeze(1))
+    return out
 
-
-def theory_shares(coverage: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Weights on laws: each dependent equation's unit of weight split evenly among the laws
-    it depends on, pushed from the equations to the laws by one ``evolve`` step.
-
-    Elements are the equations, then the laws; equation ``e`` has a hyperedge to each law it
-    depends on, under the rule "degree k" of weight ``1/k``, so the step conserves weight.
-
-    >>> w = theory_shares([torch.tensor([0, 1, 2]), torch.tensor([2, 3])])
-    >>> [round(v, 3) for v in w.tolist()]  # equation 2 is shared
-    [0.625, 0.375]
-    """
-    from automath._evolve import evolve
-
-    m, sizes = len(coverage), torch.tensor([c.numel() for c in coverage], dtype=torch.int64)
-    eq = torch.cat([torch.zeros(0, dtype=torch.int64), *coverage])
-    if eq.numel() == 0:
-        return torch.full((m,), 1.0 / max(m, 1), dtype=torch.float64)
-    n_eq = int(eq.max()) + 1
-    degree = torch.bincount(eq, minlength=n_eq)
-    edges = Hyperedges(degree[eq] - 1, eq, torch.full_like(eq, -1),
-                       n_eq + torch.repeat_interleave(torch.arange(m), sizes))
-    p0 = torch.cat([(degree > 0).double(), torch.zeros(m, dtype=torch.float64)])
-    rate = 1.0 / torch.arange(1, int(degree.max()) + 1, dtype=torch.float64)
-    return evolve(p0 / p0.sum(), edges, torch.zeros((), dtype=torch.float64), rate, 1)[n_eq:]

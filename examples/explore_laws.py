@@ -2,7 +2,9 @@
 
 Run ``python examples/explore_laws.py`` (or ``automath explore semiring --size 7``). Each law is
 verified exactly before it is printed (sympy, truth tables, or all orderings of the variables)
-and pruned against the smaller ones; weights say how much of the enumerated theory a law covers.
+and pruned against the smaller ones. Weights are learned by the differentiable evolution with the
+laws and the enumerated equations that depend on them as elements: a few gradient steps on the
+laws' weights so that, pushed onto the equations, they cover the theory as evenly as possible.
 """
 
 from __future__ import annotations

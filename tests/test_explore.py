@@ -4,6 +4,8 @@ independent truth oracles (sympy on the printed text, brute force, complete trut
 from __future__ import annotations
 
 import itertools
+import math
+import operator
 import random
 import re
 
@@ -13,6 +15,7 @@ import torch
 
 from automath._errors import AutomathError, SemanticsError
 from automath._explore import ExploreError, Stats, enumerate_terms, explore, signature
+from automath._law_weights import learn_weights
 from automath._laws import Prover, Universe, derives, law_coverage
 from automath._semantics import DEFAULT_SEMANTICS, Op
 
@@ -160,6 +163,36 @@ def test_a_user_written_grammar_with_user_semantics(tmp_path) -> None:  # noqa: 
     assert all(derives(u, [(law.lhs, law.rhs) for law in laws], facts))
 
 
+NON_LAWS = ["x + x = x", "x * y = x", "x + 1 = x", "x * x = x", "x + y = x",
+            "x * (y + z) = x * y + z", "(x + 1) * (x + 1) = x * x + 1",
+            "x * y + 1 = (x + 1) * (y + 1)"]
+CONSEQUENCES = ["0 * x = 0", "(x + 0) * 1 = x", "x * (y + z) = z * x + y * x",
+                "(x + y) + z = z + (y + x)", "x * (1 + y) = x * y + x",
+                "(x + 1) * (y + 1) = x * y + (x + y) + 1"]
+
+
+def test_the_prover_derives_consequences_of_the_semiring_laws_and_no_non_law() -> None:
+    sig = signature("semiring")
+    store, atoms, edges = enumerate_terms(sig, 9)
+    u = Universe(store, atoms, edges, 9)
+    axioms = _pairs(sig.grammar, SEMIRING)
+    assert all(derives(u, axioms, _pairs(sig.grammar, CONSEQUENCES)))
+    wrong = _pairs(sig.grammar, NON_LAWS)
+    assert not any(_ring_true(_Text(t)) for t in NON_LAWS)  # sympy: really not laws
+    assert all(derives(u, axioms, [(side, side) for law in wrong for side in law]))  # located
+    assert not any(derives(u, axioms, wrong))
+    assert all(derives(u, [law], [law])[0] for law in wrong)  # each one is expressible
+    parent = Prover(u, axioms).saturate().parent  # nothing merges two fingerprint classes
+    assert torch.equal(u.cls[parent], u.cls)
+
+
+class _Text:
+    """A law as printed text (for ``_ring_true``)."""
+
+    def __init__(self, text: str) -> None:
+        self.lhs_text, self.rhs_text = text.split("=")
+
+
 def test_fingerprint_collisions_are_refuted_never_reported() -> None:
     stats = Stats()  # integers at the 4 points of {0,1}^2 only: x*x and x collide
     laws = explore("semiring", kind="int", k=0, vars="xy", size=5, stats=stats)
@@ -192,8 +225,61 @@ def test_size_too_large_is_refused_before_building() -> None:
         explore("semiring", size=40)
 
 
-def test_weights_share_the_dependent_theory_among_the_laws() -> None:
-    laws = explore("semiring", size=5, weights=True)
+def _em_optimum(needs: list[list[int]], m: int, rounds: int = 3000) -> list[float]:
+    """Oracle for the weights' objective, independent of torch: the mixture weights maximizing
+    the likelihood of the uniform distribution on the equations, where law ``k`` spreads its
+    weight evenly over its ``n_k`` equations (expectation-maximization, from uniform)."""
+    n = [sum(k in ls for ls in needs) for k in range(m)]
+    p = [1 / m] * m
+    for _ in range(rounds):
+        resp = [0.0] * m
+        for ls in needs:
+            q = sum(p[k] / n[k] for k in ls)
+            for k in ls:
+                resp[k] += p[k] / n[k] / q / len(needs)
+        p = resp
+    return p
+
+
+def _kl_to_uniform(needs: list[list[int]], p: list[float]) -> float:
+    """KL(uniform on the equations || q), q_e = sum of p_k / n_k over the laws e needs."""
+    n = [sum(k in ls for ls in needs) for k in range(len(p))]
+    q = [sum(p[k] / n[k] for k in ls) for ls in needs]
+    return -sum(math.log(len(q) * v / sum(q)) for v in q) / len(q)
+
+
+def _shares(needs: list[list[int]], m: int) -> list[float]:
+    """The one-step shares: each equation's unit split evenly among the laws it needs."""
+    credit = [0.0] * m
+    for ls in needs:
+        for k in ls:
+            credit[k] += 1 / len(ls) / len(needs)
+    return credit
+
+
+@pytest.mark.parametrize("cover,order", [
+    ([range(0, 6), range(5, 8), range(7, 9)], [0, 1, 2]),  # 6 > 3 > 2 equations
+    ([range(0, 1), range(1, 4), range(4, 9)], [2, 1, 0]),  # disjoint: 1 < 3 < 5
+])
+def test_a_law_more_of_the_theory_depends_on_weighs_more(cover, order) -> None:  # noqa: ANN001
+    w = learn_weights([torch.tensor(list(c)) for c in cover]).tolist()
+    assert abs(sum(w) - 1) < 1e-12 and min(w) >= 0
+    assert [w[i] > w[j] for i, j in itertools.pairwise(order)] == [True] * (len(order) - 1)
+    needs = [[n for n, c in enumerate(cover) if e in c] for e in range(9)]
+    assert all(abs(a - b) < 0.01 for a, b in zip(w, _em_optimum(needs, 3), strict=True))
+
+
+def test_a_law_whose_equations_others_cover_gives_way() -> None:
+    cover = [range(0, 4), range(4, 8), [0, 4]]  # law 2's equations are laws 0 and 1's too
+    needs = [[n for n, c in enumerate(cover) if e in c] for e in range(8)]
+    shares = _shares(needs, 3)  # law 2: 1/16 from each shared equation
+    w = learn_weights([torch.tensor(list(c)) for c in cover]).tolist()
+    assert abs(shares[2] - 0.125) < 1e-12 and w[2] < shares[2] / 2
+    assert abs(w[0] - w[1]) < 1e-9 and _kl_to_uniform(needs, w) < _kl_to_uniform(needs, shares)
+
+
+def test_weights_are_learned_to_cover_the_dependent_theory() -> None:
+    laws = explore("semiring", size=5)
     w = [law.weight for law in laws]
     assert abs(sum(w) - 1) < 1e-9 and min(w) >= 0
     assert all(law.generates >= 1 for law in laws)  # a law of a minimal set is needed
@@ -208,14 +294,17 @@ def test_weights_share_the_dependent_theory_among_the_laws() -> None:
     everything = Prover(u, pairs).saturate().proved()[eqs].tolist()
     without = [Prover(u, pairs[:i] + pairs[i + 1:]).saturate().proved()[eqs].tolist()
                for i in range(len(laws))]
-    credit = [0.0] * len(laws)  # independent: each dependent equation's unit split evenly
+    needs = []  # independent: per equation, the laws it depends on
     for e in range(eqs.shape[0]):
-        needs = [i for i in range(len(laws)) if everything[e] and not without[i][e]]
-        assert needs == [i for i in range(len(laws)) if e in set(cover[i].tolist())]
-        for i in needs:
-            credit[i] += 1 / len(needs)
-    total = sum(credit)
-    assert all(abs(c / total - wi) < 1e-9 for c, wi in zip(credit, w, strict=True))
+        ls = [i for i in range(len(laws)) if everything[e] and not without[i][e]]
+        assert ls == [i for i in range(len(laws)) if e in set(cover[i].tolist())]
+        needs += [ls] if ls else []
+    shares, best = _shares(needs, len(laws)), _em_optimum(needs, len(laws))
+    assert _kl_to_uniform(needs, w) < _kl_to_uniform(needs, shares) - 1e-3
+    assert sum(map(abs, map(operator.sub, w, best))) < sum(
+        map(abs, map(operator.sub, shares, best))) / 4
+    for wi, si, bi in zip(w, shares, best, strict=True):  # moved the way the optimum lies
+        assert abs(bi - si) < 0.01 or (wi - si) * (bi - si) > 0
 
 
 def test_laws_print_in_grammar_syntax_and_as_json_records() -> None:
@@ -223,7 +312,9 @@ def test_laws_print_in_grammar_syntax_and_as_json_records() -> None:
     rec = law.to_dict()
     assert set(rec) >= {"lhs", "rhs", "size", "weight", "verified"}
     assert str(law) == f"{rec['lhs']} = {rec['rhs']}"
-    assert isinstance(law.eq, sympy.Eq) or law.eq is not None
+    assert isinstance(law.eq, sympy.Eq)
+    assert sympy.expand(law.eq.lhs - law.eq.rhs) == 0
+    assert law.eq.lhs == sympy.sympify(rec["lhs"]) and law.eq.rhs == sympy.sympify(rec["rhs"])
 
 
 def test_the_example_runs(capsys) -> None:  # noqa: ANN001
