@@ -69,9 +69,14 @@ def bench_speed(sizes: Sequence[int] = (64, 128, 256), threads: Sequence[int] = 
                 depths: Sequence[int | None] = (4, None), batch: int = 256) -> list[dict]:
     """Forward+backward milliseconds: batched network vs per-op loops, per size and threads.
 
-    >>> row = bench_speed(sizes=(8,), threads=(1,), depths=(2,))[0]
-    >>> row["ops"], row["depth"], row["loop/batched"] > 0
-    (8, 2, True)
+    One row per (threads, depth, size); ``levels`` is the depth of the built network's plan:
+
+    >>> rows = bench_speed(sizes=(8,), threads=(1,), depths=(2,)); len(rows)
+    1
+    >>> {k: v for k, v in rows[0].items() if not isinstance(v, float)}
+    {'threads': 1, 'ops': 8, 'depth': 2, 'levels': 2}
+    >>> sorted(k for k, v in rows[0].items() if isinstance(v, float))  # timings: not asserted
+    ['batched_ms', 'cat_loop/batched', 'cat_loop_ms', 'loop/batched', 'loop_ms']
     """
     rows = []
     for n_threads in threads:

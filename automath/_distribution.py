@@ -30,7 +30,11 @@ class Distribution:
         return int(self.weights.shape[0])
 
     def total(self) -> float:
-        """Sum of the weights."""
+        """Sum of the weights.
+
+        >>> Distribution(torch.tensor([1., 3., 0.])).total()
+        4.0
+        """
         return float(self.weights.sum())
 
     def normalize(self) -> Distribution:
@@ -47,17 +51,33 @@ class Distribution:
         return Distribution(self.weights / t)
 
     def support(self) -> torch.Tensor:
-        """Ids with positive weight."""
+        """Ids with positive weight.
+
+        >>> Distribution(torch.tensor([0., .4, 0., .6])).support().tolist()
+        [1, 3]
+        """
         return (self.weights > 0).nonzero().squeeze(1)
 
     def top(self, k: int) -> list[tuple[int, float]]:
-        """The ``k`` heaviest (id, weight) pairs, heaviest first (ties by id)."""
+        """The ``k`` heaviest (id, weight) pairs, heaviest first (ties by id).
+
+        Zero weights are never listed, so fewer than ``k`` pairs may come back:
+
+        >>> Distribution(torch.tensor([.25, .5, .25, 0.])).top(4)
+        [(1, 0.5), (0, 0.25), (2, 0.25)]
+        """
         w = self.weights
         order = torch.argsort(-w, stable=True)[: min(k, len(self))]
         return [(int(i), float(w[i])) for i in order if w[i] > 0]
 
     def entropy(self) -> float:
-        """Shannon entropy (nats) of the normalized weights."""
+        """Shannon entropy (nats) of the normalized weights.
+
+        >>> import math; math.isclose(Distribution(torch.ones(4)).entropy(), math.log(4))
+        True
+        >>> Distribution(torch.tensor([0., 2.])).entropy() == 0  # a point mass
+        True
+        """
         p = self.normalize().weights
         p = p[p > 0]
         return float(-(p * p.log()).sum())

@@ -51,7 +51,14 @@ class Domain:
                atoms: str | Sequence[str] | None = None, kind: str | None = None,
                *, k: int = 16, seed: int = 0, device: str = "cpu",
                semantics: Semantics | None = None) -> Domain:
-        """Build a domain; a shipped grammar's preset fills in atoms and kind."""
+        """Build a domain; a shipped grammar's preset fills in atoms and kind.
+
+        >>> d = Domain.create("logic")
+        >>> d.kind.name, [d.grammar.format(a) for a in d.atoms]
+        ('bool', ['p', 'q', 'r', 'True', 'False'])
+        >>> Domain.create("arith", atoms="x,1", kind="modp", k=4).kind.describe()
+        'modp(k=4, seed=0)'
+        """
         g = grammar if isinstance(grammar, Grammar) else Grammar.load(grammar)
         preset = PRESETS.get(g.name, {})
         atoms = atoms if atoms is not None else preset.get("atoms", "")
@@ -69,7 +76,12 @@ class Domain:
         return cls(g, terms + nullary, kobj, sem, rules)
 
     def new_store(self) -> Store:
-        """An empty store for this domain holding the atoms (ids 0, 1, ...)."""
+        """An empty store for this domain holding the atoms (ids 0, 1, ...).
+
+        >>> s = Domain.create("arith", atoms="x,1").new_store()
+        >>> len(s), sorted(str(t) for t in s.leaves.values())
+        (2, ['1', 'x'])
+        """
         store = Store(self.kind, self.semantics, self.rules)
         ids = store.add_atoms(list(self.atoms))
         if (ids < 0).any():
@@ -77,11 +89,24 @@ class Domain:
         return store
 
     def parse(self, text: str) -> Term:
-        """Parse text in the domain's grammar."""
+        """Parse text in the domain's grammar.
+
+        >>> t = Domain.create("arith", atoms="x,1").parse("x * (x + 1)"); str(t), t.size
+        ('mul(x, add(x, 1))', 5)
+        """
         return self.grammar.parse(text)
 
     def evaluate(self, text_or_term: str | Term | sympy.Basic) -> torch.Tensor:
-        """Values of an expression at the kind's samples (without storing it)."""
+        """Values of an expression at the kind's samples (without storing it).
+
+        >>> d = Domain.create("arith", atoms="x,1", k=4); x = d.kind.variable("x")
+        >>> bool(torch.allclose(d.evaluate("x * (x + 1)"), x * x + x))
+        True
+        >>> bool(torch.allclose(d.evaluate(sympy.sin(sympy.Symbol("x"))), x.sin()))
+        True
+        >>> Domain.create("logic").evaluate("p & q").tolist()
+        [False, False, False, False, False, False, True, True]
+        """
         if isinstance(text_or_term, sympy.Basic):
             return self._evaluate_sympy(text_or_term)
         term = self.parse(text_or_term) if isinstance(text_or_term, str) else text_or_term
@@ -97,7 +122,17 @@ class Domain:
         return torch.as_tensor(vals, dtype=torch.float64).expand(self.kind.shape).clone()
 
     def target_values(self, text: str) -> torch.Tensor:
-        """Values of a target given in the grammar's syntax or, for reals, in sympy syntax."""
+        """Values of a target given in the grammar's syntax or, for reals, in sympy syntax.
+
+        >>> d = Domain.create("arith", atoms="x,1", k=4)
+        >>> bool(torch.allclose(d.target_values("x**3"), d.evaluate("x * x * x")))
+        True
+        >>> d.target_values("x +* 1")
+        Traceback (most recent call last):
+        ...
+        automath._errors.ExpressionError: target 'x +* 1' parses neither in grammar 'arith' \
+nor as sympy
+        """
         try:
             return self.evaluate(text)
         except ExpressionError:

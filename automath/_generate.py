@@ -27,6 +27,11 @@ class Hyperedges:
 
     @staticmethod
     def empty(device: str | torch.device = "cpu") -> Hyperedges:
+        """No edges, as four empty int64 tensors on ``device``.
+
+        >>> e = Hyperedges.empty(); len(e), e.c.dtype
+        (0, torch.int64)
+        """
         z = torch.empty(0, dtype=torch.int64, device=device)
         return Hyperedges(z, z, z, z)
 
@@ -34,22 +39,49 @@ class Hyperedges:
         return int(self.c.shape[0])
 
     def cat(self, other: Hyperedges) -> Hyperedges:
-        """Both edge sets, one after the other."""
+        """Both edge sets, one after the other.
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> e.cat(e.select(torch.tensor([False, True]))).c.tolist()
+        [3, 4, 4]
+        """
         return Hyperedges(*(torch.cat([a, b]) for a, b in zip(self.fields(), other.fields(),
                                                             strict=True)))
 
     def fields(self) -> tuple[torch.Tensor, ...]:
+        """The four tensors in order: rule, i, j, c.
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> [f.tolist() for f in e.fields()]
+        [[0, 1], [0, 2], [1, -1], [3, 4]]
+        """
         return (self.rule, self.i, self.j, self.c)
 
     def select(self, mask: torch.Tensor) -> Hyperedges:
-        """The edges where ``mask`` is true."""
+        """The edges where ``mask`` is true.
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> sel = e.select(e.j < 0); len(sel), sel.rule.tolist(), sel.c.tolist()
+        (1, [1], [4])
+        """
         return Hyperedges(*(f[mask] for f in self.fields()))
 
     def keys(self) -> torch.Tensor:
-        """One int64 per edge identifying (rule, i, j)."""
+        """One int64 per edge identifying (rule, i, j).
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> e.keys().tolist() == [0 << 48 | 0 << 24 | 2, 1 << 48 | 2 << 24 | 0]
+        True
+        """
         return (self.rule << 2 * SHIFT) | (self.i << SHIFT) | (self.j + 1)
 
     def to(self, device: str | torch.device) -> Hyperedges:
+        """The same edges on another device.
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> m = e.to("meta"); m.c.device.type, len(m)
+        ('meta', 2)
+        """
         return Hyperedges(*(f.to(device) for f in self.fields()))
 
 
@@ -112,6 +144,20 @@ def generate(store: Store, weights: torch.Tensor, cutoff: float, seen: torch.Ten
              *, chunk: int = 1 << 18) -> tuple[Hyperedges, torch.Tensor]:
     """Apply every rule to parents whose weight (product) passes ``cutoff``, skipping
     (rule, i, j) already in the sorted key tensor ``seen``; returns new edges and new ``seen``.
+
+    >>> from automath._kinds import ModpKind
+    >>> from automath._semantics import Semantics
+    >>> from automath._term import Term
+    >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "neg"])
+    >>> _ = s.add_atoms([Term("var", token="x"), Term("var", token="y")])
+    >>> e, seen = generate(s, torch.tensor([.5, .5]), .2, torch.empty(0, dtype=torch.int64))
+    >>> e.rule.tolist(), e.c.tolist()  # x+x, x+y, y+x (= x+y), y+y, -x, -y
+    ([0, 0, 0, 0, 1, 1], [2, 3, 3, 4, 5, 6])
+    >>> len(generate(s, torch.tensor([.5, .5]), .2, seen)[0])  # every pair already seen
+    0
+    >>> e, _ = generate(s, torch.tensor([.9, .1]), .2, torch.empty(0, dtype=torch.int64))
+    >>> [(r, i, j) for r, i, j, c in zip(*(f.tolist() for f in e.fields()))]  # x+x, -x
+    [(0, 0, 0), (1, 0, -1)]
     """
     edges = Hyperedges.empty(store.keys.device)
     for rule, arity in enumerate(store.arity.tolist()):

@@ -11,7 +11,18 @@ from automath._runs import RunStore
 
 
 def plot_run(db: RunStore, run_id: int, path: Path, k: int = 8) -> Path:
-    """Plot the weight trajectories of the top elements and entropy/loss over steps."""
+    """Plot the weight trajectories of the top elements and entropy/loss over steps.
+
+    >>> import os, tempfile
+    >>> from pathlib import Path
+    >>> from automath._runs import open_run, record
+    >>> tmp = tempfile.TemporaryDirectory(); db = RunStore(os.path.join(tmp.name, "runs.db"))
+    >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 2, "target": "x + 1"})
+    >>> loop = open_run(db, rid); res = loop.run(on_step=record(db, rid, loop, k=3))
+    >>> png = plot_run(db, rid, Path(tmp.name) / "run.png")
+    >>> png.name, png.read_bytes()[:4] == b"\\x89PNG"
+    ('run.png', True)
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -39,7 +50,20 @@ def plot_run(db: RunStore, run_id: int, path: Path, k: int = 8) -> Path:
 
 def write_entry(db: RunStore, run_id: int, result: Result, folder: str | Path = "journal",
                 k: int = 10) -> Path:
-    """Write ``journal/<date>-run<id>.md`` and its PNG plot; returns the markdown path."""
+    """Write ``journal/<date>-run<id>.md`` and its PNG plot; returns the markdown path.
+
+    >>> import os, tempfile
+    >>> from pathlib import Path
+    >>> from automath._runs import open_run, record
+    >>> tmp = tempfile.TemporaryDirectory(); db = RunStore(os.path.join(tmp.name, "runs.db"))
+    >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 2, "target": "x + 1"})
+    >>> loop = open_run(db, rid); res = loop.run(on_step=record(db, rid, loop, k=3))
+    >>> md = write_entry(db, rid, res, folder=Path(tmp.name) / "journal", k=2)
+    >>> md.name.endswith("-run1.md"), md.with_suffix(".png").exists()
+    (True, True)
+    >>> text = md.read_text(); text.splitlines()[0], text.count("| `")
+    ('# Run 1: arith', 2)
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{time.strftime('%Y-%m-%d')}-run{run_id}"

@@ -58,7 +58,13 @@ class RunStore:
             raise RunStoreError(f"cannot use run database: {e}", file=self.path) from None
 
     def create(self, domain: dict, config: dict) -> int:
-        """Record a new run; returns its id."""
+        """Record a new run; returns its id.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db.create({"grammar": "arith"}, {"steps": 3}), db.create({"grammar": "logic"}, {})
+        (1, 2)
+        """
         with self.conn:
             cur = self.conn.execute(
                 "INSERT INTO runs (created, domain, config, status) VALUES (?, ?, ?, 'running')",
@@ -66,7 +72,19 @@ class RunStore:
         return int(cur.lastrowid)
 
     def run(self, run_id: int) -> dict:
-        """One run's row; a missing run is an error."""
+        """One run's row; a missing run is an error.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> row = db.run(db.create({"grammar": "arith"}, {"steps": 3}))
+        >>> row["domain"], row["config"], row["status"], row["step"]
+        ({'grammar': 'arith'}, {'steps': 3}, 'running', 0)
+        >>> try:
+        ...     db.run(7)
+        ... except RunStoreError as e:
+        ...     print(e.message)
+        no run 7 in this database
+        """
         row = self.conn.execute("SELECT id, created, domain, config, status, step FROM runs "
                                 "WHERE id = ?", (run_id,)).fetchone()
         if row is None:
@@ -74,14 +92,36 @@ class RunStore:
         return _row(row)
 
     def runs(self) -> list[dict]:
-        """All runs, oldest first."""
+        """All runs, oldest first.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db.runs()
+        []
+        >>> for g in ("arith", "logic"):
+        ...     _ = db.create({"grammar": g}, {})
+        >>> [(r["id"], r["domain"]["grammar"]) for r in db.runs()]
+        [(1, 'arith'), (2, 'logic')]
+        """
         rows = self.conn.execute("SELECT id, created, domain, config, status, step FROM runs "
                                  "ORDER BY id").fetchall()
         return [_row(r) for r in rows]
 
     def save_step(self, run_id: int, state: LoopState, top: list[tuple[int, str, float]],
                   status: str = "running") -> None:
-        """Write one finished step: metrics, top weights and the loop state, atomically."""
+        """Write one finished step: metrics, top weights and the loop state, atomically.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> from automath._domain import Domain
+        >>> from automath._loop import Loop
+        >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1", steps=1)
+        >>> _ = loop.run()
+        >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 1})
+        >>> db.save_step(rid, loop.state, [(0, "x", .6), (1, "1", .4)], "finished")
+        >>> row = db.run(rid); row["step"], row["status"], len(db.steps(rid))
+        (1, 'finished', 1)
+        """
         blob = _dump_state(state)
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO steps VALUES (?, ?, ?)",
@@ -94,7 +134,19 @@ class RunStore:
                               (state.step, status, run_id))
 
     def save_laws(self, run_id: int, records: list[dict]) -> None:
-        """Store an exploration's laws (``Law.to_dict`` records) and mark the run finished."""
+        """Store an exploration's laws (``Law.to_dict`` records) and mark the run finished.
+
+        Missing fields are stored as 0:
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> rid = db.create({"command": "explore", "grammar": "semiring"}, {})
+        >>> db.save_laws(rid, [
+        ...     {"lhs": "x + 0", "rhs": "x", "size": 3, "weight": .2, "verified": "proved: sympy"},
+        ...     {"lhs": "x * 1", "rhs": "x", "size": 3, "weight": .5, "generates": 5}])
+        >>> db.run(rid)["status"], [(law["lhs"], law["generates"]) for law in db.laws(rid)]
+        ('finished', [('x * 1', 5), ('x + 0', 0)])
+        """
         rows = [(run_id, n, *(r.get(k, 0) for k in LAW_KEYS)) for n, r in enumerate(records, 1)]
         with self.conn:
             self.conn.executemany("INSERT OR REPLACE INTO laws VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -102,14 +154,40 @@ class RunStore:
             self.conn.execute("UPDATE runs SET status = 'finished' WHERE id = ?", (run_id,))
 
     def laws(self, run_id: int, top: int | None = None) -> list[dict]:
-        """A run's laws, highest weight first (ties: smallest first)."""
+        """A run's laws, highest weight first (ties: smallest first).
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> rid = db.create({"command": "explore", "grammar": "semiring"}, {})
+        >>> db.save_laws(rid, [
+        ...     {"lhs": "x + 0", "rhs": "x", "size": 3, "weight": .2, "verified": "proved: sympy"},
+        ...     {"lhs": "x * 1", "rhs": "x", "size": 3, "weight": .5, "generates": 5}])
+        >>> [f"{law['lhs']} = {law['rhs']}" for law in db.laws(rid)], len(db.laws(rid, top=1))
+        (['x * 1 = x', 'x + 0 = x'], 1)
+        >>> try:
+        ...     db.laws(db.create({"grammar": "arith"}, {}))
+        ... except RunStoreError as e:
+        ...     print(e.message)
+        run 2 is a 'run' run; only 'explore' runs have laws
+        """
         self._kind(run_id, "explore", "laws")
         rows = self.conn.execute(f"SELECT {', '.join(LAW_KEYS)} FROM laws WHERE run_id = ? "
                                  "ORDER BY weight DESC, rank LIMIT ?", (run_id, top or -1))
         return [dict(zip(LAW_KEYS, r, strict=True)) for r in rows.fetchall()]
 
     def save_proof_run(self, records: dict) -> int:
-        """Store a proving run (``ProofResult.to_records``) as a finished run; returns its id."""
+        """Store a proving run (``ProofResult.to_records``) as a finished run; returns its id.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> rid = db.save_proof_run({
+        ...     "problem": "demo", "grammar": "monoid", "goal": "x * e = x", "config": {},
+        ...     "proved": True, "proof": "x * e = x  [ax]", "stats": {"steps": 4},
+        ...     "lemmas": [{"rank": 1, "statement": "e * e = e", "score": .9, "p": .1, "q": .2,
+        ...                 "weight": .3, "promoted": True}]})
+        >>> row = db.run(rid); row["status"], row["step"], row["domain"]["command"]
+        ('finished', 4, 'prove')
+        """
         rid = self.create({"command": "prove", "problem": records["problem"],
                            "grammar": records["grammar"], "goal": records["goal"]},
                           records["config"])
@@ -124,7 +202,18 @@ class RunStore:
         return rid
 
     def lemmas(self, run_id: int, top: int | None = None) -> list[dict]:
-        """A proving run's lemmas, best score first."""
+        """A proving run's lemmas, best score first.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> rid = db.save_proof_run({
+        ...     "problem": "demo", "grammar": "monoid", "goal": "x * e = x", "config": {},
+        ...     "proved": True, "proof": "x * e = x  [ax]", "stats": {"steps": 4},
+        ...     "lemmas": [{"rank": 1, "statement": "e * e = e", "score": .9, "p": .1, "q": .2,
+        ...                 "weight": .3, "promoted": True}]})
+        >>> [(m["rank"], m["statement"], m["promoted"]) for m in db.lemmas(rid)]
+        [(1, 'e * e = e', True)]
+        """
         self._kind(run_id, "prove", "lemmas")
         rows = self.conn.execute(f"SELECT rank, {', '.join(LEMMA_KEYS)} FROM lemmas "
                                  "WHERE run_id = ? ORDER BY rank LIMIT ?", (run_id, top or -1))
@@ -132,14 +221,33 @@ class RunStore:
         return [{**r, "promoted": bool(r["promoted"])} for r in out]
 
     def proof(self, run_id: int) -> dict:
-        """A proving run's outcome: proved, the proof text and statistics."""
+        """A proving run's outcome: proved, the proof text and statistics.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> rid = db.save_proof_run({
+        ...     "problem": "demo", "grammar": "monoid", "goal": "x * e = x", "config": {},
+        ...     "proved": True, "proof": "x * e = x  [ax]", "stats": {"steps": 4},
+        ...     "lemmas": [{"rank": 1, "statement": "e * e = e", "score": .9, "p": .1, "q": .2,
+        ...                 "weight": .3, "promoted": True}]})
+        >>> db.proof(rid)
+        {'proved': True, 'proof': 'x * e = x  [ax]', 'stats': {'steps': 4}}
+        """
         self._kind(run_id, "prove", "a proof")
         proved, text, stats = self.conn.execute(
             "SELECT proved, text, stats FROM proofs WHERE run_id = ?", (run_id,)).fetchone()
         return {"proved": bool(proved), "proof": text, "stats": json.loads(stats)}
 
     def command(self, run_id: int) -> str:
-        """What made a run: ``run`` (a generation loop), ``explore`` or ``prove``."""
+        """What made a run: ``run`` (a generation loop), ``explore`` or ``prove``.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db.command(db.create({"grammar": "arith"}, {}))
+        'run'
+        >>> db.command(db.create({"command": "explore", "grammar": "arith"}, {}))
+        'explore'
+        """
         return self.run(run_id)["domain"].get("command", "run")
 
     def _kind(self, run_id: int, command: str, what: str) -> None:
@@ -149,22 +257,71 @@ class RunStore:
                                 f"{what}", file=self.path)
 
     def set_status(self, run_id: int, status: str) -> None:
+        """Set a run's status (e.g. ``running``, ``finished``, ``interrupted``).
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> rid = db.create({"grammar": "arith"}, {})
+        >>> db.set_status(rid, "interrupted"); db.run(rid)["status"]
+        'interrupted'
+        """
         with self.conn:
             self.conn.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
 
     def steps(self, run_id: int) -> list[dict]:
-        """Per-step metrics of a run."""
+        """Per-step metrics of a run.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> from automath._domain import Domain
+        >>> from automath._loop import Loop
+        >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1", steps=1)
+        >>> _ = loop.run()
+        >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 1})
+        >>> db.steps(rid)
+        []
+        >>> db.save_step(rid, loop.state, [])
+        >>> m = db.steps(rid); len(m), m[0]["step"], {"loss", "entropy"} <= set(m[0])
+        (1, 1, True)
+        """
         rows = self.conn.execute("SELECT metrics FROM steps WHERE run_id = ? ORDER BY step",
                                  (run_id,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
     def weights(self, run_id: int) -> list[tuple[int, int, str, float]]:
-        """(step, element, text, weight) rows of the top elements at each step."""
+        """(step, element, text, weight) rows of the top elements at each step.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> from automath._domain import Domain
+        >>> from automath._loop import Loop
+        >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1", steps=1)
+        >>> _ = loop.run()
+        >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 1})
+        >>> db.save_step(rid, loop.state, [(0, "x", .3), (1, "1", .7)])
+        >>> db.weights(rid)  # heaviest first within a step
+        [(1, 1, '1', 0.7), (1, 0, 'x', 0.3)]
+        """
         return self.conn.execute("SELECT step, elem, text, weight FROM weights WHERE run_id = ? "
                                  "ORDER BY step, weight DESC", (run_id,)).fetchall()
 
     def load_state(self, run_id: int, store: Store) -> LoopState | None:
-        """The last saved state of a run, rebuilt around an empty ``store`` of its domain."""
+        """The last saved state of a run, rebuilt around an empty ``store`` of its domain.
+
+        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> from automath._domain import Domain
+        >>> from automath._loop import Loop
+        >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1", steps=1)
+        >>> _ = loop.run()
+        >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 1})
+        >>> db.load_state(rid, loop.domain.new_store()) is None  # nothing saved yet
+        True
+        >>> db.save_step(rid, loop.state, [])
+        >>> st = db.load_state(rid, loop.domain.new_store())
+        >>> st.step, len(st.store) == len(loop.state.store), bool((st.p0 == loop.state.p0).all())
+        (1, True, True)
+        """
         row = self.conn.execute("SELECT blob FROM state WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             return None
@@ -207,7 +364,17 @@ def _load_state(blob: bytes, store: Store) -> LoopState:
 
 
 def open_run(db: RunStore, run_id: int):  # noqa: ANN201
-    """Rebuild the loop of a stored run at its last finished step."""
+    """Rebuild the loop of a stored run at its last finished step.
+
+    >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+    >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+    >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 2, "target": "x + 1"})
+    >>> loop = open_run(db, rid); loop.state.step, loop.target  # nothing saved: a fresh loop
+    (0, 'x + 1')
+    >>> _ = loop.run(1, on_step=record(db, rid, loop))
+    >>> again = open_run(db, rid); again.state.step, len(again.state.store) == len(loop.state.store)
+    (1, True)
+    """
     from automath._domain import Domain
     from automath._loop import Loop
     db._kind(run_id, "run", "expressions to query or resume (try --laws or --lemmas)")
@@ -222,7 +389,17 @@ def open_run(db: RunStore, run_id: int):  # noqa: ANN201
 
 
 def record(db: RunStore, run_id: int, loop, k: int = 20):  # noqa: ANN001, ANN201
-    """An ``on_step`` callback that saves each finished step of ``loop`` to ``db``."""
+    """An ``on_step`` callback that saves each finished step of ``loop`` to ``db``.
+
+    The run is marked ``finished`` once the loop reaches its configured number of steps:
+
+    >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
+    >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+    >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 1, "target": "x + 1"})
+    >>> loop = open_run(db, rid); _ = loop.run(on_step=record(db, rid, loop, k=2))
+    >>> db.run(rid)["status"], [(s, e) for s, e, _, _ in db.weights(rid)]
+    ('finished', [(1, 0), (1, 1)])
+    """
     def save(state: LoopState) -> None:
         res = loop.result()
         top = [(i, res.text(i), w) for i, w in res.distribution.top(k)]

@@ -84,7 +84,17 @@ class Store:
         return self._n
 
     def load_columns(self, columns: dict[str, torch.Tensor]) -> None:
-        """Replace the store's contents (used when a saved run is reopened)."""
+        """Replace the store's contents (used when a saved run is reopened).
+
+        >>> from automath._kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> x2 = s.add_term(Term("mul", (Term("var", token="x"),) * 2))
+        >>> t = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> t.load_columns({c: getattr(s, c) for c in COLUMNS}); len(t), t.size.tolist()
+        (2, [1, 3])
+        >>> t.add_term(Term("mul", (Term("var", token="x"),) * 2)) == x2  # found, not re-added
+        True
+        """
         dev = self.kind.device
         self._cols = {c: columns[c].to(dev) for c in COLUMNS}
         self._n = int(self._cols["keys"].shape[0])
@@ -93,15 +103,42 @@ class Store:
         self._terms.clear()
 
     def kernel(self, rule: int):
-        """The torch kernel of rule number ``rule`` for this store's kind."""
+        """The torch kernel of rule number ``rule`` for this store's kind.
+
+        >>> from automath._kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> ix = s.add_term(Term("var", token="x")); x = s.values[ix]
+        >>> bool((s.kernel(1)(x, x) == x * x % 2147483647).all())
+        True
+        """
         return self._kernels[rule]
 
     def add_atoms(self, terms: Sequence[Term]) -> torch.Tensor:
-        """Add leaf terms (variables, numerals, constants); returns their ids."""
+        """Add leaf terms (variables, numerals, constants); returns their ids.
+
+        >>> from automath._kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> s.add_atoms([Term("var", token="x"), Term("num", token="2"),
+        ...              Term("var", token="x")]).tolist()
+        [0, 1, 0]
+        """
         return torch.tensor([self.add_term(t) for t in terms], dtype=torch.int64)
 
     def add_term(self, term: Term) -> int:
-        """Add a term and all its subterms; returns its id (or -1 if invalid)."""
+        """Add a term and all its subterms; returns its id (or -1 if invalid).
+
+        >>> from automath._kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> x = Term("var", token="x")
+        >>> s.add_term(Term("add", (x, x))), len(s), s.size.tolist()
+        (1, 2, [1, 3])
+        >>> s.add_term(Term("mul", (Term("num", token="2"), x)))  # 2*x = x+x: same element
+        1
+        >>> from automath._kinds import RealKind
+        >>> r = Store(RealKind(k=4), Semantics(), rules=["div"])
+        >>> r.add_term(Term("div", (x, Term("num", token="0"))))  # division by zero
+        -1
+        """
         if term.args:
             kids = [self.add_term(a) for a in term.args]
             if NONE in kids:
@@ -132,7 +169,22 @@ class Store:
 
     def insert(self, values: torch.Tensor, rule: torch.Tensor, left: torch.Tensor,
                right: torch.Tensor, size: torch.Tensor) -> torch.Tensor:
-        """Insert candidate elements; returns each one's id (-1 for an invalid fingerprint)."""
+        """Insert candidate elements; returns each one's id (-1 for an invalid fingerprint).
+
+        Equal candidates share one id; a smaller derivation of a stored element replaces its
+        provenance:
+
+        >>> from automath._kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> x = s.add_term(Term("var", token="x")); v = s.values[[x]]
+        >>> xx = s.kernel(0)(v, v); col = lambda *a: torch.tensor(a)
+        >>> s.insert(torch.cat([xx, xx]), col(0, 0), col(0, 0), col(0, 0), col(3, 3)).tolist()
+        [1, 1]
+        >>> s.insert(xx, col(1), col(0), col(-1), col(2)).tolist(), s.size.tolist()
+        ([1], [1, 2])
+        >>> s.insert(torch.full((1, 4), -1), col(0), col(0), col(0), col(3)).tolist()
+        [-1]
+        """
         ids = torch.full((values.shape[0],), NONE, dtype=torch.int64, device=values.device)
         valid = self.kind.valid(values)
         if not valid.any():
@@ -230,7 +282,14 @@ Term(op='var', args=(), token='x')), token=None)
         return self._terms[ident]
 
     def sympy(self, ident: int) -> sympy.Basic:
-        """The sympy expression of element ``ident``."""
+        """The sympy expression of element ``ident``.
+
+        >>> from automath._kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> x = Term("var", token="x")
+        >>> s.sympy(s.add_term(Term("mul", (x, Term("add", (x, Term("num", token="1")))))))
+        x*(x + 1)
+        """
         return to_sympy(self.term(ident), self.semantics)
 
 
