@@ -60,6 +60,38 @@ def lemma_scores(p: torch.Tensor, q: torch.Tensor, floor: float = 1e-12) -> torc
     return -p / (q * q.log())
 
 
+class Adam:
+    """``torch.optim.Adam`` on one tensor, same arithmetic (its single-tensor CPU path), without
+    the optimizer base class, whose first use imports ``torch._dynamo`` (over a second).
+
+    >>> x, y = (torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    ...         for _ in range(2))
+    >>> ours, ref = Adam(x, lr=.1), torch.optim.Adam([y], lr=.1)
+    >>> for _ in range(3):
+    ...     for t, opt in ((x, ours), (y, ref)):
+    ...         t.grad = None
+    ...         (t ** 3).sum().backward()
+    ...         opt.step()
+    >>> torch.equal(x, y), x.tolist() != [1.0, -2.0]
+    (True, True)
+    """
+
+    def __init__(self, param: torch.Tensor, lr: float, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8) -> None:
+        self.param, self.lr, self.betas, self.eps, self.steps = param, lr, betas, eps, 0
+        self.m, self.v = torch.zeros_like(param), torch.zeros_like(param)
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """One Adam step from ``param.grad``."""
+        (b1, b2), g = self.betas, self.param.grad
+        self.steps += 1
+        self.m.lerp_(g, 1 - b1)
+        self.v.mul_(b2).addcmul_(g, g, value=1 - b2)
+        denom = (self.v.sqrt() / (1 - b2 ** self.steps) ** 0.5).add_(self.eps)
+        self.param.addcdiv_(self.m, denom, value=-self.lr / (1 - b1 ** self.steps))
+
+
 class Learner:
     """Generating weights ``p0`` on the simplex plus rule weights (softmax logits, Adam).
 
@@ -84,7 +116,7 @@ class Learner:
         self.logits = torch.zeros(1 + n_rules, dtype=torch.float64)
         self.logits[0] = math.log(persistence * n_rules / max(1e-9, 1 - persistence))
         self.logits.requires_grad_(True)
-        self.opt = torch.optim.Adam([self.logits], lr=rule_lr)
+        self.opt = Adam(self.logits, lr=rule_lr)
 
     def rules(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Persistence ``a`` and rule weights ``b`` (detached)."""
@@ -98,7 +130,7 @@ class Learner:
         a, b = rule_weights(self.logits)
         p_t = evolve(p, edges, a, b, self.depth)
         loss = objective(p, p_t)
-        self.opt.zero_grad()
+        self.logits.grad = None
         loss.backward()
         grad = -p.grad
         if self.natural:

@@ -23,7 +23,8 @@ settings in ``_prove_config``; their names are importable from here too.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -43,6 +44,26 @@ from automath._problem import Problem
 from automath._prove import PROOF, TERM, ProofSpace, _Derivation
 from automath._prove_config import ProveConfig as ProveConfig
 from automath._prove_config import parse_settings as parse_settings
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` torch threads (0: as is), then restore the previous count;
+    the proving tensors are small, so one thread is fastest.
+
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(n or before)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)
@@ -71,17 +92,10 @@ class LemmaLoop:
     """
 
     def __init__(self, problem: Problem, **config: object) -> None:
-        allowed = {f.name for f in fields(ProveConfig)}
-        unknown = set(config) - allowed
-        if unknown:
-            raise AutomathError(f"unknown prove setting(s): {', '.join(sorted(unknown))}")
-        bad = set(problem.search) - allowed
-        if bad:
-            raise AutomathError(f"problem {problem.name!r}: unknown [search] setting(s) "
-                                f"{', '.join(sorted(bad))}")
-        self.problem, self.config = problem, ProveConfig(**{**problem.search, **config})
-        self.space = ProofSpace(problem, max_size=self.config.max_size,
-                                op_weight=self.config.op_weight, rewrite=self.config.rewrite)
+        self.problem, self.config = problem, _settings(problem, config)
+        with torch_threads(self.config.threads):  # tiny ops: thread wake-ups dominate
+            self.space = ProofSpace(problem, max_size=self.config.max_size,
+                                    op_weight=self.config.op_weight, rewrite=self.config.rewrite)
         self._init_state()
 
     def _init_state(self) -> None:
@@ -109,17 +123,13 @@ class LemmaLoop:
     def run(self, steps: int | None = None) -> ProofResult:
         """Run ``steps`` more steps (default: up to the configured budget)."""
         end = self.step_no + steps if steps is not None else self.config.steps
-        threads = torch.get_num_threads()
-        torch.set_num_threads(self.config.threads or threads)  # small tensors: 1 is fastest
-        try:
+        with torch_threads(self.config.threads):
             self._start = time.perf_counter()
             self._check_goal()
             while self.step_no < end and not (self.config.stop_at_goal and self.goal_elem >= 0):
                 self.step()
             self._elapsed, self._start = self.seconds(), 0.0
             return self.result()
-        finally:
-            torch.set_num_threads(threads)
 
     def seconds(self) -> float:
         """Seconds spent in ``run`` so far."""
@@ -301,6 +311,19 @@ class LemmaLoop:
                 "statements": len(sp.stmts), "edges": len(self.edges),
                 "alive": int(self.alive.sum()), "goal_weight": q_goal,
                 "goal_generating_weight": float(self.p0[goal]) if goal >= 0 else None}
+
+
+def _settings(problem: Problem, config: dict) -> ProveConfig:
+    """The problem's ``[search]`` settings overridden by ``config``; unknown names raise."""
+    allowed = {f.name for f in fields(ProveConfig)}
+    unknown = set(config) - allowed
+    if unknown:
+        raise AutomathError(f"unknown prove setting(s): {', '.join(sorted(unknown))}")
+    bad = set(problem.search) - allowed
+    if bad:
+        raise AutomathError(f"problem {problem.name!r}: unknown [search] setting(s) "
+                            f"{', '.join(sorted(bad))}")
+    return ProveConfig(**{**problem.search, **config})
 
 
 def _verdict(problem: Problem, proof: list[Step] | None) -> tuple[bool, str | None]:

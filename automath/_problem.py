@@ -8,13 +8,14 @@ every entry and names the file and line of the first that does not parse.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import torch
 
 from automath._errors import AutomathError, ExpressionError
-from automath._grammar import Grammar
+from automath._grammar import Grammar, shipped_grammars
 from automath._term import Term
 
 try:
@@ -80,7 +81,7 @@ class Problem:
         """
         where = _Where(source, text)
         g = data.get("grammar", "monoid")
-        grammar = g if isinstance(g, Grammar) else Grammar.load(where.relative(g))
+        grammar = g if isinstance(g, Grammar) else load_grammar(where.relative(g))
         _check_arity(grammar, where)
         consts = tuple(_constant(grammar, c, where) for c in where.require(data, "constants"))
         axioms = [_equation(grammar, a, f"axiom {n}", where)
@@ -109,6 +110,21 @@ class Problem:
         w = (w / w.sum()).log().tolist()
         names = [str(c.token if c.op == "var" else c.op) for c in self.constants]
         return dict(zip(names, w, strict=True))
+
+
+def load_grammar(spec: str) -> Grammar:
+    """A grammar by name or ``.lark`` path; shipped ones are built once per process (building
+    the parser costs about 0.1 s, more than a monoid run).
+
+    >>> load_grammar("monoid") is load_grammar("monoid")
+    True
+    """
+    return _shipped_grammar(spec) if spec in shipped_grammars() else Grammar.load(spec)
+
+
+@cache
+def _shipped_grammar(name: str) -> Grammar:
+    return Grammar.load(name)
 
 
 def shipped_problems() -> list[str]:

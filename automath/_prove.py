@@ -41,6 +41,7 @@ from automath._terms import CapacityError as CapacityError
 from automath._terms import Terms, _pack, _Rows, canonical
 
 TERM, PROOF = 0, 1
+_Applied = tuple[int, torch.Tensor, torch.Tensor]  # element kind, refs, which are valid
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class ProofSpace:
                             dtype=torch.int64)
         return torch.cat([ids, self._add(PROOF, sids, -1, -1, -1)])
 
-    def _add(self, kind: int, ref: torch.Tensor, rule, left, right) -> torch.Tensor:  # noqa: ANN001
+    def _add(self, kind: int, ref: torch.Tensor, rule: int, left: int, right: int) -> torch.Tensor:
         z = torch.zeros_like(ref)
         rows = {"kind": z + kind, "ref": ref, "rule": z + rule, "left": z + left,
                 "right": z + right, "size": z + 1}
@@ -173,7 +174,8 @@ class ProofSpace:
             self.seen.intern(keys[fresh], {})
         return edges
 
-    def _candidates(self, rule: Rule, w: torch.Tensor, masks: dict, cutoff: float):  # noqa: ANN202
+    def _candidates(self, rule: Rule, w: torch.Tensor, masks: dict,
+                    cutoff: float) -> tuple[torch.Tensor, torch.Tensor]:
         if rule.kind in ("trans", "rewrite"):
             wc = w * masks["closed"]
             rows = (wc > 0).nonzero().squeeze(1)
@@ -220,14 +222,15 @@ class ProofSpace:
         ref = self.elems["ref"][elems]
         return self.stmts["lhs"][ref], self.stmts["rhs"][ref]
 
-    def _proofs(self, lhs: torch.Tensor, rhs: torch.Tensor, ok: torch.Tensor):  # noqa: ANN202
+    def _proofs(self, lhs: torch.Tensor, rhs: torch.Tensor, ok: torch.Tensor) -> _Applied:
         ok = ok & (self.terms.rows["size"][lhs] <= self.max_size) \
             & (self.terms.rows["size"][rhs] <= self.max_size) if lhs.numel() else ok
         sid = torch.full_like(lhs, -1)
         sid[ok] = self.add_statements(lhs[ok], rhs[ok])
         return PROOF, sid, ok
 
-    def _wrap(self, code: int, a: torch.Tensor, b: torch.Tensor):  # noqa: ANN202
+    def _wrap(self, code: int, a: torch.Tensor,
+              b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``op(a, b)`` where it fits in ``max_size`` (else -1), and the fit mask."""
         ok = self.terms.size_of(code, a, b) <= self.max_size
         out = torch.full_like(a, -1)
@@ -262,14 +265,14 @@ class ProofSpace:
         return torch.where(closed, cls, -1)
 
 
-def _apply_term(sp: ProofSpace, rule: Rule, i, j):  # noqa: ANN001, ANN202
+def _apply_term(sp: ProofSpace, rule: Rule, i: torch.Tensor, j: torch.Tensor) -> _Applied:
     ref = sp.elems["ref"]
     b = ref[j.clamp(min=0)] if rule.arity == 2 else torch.full_like(i, -1)
     tid, ok = sp._wrap(rule.code, ref[i], b)
     return TERM, tid, ok
 
 
-def _apply_inst(sp: ProofSpace, rule: Rule, i, j):  # noqa: ANN001, ANN202
+def _apply_inst(sp: ProofSpace, rule: Rule, i: torch.Tensor, j: torch.Tensor) -> _Applied:
     sid, t = sp.elems["ref"][i], sp.elems["ref"][j]
     lhs, rhs, ok = torch.full_like(i, -1), torch.full_like(i, -1), torch.zeros_like(i, dtype=bool)
     for s in torch.unique(sid).tolist():
@@ -286,22 +289,22 @@ def _apply_inst(sp: ProofSpace, rule: Rule, i, j):  # noqa: ANN001, ANN202
     return sp._proofs(lhs, rhs, ok)
 
 
-def _apply_sym(sp: ProofSpace, rule: Rule, i, j):  # noqa: ANN001, ANN202
+def _apply_sym(sp: ProofSpace, rule: Rule, i: torch.Tensor, j: torch.Tensor) -> _Applied:
     lhs, rhs = sp._sides(i)
     return sp._proofs(rhs, lhs, torch.ones_like(i, dtype=bool))
 
 
-def _apply_trans(sp: ProofSpace, rule: Rule, i, j):  # noqa: ANN001, ANN202
+def _apply_trans(sp: ProofSpace, rule: Rule, i: torch.Tensor, j: torch.Tensor) -> _Applied:
     (a, b1), (b2, c) = sp._sides(i), sp._sides(j)
     return sp._proofs(a, c, b1 == b2)
 
 
-def _apply_refl(sp: ProofSpace, rule: Rule, i, j):  # noqa: ANN001, ANN202
+def _apply_refl(sp: ProofSpace, rule: Rule, i: torch.Tensor, j: torch.Tensor) -> _Applied:
     t = sp.elems["ref"][i]
     return sp._proofs(t, t, torch.ones_like(i, dtype=bool))
 
 
-def _apply_cong(sp: ProofSpace, rule: Rule, i, j):  # noqa: ANN001, ANN202
+def _apply_cong(sp: ProofSpace, rule: Rule, i: torch.Tensor, j: torch.Tensor) -> _Applied:
     lhs, rhs = sp._sides(i)
     other = sp.elems["ref"][j.clamp(min=0)] if rule.arity == 2 else torch.full_like(i, -1)
     pairs = [(lhs, other), (rhs, other)] if rule.slot == 0 else [(other, lhs), (other, rhs)]
@@ -309,7 +312,7 @@ def _apply_cong(sp: ProofSpace, rule: Rule, i, j):  # noqa: ANN001, ANN202
     return sp._proofs(nl.clamp(min=0), nr.clamp(min=0), ok1 & ok2)
 
 
-def _apply_rewrite(sp: ProofSpace, rule: Rule, i, j):  # noqa: ANN001, ANN202
+def _apply_rewrite(sp: ProofSpace, rule: Rule, i: torch.Tensor, j: torch.Tensor) -> _Applied:
     (a, b), (c, d) = sp._sides(i), sp._sides(j)
     size = sp.terms.rows["size"]
     grow = size[d] - size[c]

@@ -117,7 +117,8 @@ Term(op='var', args=(), token='x')), token=None), 3)
             self._index_subterms(torch.tensor([tid]))
         return tid
 
-    def make(self, code: int | torch.Tensor, left, right) -> torch.Tensor | int:  # noqa: ANN001
+    def make(self, code: int | torch.Tensor, left: int | torch.Tensor,
+             right: int | torch.Tensor) -> torch.Tensor | int:
         """Ids of ``op(left, right)`` (right = -1 for unary ops), vectorized."""
         scalar = isinstance(left, int)
         left, right = torch.as_tensor(left).reshape(-1), torch.as_tensor(right).reshape(-1)

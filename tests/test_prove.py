@@ -7,6 +7,7 @@ proofs; the Jacobian-vector product must match finite differences.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import itertools
 import json
@@ -24,7 +25,14 @@ from automath._lemmas import (
     check_proof,
     prove,
 )
-from automath._prove import PROOF, Problem, ProblemError, ProofSpace, shipped_problems
+from automath._prove import (
+    PROOF,
+    Problem,
+    ProblemError,
+    ProofSpace,
+    _Derivation,
+    shipped_problems,
+)
 from automath._term import Term
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,6 +291,66 @@ def test_olympiad_with_primitive_constructors_only():
     res = prove("czech-slovak", rewrite=False, steps=150)
     assert res.proved and res.checked
     assert any(is_swap_lemma(res.problem, s) for s in res.proof)
+
+
+# ---- acceptance: lemma promotion -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def olympiad_steps():
+    """The default olympiad run, one step at a time (the same steps as ``run()``); per
+    element that became protected in a step: that step and its ``p0`` before and after."""
+    loop = LemmaLoop(Problem.load("czech-slovak"))
+    grown = []
+    while loop.goal_elem < 0 and loop.step_no < loop.config.steps:
+        before, was = loop.p0.clone(), loop.protected.clone()
+        loop.run(steps=1)
+        new = loop.protected.clone()
+        new[: len(was)] &= ~was
+        grown += [(loop.step_no, e, float(before[e]) if e < len(before) else 0.0,
+                   float(loop.p0[e])) for e in new.nonzero().squeeze(1).tolist()]
+    return loop, loop.result(), grown
+
+
+def test_olympiad_promotes_proved_lemmas_that_gain_generating_weight(olympiad_steps):
+    loop, res, grown = olympiad_steps
+    assert res.proved and len(res.promoted) >= 3
+    assert [(g[0], g[1]) for g in grown] == [(r["step"], r["elem"]) for r in res.promoted]
+    eps, p, sp = loop.config.promote_eps, res.problem, loop.space
+    no_goal = dataclasses.replace(p, goal=None, goal_text=None)
+    table_cls = sp.statement_classes()[res.table.elem]
+    for _, elem, w_before, w_after in grown:
+        assert w_after >= eps * (1 - 1e-9) and w_after > w_before  # eps of p0 moved onto it
+        assert loop.alive[elem] and loop.protected[elem] and loop.p0[elem] > 0  # still at the end
+        steps = loop.derivation(elem)
+        check_proof(no_goal, steps)  # a proof of it replays against the axioms
+        assert (steps[-1].lhs, steps[-1].rhs) == sp.sides(elem)
+        assert valid(p, *sp.sides(elem)), sp.text(elem)
+        row = (table_cls == sp.statement_classes()[elem]).nonzero().squeeze(1)
+        assert res.table.promoted[row].all() and res.table.weight[row] >= loop.p0[elem]
+
+
+def test_olympiad_proof_does_not_go_through_a_promoted_lemma(olympiad_steps):
+    """What is true today: the goal's derivation uses none of the promoted lemmas' statements
+    (the same problem is proved with promotion off). Flip this if that changes."""
+    loop, res, _ = olympiad_steps
+    cls = loop.space.statement_classes()
+    d = _Derivation(loop.space, loop.problem)
+    d.steps_for(loop.goal_elem)
+    used = {int(cls[e]) for e in d.index} - {-1}
+    promoted = {int(cls[r["elem"]]) for r in res.promoted}
+    assert used and promoted and not used & promoted
+
+
+def test_no_lemma_is_promoted_with_promotion_off():
+    problem = Problem.load("czech-slovak")
+    on = LemmaLoop(problem, steps=15, stop_at_goal=False)
+    off = LemmaLoop(problem, steps=15, stop_at_goal=False, promote_every=0)
+    assert on.run().promoted  # the same budget with promotion on does promote
+    res = off.run()
+    assert res.promoted == [] and not res.table.promoted.any()
+    generators = torch.zeros_like(off.protected)
+    generators[off.space.generators] = True
+    assert torch.equal(off.protected, generators)  # only the axioms and constants
 
 
 # ---- checker ---------------------------------------------------------------------------------
