@@ -6,7 +6,6 @@
 ['add', 'div']
 """
 
-from automath._bench_sr import NGUYEN, bench_sr
 from automath._distribution import Distribution
 from automath._domain import PRESETS, Domain, closeness
 from automath._errors import (
@@ -30,7 +29,6 @@ from automath._es import (
 )
 from automath._evolve import apply_rules, evolve, evolve_step, rule_weights
 from automath._evonet import EvolvingNetwork, EvonetError
-from automath._evonet_export import EvonetRegressor, export_network
 from automath._explore import ExploreError, Signature, Stats, explore, signature
 from automath._generate import Hyperedges, expand, generate, weighted_pairs
 from automath._grammar import Grammar, shipped_grammars
@@ -50,12 +48,33 @@ from automath._loop import Loop, LoopConfig, simplex_step
 from automath._objective import KL, Entropy, EsObjective, ExpectedScore, Objective, TopMatch
 from automath._prove import Problem, ProblemError, ProofSpace, shipped_problems
 from automath._recovery import Formula, check_exact, is_exact
-from automath._regressor import SymbolicRegressor, fit_csv
 from automath._result import Entry, Result
 from automath._runs import RunStore
 from automath._semantics import DEFAULT_SEMANTICS, OPS, Op, Semantics
 from automath._store import Store, to_sympy
 from automath._term import Term
+
+# Names whose modules import scikit-learn: loaded on first use, so `import automath` stays light.
+_LAZY = {
+    "NGUYEN": "automath._bench_sr", "bench_sr": "automath._bench_sr",
+    "EvonetRegressor": "automath._evonet_export", "export_network": "automath._evonet_export",
+    "SymbolicRegressor": "automath._regressor", "fit_csv": "automath._regressor",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a scikit-learn-backed name on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'automath' has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "ExploreError", "Law", "Prover", "Signature", "Stats", "Universe", "derives", "explore",

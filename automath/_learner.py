@@ -14,6 +14,7 @@ import torch
 from automath._evolve import evolve, rule_weights
 from automath._generate import Hyperedges
 from automath._loop import simplex_step
+from automath._optim import Adam
 
 
 class LemmaObjective:
@@ -58,38 +59,6 @@ def lemma_scores(p: torch.Tensor, q: torch.Tensor, floor: float = 1e-12) -> torc
     """
     q = q.clamp(floor, 1 - 1e-9)
     return -p / (q * q.log())
-
-
-class Adam:
-    """``torch.optim.Adam`` on one tensor, same arithmetic (its single-tensor CPU path), without
-    the optimizer base class, whose first use imports ``torch._dynamo`` (over a second).
-
-    >>> x, y = (torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
-    ...         for _ in range(2))
-    >>> ours, ref = Adam(x, lr=.1), torch.optim.Adam([y], lr=.1)
-    >>> for _ in range(3):
-    ...     for t, opt in ((x, ours), (y, ref)):
-    ...         t.grad = None
-    ...         (t ** 3).sum().backward()
-    ...         opt.step()
-    >>> torch.equal(x, y), x.tolist() != [1.0, -2.0]
-    (True, True)
-    """
-
-    def __init__(self, param: torch.Tensor, lr: float, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8) -> None:
-        self.param, self.lr, self.betas, self.eps, self.steps = param, lr, betas, eps, 0
-        self.m, self.v = torch.zeros_like(param), torch.zeros_like(param)
-
-    @torch.no_grad()
-    def step(self) -> None:
-        """One Adam step from ``param.grad``."""
-        (b1, b2), g = self.betas, self.param.grad
-        self.steps += 1
-        self.m.lerp_(g, 1 - b1)
-        self.v.mul_(b2).addcmul_(g, g, value=1 - b2)
-        denom = (self.v.sqrt() / (1 - b2 ** self.steps) ** 0.5).add_(self.eps)
-        self.param.addcdiv_(self.m, denom, value=-self.lr / (1 - b1 ** self.steps))
 
 
 class Learner:

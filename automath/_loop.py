@@ -19,6 +19,7 @@ from automath._errors import DistributionError
 from automath._evolve import evolve, rule_weights
 from automath._generate import Hyperedges, generate
 from automath._objective import Objective
+from automath._optim import Adam
 from automath._result import Result
 from automath._store import Store
 
@@ -122,7 +123,7 @@ class Loop:
         """Run ``steps`` more steps (default: up to ``config.steps``); returns the result."""
         end = self.state.step + steps if steps is not None else self.config.steps
         logits = self.state.logits.requires_grad_(True)
-        opt = torch.optim.Adam([logits], lr=self.config.rule_lr)
+        opt = Adam(logits, lr=self.config.rule_lr)
         if self.state.opt_state:
             opt.load_state_dict(self.state.opt_state)
         while self.state.step < end:
@@ -131,7 +132,7 @@ class Loop:
                 on_step(self.state)
         return self.result()
 
-    def step(self, opt: torch.optim.Optimizer) -> None:
+    def step(self, opt: Adam) -> None:
         """One step: generate, evolve, score, update weights, maybe prune."""
         st, cfg = self.state, self.config
         self._generate()
