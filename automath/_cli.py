@@ -109,12 +109,7 @@ def _progress(loop, save, run_id):  # noqa: ANN001, ANN202
 
 
 def _table(records: list[dict]) -> None:
-    table = Table("rank", "expression", "weight", "size", "score", "provenance")
-    for r in records:
-        score = "" if r["score"] is None else f"{r['score']:.4f}"
-        table.add_row(str(r["rank"]), r["expression"], f"{r['weight']:.4f}", str(r["size"]),
-                      score, r["provenance"])
-    console.print(table)
+    print_table(records, None, ["rank", "expression", "weight", "size", "score", "provenance"])
 
 
 @main.command()
@@ -166,15 +161,14 @@ def _query_loop(store, run_id, top, where, pattern, fmt) -> None:  # noqa: ANN00
 def runs(db: str) -> None:
     """List the runs in the database with their config and status."""
     from automath._runs import RunStore
-    table = Table("id", "created", "command", "grammar", "atoms", "kind", "target", "steps",
-                  "status")
+    rows = []
     for r in RunStore(db).runs():
         d, c = r["domain"], r["config"]
-        target = d.get("problem") or c.get("target")
-        table.add_row(str(r["id"]), r["created"], d.get("command", "run"), str(d.get("grammar")),
-                      str(d.get("atoms", "")), str(d.get("kind", "")), str(target or ""),
-                      f"{r['step']}/{c.get('steps')}", r["status"])
-    console.print(table)
+        rows.append({"id": r["id"], "created": r["created"], "command": d.get("command", "run"),
+                     "grammar": d.get("grammar"), "atoms": d.get("atoms"), "kind": d.get("kind"),
+                     "target": d.get("problem") or c.get("target"),
+                     "steps": f"{r['step']}/{c.get('steps')}", "status": r["status"]})
+    print_table(rows, f"runs in {db}")
 
 
 @main.group()

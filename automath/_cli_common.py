@@ -37,7 +37,22 @@ def print_table(rows: list[dict], title: str | None = None, columns: list[str] |
         console.print(f"{title + ': ' if title else ''}(nothing)")
         return
     cols = columns or list(rows[0])
+    if not console.is_terminal:  # piped: a markdown table, never cut to the terminal's width
+        click.echo("\n".join(markdown(rows, cols, title)))
+        return
     table = Table(*cols, title=title)
     for r in rows:
         table.add_row(*(cell(r.get(c)) for c in cols))
     console.print(table)
+
+
+def markdown(rows: list[dict], columns: list[str], title: str | None = None) -> list[str]:
+    """Rows as the lines of a markdown table (with the title above it).
+
+    >>> markdown([{"N": 10, "s": 0.5}], ["N", "s"])
+    ['| N | s |', '|---|---|', '| 10 | 0.5 |']
+    """
+    head = [f"{title}", ""] if title else []
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    return head + lines + ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |"
+                           for r in rows]
