@@ -2,11 +2,12 @@
 
 ``Formula`` evaluates a term on data columns with its numerals as trainable parameters;
 ``fit_constants`` fits them, ``snap_constants`` replaces each by the simplest nearby value
-(p/q, k·π, k·e) that keeps the loss.
+(p/q, k·π, k·e) that keeps the loss; ``sympy_term`` turns a sympy expression back into a term.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -142,6 +143,31 @@ def term_sympy(term: Term, semantics: Semantics | None = None) -> sympy.Expr:
     if term.op == "var":
         return sympy.Symbol(str(term.token))
     return sem[term.op].sympy(*(term_sympy(a, sem) for a in term.args))
+
+
+_SYMPY_OPS = {sympy.Add: "add", sympy.Mul: "mul", sympy.Pow: "pow", sympy.sin: "sin",
+              sympy.cos: "cos", sympy.exp: "exp", sympy.log: "log"}
+
+
+def sympy_term(expr: sympy.Expr) -> Term:
+    """A sympy expression as a term (numbers become numerals), or a clear error.
+
+    >>> str(term_sympy(sympy_term(sympy.sympify("2.5*sin(x)**2 + x/3"))))
+    'x/3 + 2.5*sin(x)**2'
+    """
+    if expr.is_Symbol:
+        return Term("var", token=str(expr))
+    if expr.is_Number or expr in (sympy.pi, sympy.E):
+        value = expr if expr.is_Rational or not expr.is_Number else float(expr)
+        return Term("num", (), str(value) if not isinstance(value, float) else repr(value))
+    op = next((name for cls, name in _SYMPY_OPS.items() if isinstance(expr, cls)), None)
+    if op is None or not expr.args:
+        raise ExpressionError(f"{type(expr).__name__} in {expr} has no operator of a formula "
+                              f"module (have: + * ** sin cos exp log)")
+    args = [sympy_term(a) for a in expr.args]
+    if len(args) == 1:
+        return Term(op, tuple(args))
+    return functools.reduce(lambda a, b: Term(op, (a, b)), args)
 
 
 def fit_constants(module: Formula, x: Tensor, y: Tensor, steps: int = 50) -> float:

@@ -22,7 +22,7 @@ from automath._data import SCORES, DataKind, data_domain, nmse, scaled_nmse
 from automath._enumeration import commutes, goal_classes, size_levels
 from automath._errors import AutomathError, DataError
 from automath._evonet import torch_threads
-from automath._formula import Formula, fit_constants, snap_constants, term_sympy
+from automath._formula import Formula, fit_constants, snap_constants, sympy_term, term_sympy
 from automath._goals import Goals, ProjIndex
 from automath._grammar import Grammar
 from automath._search import GuidedLoop, Search, SearchConfig, SearchResult
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
+NAN = float("nan")  # the weight of a row the weighted loop did not weigh
 
 try:
     from sklearn.utils.validation import validate_data
@@ -54,7 +55,14 @@ class InputError(DataError, ValueError):
 
 
 class SymbolicRegressor(RegressorMixin, BaseEstimator):
-    """Exact formulas from data: base enumeration, goal lookups and the weighted loop.
+    """Exact formulas from data: base enumeration and goal lookups, the weighted loop after them.
+
+    What finds formulas: exhaustive enumeration of small expressions (deduplicated by their
+    values at the data points) and lookups of the target's residuals among them; the weighted
+    loop (``ExpectedScore`` on the affine-invariant NMSE) runs only when those fail within the
+    budget. Under the default budget they recover Nguyen 1–11 without the loop; under a tight
+    ``base_elements`` the loop's learned weights find some targets they miss (see
+    ``automath._search``).
 
     ``grammar``: a shipped name (``nguyen``: + − × ÷ sin cos exp log, no numerals; ``trig``,
     alias ``arith+trig``; ``arith``), a ``.lark`` path or a ``Grammar``. Budget:
@@ -66,6 +74,11 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     rows the search fingerprints (all rows score the front). ``warm_start`` seeds the next
     fit with this fit's front. ``callback`` gets each search event (a dict); it must pickle
     if the model is pickled. ``device``: only ``cpu`` is tested.
+
+    ``equations_`` columns: expression, size, loss (NMSE on all rows), weight, exact, selected,
+    sympy. ``weight`` is the element's learned initial weight ``p0`` in the weighted loop (0: the
+    loop never weighted it), NaN where the loop took no step (the formula was found first) or
+    the row is not an element of the search (refitted constants, ``method="evonet"``).
 
     >>> import numpy as np
     >>> x = np.linspace(-1, 1, 20)[:, None]
@@ -177,7 +190,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         cfg = SearchConfig(base_elements=self.base_elements, max_goals=self.max_goals,
                            beam=self.beam, steps=self.steps, deep=self.deep,
                            max_time=self.max_time, size_penalty=self.size_penalty,
-                           tol=self.tol, score="scaled" if constants else "nmse", seed=self.seed)
+                           tol=self.tol, seed=self.seed)
         seeds = tuple(e["term"] for e in getattr(self, "_front", []) if not e["fitted"]) \
             if self.warm_start else ()
         res = Search(domain, torch.tensor(y[rows]), cfg, self.callback).run(seeds)
@@ -207,17 +220,16 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             best_by_size.setdefault(int(st.size[i]), i)
         ids += list(best_by_size.values())
         out = []
+        w = res.weights
         for i in dict.fromkeys(ids):
-            term = st.term(i)
-            out.append(self._entry(term, x, y, names, float(res.weights[i])
-                                   if i < len(res.weights) else 0.0, fitted=False))
+            weight = NAN if w is None else float(w[i]) if i < len(w) else 0.0
+            out.append(self._entry(st.term(i), x, y, names, weight, fitted=False))
         return _pareto(out)
 
     def _entry(self, term: Term, x: Tensor, y: Tensor, names: list[str], weight: float,
                fitted: bool) -> dict:
         with torch.no_grad():
-            pred = Formula(term, names)(x)
-        loss = float(nmse(pred[None], y)[0])
+            loss = float(nmse(Formula(term, names)(x).detach()[None], y.detach())[0])
         loss = loss if loss == loss else float("inf")
         return {"term": term, "size": term.size, "loss": loss, "weight": weight,
                 "exact": loss <= self.tol, "fitted": fitted}
@@ -238,7 +250,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             j = int(torch.argmin(torch.where(small, scaled_nmse(vals, rest), torch.inf)
                                  + 1e-3 * st.size))
             terms.append(Term("add", (st.term(i), st.term(j))))
-        return [self._entry(t, x, y, names, 0.0, fitted=False) for t in terms]
+        return [self._entry(t, x, y, names, NAN, fitted=False) for t in terms]
 
     def _refit(self, entry: dict, x: Tensor, y: Tensor, names: list[str]) -> dict:
         """``Σ a_i·t_i + b`` over the entry's summands ``t_i``, all numerals fitted and snapped."""
@@ -248,7 +260,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         module = Formula(wrapped, names)
         fit_constants(module, x, y)
         term = module.term(snap_constants(module, x, y))
-        return self._entry(term, x, y, names, 0.0, fitted=True)
+        return self._entry(term, x, y, names, NAN, fitted=True)
 
     def _fit_evonet(self, x: np.ndarray, y: np.ndarray) -> SymbolicRegressor:
         from automath._evonet_export import EvonetRegressor
@@ -258,7 +270,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         loss = float(np.mean((net.predict(x) - y) ** 2) / max(np.var(y), 1e-300))
         self.evonet_, self.variable_names_, self.grammar_ = net, names, "evonet"
         self._front = [{"term": None, "expr": expr, "size": sympy.count_ops(expr) + 1,
-                        "loss": loss, "weight": 0.0, "exact": loss <= self.tol, "fitted": True,
+                        "loss": loss, "weight": NAN, "exact": loss <= self.tol, "fitted": True,
                         "selected": True}]
         self.best_term_, self.exact_ = None, loss <= self.tol
         self.search_log_, self.seconds_, self.n_elements_ = net.history_, 0.0, 0
@@ -286,10 +298,13 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         return sympy.latex(self.sympy(index))
 
     def torch_module(self) -> Formula:
-        """The selected formula as a ``torch.nn.Module`` (numerals are trainable parameters)."""
+        """The selected formula as a ``torch.nn.Module`` (numerals are trainable parameters).
+
+        For ``method="evonet"`` it is the exported formula, rebuilt from sympy.
+        """
         check_is_fitted(self, "equations_")
         if self.best_term_ is None:
-            raise AutomathError("method='evonet' has no torch module here; use .evonet_")
+            return Formula(sympy_term(self.sympy()), self.variable_names_)
         return Formula(self.best_term_, self.variable_names_)
 
 

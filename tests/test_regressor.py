@@ -12,9 +12,12 @@ import torch
 
 from automath._bench_sr import NGUYEN, snap_floats
 from automath._errors import AutomathError, DataError
+from automath._evonet import torch_threads
+from automath._formula import sympy_term, term_sympy
 from automath._grammar import Grammar
 from automath._recovery import Formula, Goals, ProjIndex, is_exact, prove_zero
 from automath._regressor import DataKind, SymbolicRegressor, data_domain, size_levels
+from automath._search import Search, SearchConfig
 from automath._semantics import Semantics
 from automath._store import Store
 from automath._term import Term
@@ -265,3 +268,100 @@ def test_method_evonet_delegates_to_the_evolving_network():
     model = SymbolicRegressor(method="evonet").fit(x, 3 * x[:, 0])
     assert str(model.sympy()) == "3*x0"
     np.testing.assert_allclose(model.predict(x), 3 * x[:, 0], atol=1e-6)
+
+
+# ---- weights, the loop's part, clean fits, evonet modules --------------------------------
+
+
+def _rows(model: SymbolicRegressor) -> list[dict]:
+    rows = model.equations_
+    return rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)
+
+
+def test_weights_are_nan_when_the_loop_did_not_run():
+    model, _ = _fit("Nguyen-1", 0)
+    assert not any(e["event"].startswith("step") for e in model.search_log_)
+    assert all(np.isnan(r["weight"]) for r in _rows(model))
+
+
+def test_weights_are_the_loops_learned_start_weights():
+    """Under a tight budget the loop runs; each row's weight is its element's learned p0."""
+    problem = NGUYEN["Nguyen-5"]
+    x, y = problem.sample(0)
+    kw = {"base_elements": 2000, "max_goals": 2000, "deep": 0, "steps": 3}
+    model = SymbolicRegressor(grammar="nguyen", variable_names=("x",), fit_constants=False,
+                              **kw).fit(x, y)
+    with torch_threads(1):  # as the estimator runs it
+        res = Search(data_domain("nguyen", {"x": x[:, 0]}), torch.tensor(y),
+                     SearchConfig(**kw)).run()
+    assert res.loop_steps == 3 and not res.exact
+    ids = [res.store.add_term(e["term"]) for e in model._front]  # found again by value
+    assert max(ids) < len(res.weights)
+    weights = [r["weight"] for r in _rows(model)]
+    assert weights == [float(res.weights[i]) for i in ids]
+    assert max(weights) > 0 and len(set(weights)) > 1 and 1 / 32 not in weights
+
+
+LOOP_FINDS = [("Nguyen-6", 2000, 0, 0), ("Nguyen-6", 2000, 0, 1), ("Nguyen-6", 2000, 0, 2),
+              ("Nguyen-7", 20000, 1, 0)]
+
+
+@pytest.mark.parametrize(("name", "budget", "deep", "seed"), LOOP_FINDS)
+def test_the_loops_learning_finds_what_base_and_goals_miss(name, budget, deep, seed):
+    """Base and goals alone fail; the loop finds the formula after its weights have moved
+    (not at its first step); the same loop with learning off (``lr=0``) never does."""
+    problem = NGUYEN[name]
+    x, y = problem.sample(seed)
+    domain = data_domain("nguyen", {"x": x[:, 0]})
+
+    def search(steps: int, lr: float = 0.1):  # noqa: ANN202
+        cfg = SearchConfig(base_elements=budget, max_goals=budget, deep=deep, steps=steps,
+                           lr=lr, seed=seed)
+        with torch_threads(1):
+            return Search(domain, torch.tensor(y), cfg).run()
+
+    assert not search(0).exact
+    found = search(20)
+    assert found.exact and found.loop_steps >= 2
+    assert is_exact(found.store.sympy(found.best), problem.formula, ["x"], problem.ranges)
+    assert next(e["event"] for e in found.log if e.get("exact")).startswith("step")
+    assert not search(20, lr=0.0).exact
+
+
+def test_the_estimator_reports_a_loop_find():
+    problem = NGUYEN["Nguyen-6"]
+    x, y = problem.sample(0)
+    model = SymbolicRegressor(grammar="nguyen", variable_names=("x",), base_elements=2000,
+                              max_goals=2000, deep=0).fit(x, y)
+    assert model.exact_ and model.found_by_.startswith("step")
+    assert all(0 <= r["weight"] <= 1 for r in _rows(model) if not np.isnan(r["weight"]))
+
+
+def test_fits_leak_no_requires_grad_warning():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, (40, 2))
+    y = np.exp(0.3 * x[:, 0]) * np.sin(1.7 * x[:, 1])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = SymbolicRegressor(grammar="trig", base_elements=3000, max_goals=3000,
+                                  steps=3).fit(x, y)
+        model.predict(x)
+        model.torch_module()(torch.tensor(x)).sum().backward()
+    assert any(e["event"].startswith("step") for e in model.search_log_)
+    assert not [w for w in caught if "requires_grad" in str(w.message)]
+
+
+def test_torch_module_of_an_evonet_fit_is_its_formula():
+    x = np.linspace(-1, 1, 20)[:, None]
+    model = SymbolicRegressor(method="evonet").fit(x, x[:, 0] ** 2 + np.sin(x[:, 0]))
+    module = model.torch_module()
+    assert isinstance(module, Formula)
+    np.testing.assert_allclose(module(torch.tensor(x)).detach().numpy(), model.predict(x),
+                               rtol=1e-12)
+    same = sympy.sympify(str(term_sympy(module.term()))) - sympy.sympify(str(model.sympy()))
+    assert sympy.simplify(same) == 0  # (evonet's symbols carry assumptions: compare by text)
+
+
+def test_formulas_outside_the_module_ops_are_clear_errors():
+    with pytest.raises(AutomathError, match="tanh"):
+        sympy_term(sympy.tanh(sympy.Symbol("x")))
