@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -118,12 +119,21 @@ def fit_cmd(data: str, target: str, grammar: str, max_size: int, steps: int,
     params = {"grammar": grammar, "max_size": max_size, "steps": steps, "max_time": max_time,
               "seed": seed, "fit_constants": not no_constants}
     model = _with_progress(lambda cb: fit_csv(data, target, callback=cb, **params), as_json)
-    rows = [{k: v for k, v in r.items() if k != "sympy"} for r in front_records(model)]
+    rows = [{k: _plain(v) for k, v in r.items() if k != "sympy"} for r in front_records(model)]
     if as_json:
         click.echo(json.dumps({"formula": str(model.sympy()), "exact": bool(model.exact_),
                                "front": rows}, indent=2, default=str))
         return
     print_table(rows, f"{target} ≈ {model.sympy()}  (front: accuracy against size)")
+
+
+def _plain(value: object) -> object:
+    """NaN (a weight the loop never set) as None, so the JSON output is strict JSON.
+
+    >>> _plain(float("nan")), _plain(0.5)
+    (None, 0.5)
+    """
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def _with_progress(work, quiet: bool):  # noqa: ANN001, ANN202
