@@ -23,8 +23,7 @@ settings in ``_prove_config``; their names are importable from here too.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from automath._checker import check_proof as check_proof
 from automath._checker import format_steps as format_steps
 from automath._errors import AutomathError
 from automath._evolve import evolve
+from automath._evonet import torch_threads as _threads
 from automath._generate import Hyperedges
 from automath._learner import Learner as Learner
 from automath._learner import LemmaObjective as LemmaObjective
@@ -46,24 +46,14 @@ from automath._prove_config import ProveConfig as ProveConfig
 from automath._prove_config import parse_settings as parse_settings
 
 
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``n`` torch threads (0: as is), then restore the previous count;
-    the proving tensors are small, so one thread is fastest.
+def torch_threads(n: int):  # noqa: ANN201
+    """Run a block with ``n`` torch threads (0: as is), then restore the count; the proving
+    tensors are small, so one thread is fastest.
 
-    >>> before = torch.get_num_threads()
-    >>> with torch_threads(1):
-    ...     torch.get_num_threads()
+    >>> with torch_threads(1): torch.get_num_threads()
     1
-    >>> torch.get_num_threads() == before
-    True
     """
-    before = torch.get_num_threads()
-    torch.set_num_threads(n or before)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return _threads(n or None)
 
 
 @dataclass(frozen=True)
