@@ -4,6 +4,7 @@ bench``."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import asdict
 
@@ -127,19 +128,33 @@ def query(run_id: int, top: int, where: str | None, pattern: str | None, fmt: st
     from automath._runs import RunStore
     store = RunStore(db)
     command = "explore" if laws else "prove" if lemmas else store.command(run_id)
-    if command == "explore":
-        _show(law_rows(store.laws(run_id, top)), fmt, "laws", LAW_COLUMNS)
-    elif command == "prove":
-        _show(store.lemmas(run_id, top), fmt, "lemmas", LEMMA_COLUMNS)
-    else:
+    if command == "run":
         _query_loop(store, run_id, top, where, pattern, fmt)
+        return
+    if where is not None:
+        raise AutomathError(f"--where filters the expressions of a loop run; run {run_id} is "
+                            f"an {command} run (use --pattern)")
+    if command == "explore":
+        _show(law_rows(store.laws(run_id)), fmt, "laws", LAW_COLUMNS, pattern, top)
+    else:
+        _show(store.lemmas(run_id), fmt, "lemmas", LEMMA_COLUMNS, pattern, top)
 
 
-def _show(rows: list[dict], fmt: str, what: str, columns: list[str]) -> None:
+def _show(rows: list[dict], fmt: str, what: str, columns: list[str], pattern: str | None,
+          top: int) -> None:
+    text = "law" if what == "laws" else "statement"
+    rows = [r for r in rows if pattern is None or _search(pattern, r[text])][:top]
     if fmt == "json":
         click.echo(json.dumps({what: rows}, indent=2))
     else:
         print_table(rows, what, columns)
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None
+    except re.error as e:
+        raise AutomathError(f"bad --pattern {pattern!r}: {e}") from None
 
 
 def _query_loop(store, run_id, top, where, pattern, fmt) -> None:  # noqa: ANN001

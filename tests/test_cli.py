@@ -36,6 +36,17 @@ def test_explore_json_laws_are_stored_and_queried_by_weight(tmp_path: Path):
     assert [t["weight"] for t in top] == sorted((law["weight"] for law in laws), reverse=True)[:3]
 
 
+def test_query_filters_laws_by_pattern(tmp_path: Path):
+    db = str(tmp_path / "runs.db")
+    invoke("explore", "semiring", "--size", "5", "--db", db)
+    code, text = invoke("query", "1", "--pattern", r"\*", "--format", "json", "--db", db)
+    laws = json.loads(text)["laws"]
+    assert code == 0 and laws and all("*" in law["law"] for law in laws)
+    assert len(laws) < len(RunStore(db).laws(1))
+    code, text = invoke("query", "1", "--where", "size<3", "--db", db)
+    assert code == 2 and "--pattern" in text
+
+
 def test_prove_stores_proof_and_lemmas(tmp_path: Path):
     db = str(tmp_path / "runs.db")
     code, text = invoke("prove", "monoid-identities", "--top", "4", "--db", db)
