@@ -36,6 +36,19 @@ CREATE TABLE IF NOT EXISTS proofs (run_id INTEGER PRIMARY KEY, proved INTEGER, t
     stats TEXT);
 """
 
+_DEMO_PROOF = {  # a proving run's records, for the examples below
+    "problem": "demo", "grammar": "monoid", "goal": "x * e = x", "config": {}, "proved": True,
+    "proof": "x * e = x  [ax]", "stats": {"steps": 4},
+    "lemmas": [{"rank": 1, "statement": "e * e = e", "score": .9, "p": .1, "q": .2,
+                "weight": .3, "promoted": True}]}
+
+
+def _scratch() -> RunStore:
+    """A run database in a fresh temporary directory (for the examples)."""
+    import tempfile
+    return RunStore(Path(tempfile.mkdtemp()) / "runs.db")
+
+
 LAW_KEYS = ("lhs", "rhs", "size", "weight", "verified", "generates")
 LEMMA_KEYS = ("statement", "score", "p", "q", "weight", "promoted")
 
@@ -60,8 +73,7 @@ class RunStore:
     def create(self, domain: dict, config: dict) -> int:
         """Record a new run; returns its id.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> db.create({"grammar": "arith"}, {"steps": 3}), db.create({"grammar": "logic"}, {})
         (1, 2)
         """
@@ -74,8 +86,7 @@ class RunStore:
     def run(self, run_id: int) -> dict:
         """One run's row; a missing run is an error.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> row = db.run(db.create({"grammar": "arith"}, {"steps": 3}))
         >>> row["domain"], row["config"], row["status"], row["step"]
         ({'grammar': 'arith'}, {'steps': 3}, 'running', 0)
@@ -94,8 +105,7 @@ class RunStore:
     def runs(self) -> list[dict]:
         """All runs, oldest first.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> db.runs()
         []
         >>> for g in ("arith", "logic"):
@@ -111,8 +121,7 @@ class RunStore:
                   status: str = "running") -> None:
         """Write one finished step: metrics, top weights and the loop state, atomically.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> from automath._domain import Domain
         >>> from automath._loop import Loop
         >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1", steps=1)
@@ -138,8 +147,7 @@ class RunStore:
 
         Missing fields are stored as 0:
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> rid = db.create({"command": "explore", "grammar": "semiring"}, {})
         >>> db.save_laws(rid, [
         ...     {"lhs": "x + 0", "rhs": "x", "size": 3, "weight": .2, "verified": "proved: sympy"},
@@ -156,8 +164,7 @@ class RunStore:
     def laws(self, run_id: int, top: int | None = None) -> list[dict]:
         """A run's laws, highest weight first (ties: smallest first).
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> rid = db.create({"command": "explore", "grammar": "semiring"}, {})
         >>> db.save_laws(rid, [
         ...     {"lhs": "x + 0", "rhs": "x", "size": 3, "weight": .2, "verified": "proved: sympy"},
@@ -178,13 +185,8 @@ class RunStore:
     def save_proof_run(self, records: dict) -> int:
         """Store a proving run (``ProofResult.to_records``) as a finished run; returns its id.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
-        >>> rid = db.save_proof_run({
-        ...     "problem": "demo", "grammar": "monoid", "goal": "x * e = x", "config": {},
-        ...     "proved": True, "proof": "x * e = x  [ax]", "stats": {"steps": 4},
-        ...     "lemmas": [{"rank": 1, "statement": "e * e = e", "score": .9, "p": .1, "q": .2,
-        ...                 "weight": .3, "promoted": True}]})
+        >>> db = _scratch()
+        >>> rid = db.save_proof_run(_DEMO_PROOF)
         >>> row = db.run(rid); row["status"], row["step"], row["domain"]["command"]
         ('finished', 4, 'prove')
         """
@@ -204,13 +206,8 @@ class RunStore:
     def lemmas(self, run_id: int, top: int | None = None) -> list[dict]:
         """A proving run's lemmas, best score first.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
-        >>> rid = db.save_proof_run({
-        ...     "problem": "demo", "grammar": "monoid", "goal": "x * e = x", "config": {},
-        ...     "proved": True, "proof": "x * e = x  [ax]", "stats": {"steps": 4},
-        ...     "lemmas": [{"rank": 1, "statement": "e * e = e", "score": .9, "p": .1, "q": .2,
-        ...                 "weight": .3, "promoted": True}]})
+        >>> db = _scratch()
+        >>> rid = db.save_proof_run(_DEMO_PROOF)
         >>> [(m["rank"], m["statement"], m["promoted"]) for m in db.lemmas(rid)]
         [(1, 'e * e = e', True)]
         """
@@ -223,13 +220,8 @@ class RunStore:
     def proof(self, run_id: int) -> dict:
         """A proving run's outcome: proved, the proof text and statistics.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
-        >>> rid = db.save_proof_run({
-        ...     "problem": "demo", "grammar": "monoid", "goal": "x * e = x", "config": {},
-        ...     "proved": True, "proof": "x * e = x  [ax]", "stats": {"steps": 4},
-        ...     "lemmas": [{"rank": 1, "statement": "e * e = e", "score": .9, "p": .1, "q": .2,
-        ...                 "weight": .3, "promoted": True}]})
+        >>> db = _scratch()
+        >>> rid = db.save_proof_run(_DEMO_PROOF)
         >>> db.proof(rid)
         {'proved': True, 'proof': 'x * e = x  [ax]', 'stats': {'steps': 4}}
         """
@@ -241,8 +233,7 @@ class RunStore:
     def command(self, run_id: int) -> str:
         """What made a run: ``run`` (a generation loop), ``explore`` or ``prove``.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> db.command(db.create({"grammar": "arith"}, {}))
         'run'
         >>> db.command(db.create({"command": "explore", "grammar": "arith"}, {}))
@@ -259,8 +250,7 @@ class RunStore:
     def set_status(self, run_id: int, status: str) -> None:
         """Set a run's status (e.g. ``running``, ``finished``, ``interrupted``).
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> rid = db.create({"grammar": "arith"}, {})
         >>> db.set_status(rid, "interrupted"); db.run(rid)["status"]
         'interrupted'
@@ -271,8 +261,7 @@ class RunStore:
     def steps(self, run_id: int) -> list[dict]:
         """Per-step metrics of a run.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> from automath._domain import Domain
         >>> from automath._loop import Loop
         >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1", steps=1)
@@ -291,8 +280,7 @@ class RunStore:
     def weights(self, run_id: int) -> list[tuple[int, int, str, float]]:
         """(step, element, text, weight) rows of the top elements at each step.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> from automath._domain import Domain
         >>> from automath._loop import Loop
         >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1", steps=1)
@@ -308,8 +296,7 @@ class RunStore:
     def load_state(self, run_id: int, store: Store) -> LoopState | None:
         """The last saved state of a run, rebuilt around an empty ``store`` of its domain.
 
-        >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-        >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+        >>> db = _scratch()
         >>> from automath._domain import Domain
         >>> from automath._loop import Loop
         >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1", steps=1)
@@ -366,8 +353,7 @@ def _load_state(blob: bytes, store: Store) -> LoopState:
 def open_run(db: RunStore, run_id: int):  # noqa: ANN201
     """Rebuild the loop of a stored run at its last finished step.
 
-    >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-    >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+    >>> db = _scratch()
     >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 2, "target": "x + 1"})
     >>> loop = open_run(db, rid); loop.state.step, loop.target  # nothing saved: a fresh loop
     (0, 'x + 1')
@@ -393,8 +379,7 @@ def record(db: RunStore, run_id: int, loop, k: int = 20):  # noqa: ANN001, ANN20
 
     The run is marked ``finished`` once the loop reaches its configured number of steps:
 
-    >>> import os, tempfile; tmp = tempfile.TemporaryDirectory()
-    >>> db = RunStore(os.path.join(tmp.name, "runs.db"))
+    >>> db = _scratch()
     >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 1, "target": "x + 1"})
     >>> loop = open_run(db, rid); _ = loop.run(on_step=record(db, rid, loop, k=2))
     >>> db.run(rid)["status"], [(s, e) for s, e, _, _ in db.weights(rid)]
