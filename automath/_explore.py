@@ -21,6 +21,8 @@ from pathlib import Path
 
 import sympy
 import torch
+from sympy.polys.domains import QQ
+from sympy.polys.rings import PolyElement, PolyRing, ring
 
 from automath._errors import AutomathError, SemanticsError
 from automath._generate import Hyperedges, expand
@@ -139,9 +141,9 @@ def _present(sig: Signature, lhs: Term, rhs: Term, verified: str, weight: float,
     seen = dict.fromkeys(lhs.variables() + rhs.variables())
     mapping = dict(zip(seen, names, strict=False))
     lhs, rhs = rename(lhs, mapping), rename(rhs, mapping)
-    g, sem = sig.grammar, sig.semantics
-    eq = sympy.Eq(to_sympy(lhs, sem), to_sympy(rhs, sem), evaluate=False)
-    return Law(lhs, rhs, g.format(lhs), g.format(rhs), verified, weight, generates, eq)
+    g = sig.grammar
+    return Law(lhs, rhs, g.format(lhs), g.format(rhs), verified, weight, generates,
+               sig.semantics)
 
 
 def rename(term: Term, mapping: dict[str, str]) -> Term:
@@ -434,6 +436,7 @@ class Verifier:
         self.names = tuple(str(v.token) for v in sig.variables)
         self.random = _test_kind(sig.kind, self.names, samples)
         self._grid: Kind | None = None
+        self._ring: PolyRing | None = None
 
     def __call__(self, lhs: Term, rhs: Term) -> str | None:
         """Decide by the operators the law itself uses (built-in semantics only)."""
@@ -443,7 +446,8 @@ class Verifier:
             return "proved: exhaustive" if self._agree(lhs, rhs, self._grid) else None
         rational = kname in ("modp", "int", "real") and ops <= RATIONAL_OPS | {"num"}
         if rational or kname == "real":
-            verdict = self._sympy(lhs, rhs, rational)
+            poly = "div" not in ops and {*lhs.variables(), *rhs.variables()} <= set(self.names)
+            verdict = self._sympy(lhs, rhs, rational, poly)
             if verdict is not None:
                 return "proved: sympy" if verdict else None
         return "tested only" if self._agree(lhs, rhs, self.random) else None
@@ -455,15 +459,33 @@ class Verifier:
         return bool(valid.any()) and bool(
             (kind.quantize(a[valid]) == kind.quantize(b[valid])).all())
 
-    def _sympy(self, lhs: Term, rhs: Term, rational: bool) -> bool | None:
-        """True or False when sympy decides ``lhs - rhs == 0`` in time; None otherwise."""
+    def _sympy(self, lhs: Term, rhs: Term, rational: bool, polynomial: bool = False,
+               ) -> bool | None:
+        """True or False when sympy decides ``lhs - rhs == 0`` in time; None otherwise.
+
+        Polynomial laws are compared in sympy's sparse polynomial ring over QQ (canonical
+        forms, so equality is exact and no expression trees are built).
+        """
         try:
             with _time_limit(self.timeout):
+                if rational and polynomial:
+                    return self._poly(lhs) == self._poly(rhs)
                 a, b = (to_sympy(t, self.sig.semantics) for t in (lhs, rhs))
                 diff = sympy.cancel(sympy.together(a - b)) if rational else sympy.simplify(a - b)
                 return bool(diff == 0) if rational or diff == 0 else None
         except (TimeoutError, TypeError, ValueError, ZeroDivisionError):
             return None
+
+
+    def _poly(self, term: Term) -> PolyElement:
+        """A term in the ring QQ[variables] (built-in add, sub, mul, neg and numerals)."""
+        if self._ring is None:
+            self._ring = ring(self.names or ("_",), QQ)[0]
+        if term.op == "var":
+            return self._ring.gens[self.names.index(str(term.token))]
+        if term.op == "num":
+            return self._ring.ground_new(QQ.from_sympy(sympy.Rational(str(term.token))))
+        return self.sig.semantics[term.op].sympy(*(self._poly(a) for a in term.args))
 
 
 def _ops_in(term: Term, sig: Signature) -> set[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sympy
 import torch
@@ -22,7 +23,8 @@ import torch
 from automath._errors import AutomathError
 from automath._generate import SHIFT, Hyperedges
 from automath._kinds import fingerprint_hash
-from automath._store import Store
+from automath._semantics import DEFAULT_SEMANTICS, Semantics
+from automath._store import Store, to_sympy
 from automath._term import Term
 
 MAX_MATCHES = 30_000_000  # rows of one e-matching join
@@ -34,12 +36,12 @@ class Law:
 
     ``generates`` counts the enumerated equations that depend on the law; ``weight`` (in [0, 1],
     summing to 1 over a set of laws) is its learned share of the theory (``learn_weights``);
-    ``eq`` is the sympy ``Eq``.
+    ``eq`` is the sympy ``Eq``, built on first use under ``semantics`` (default: built-in).
 
     >>> x, y = Term("var", token="x"), Term("var", token="y")
     >>> law = Law(Term("mul", (x, y)), Term("mul", (y, x)), "x * y", "y * x", "proved: sympy")
-    >>> str(law), law.size
-    ('x * y = y * x', 3)
+    >>> str(law), law.size, law.eq
+    ('x * y = y * x', 3, Eq(x*y, x*y))
     """
 
     lhs: Term
@@ -49,7 +51,13 @@ class Law:
     verified: str = ""
     weight: float = 0.0
     generates: int = 0
-    eq: sympy.Basic | None = field(default=None, compare=False, repr=False)
+    semantics: Semantics | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def eq(self) -> sympy.Basic:
+        """The sympy ``Eq`` of the sides (lazy: sympy's Min and Max simplify as they build)."""
+        sem = self.semantics or DEFAULT_SEMANTICS
+        return sympy.Eq(to_sympy(self.lhs, sem), to_sympy(self.rhs, sem), evaluate=False)
 
     @property
     def size(self) -> int:
