@@ -23,7 +23,7 @@ import torch
 from torch import Tensor
 
 from automath._errors import AutomathError, DataError, GrammarError
-from automath._evonet_plan import Forward, Plan, build_plan
+from automath._evonet_plan import Forward, Network, Plan, build_plan
 
 _EPS = 1e-6
 _EXP_MAX = 30.0
@@ -379,7 +379,7 @@ class EvolvingNetwork(torch.nn.Module):
         >>> net.features(torch.ones(3, 1)).shape
         torch.Size([2, 3])
         """
-        return Forward.apply(self._check_x(x), self.consts.reshape(-1), self._get_plan())
+        return Forward.apply(self._check_x(x), self.consts, self._get_plan())
 
     def values(self, x: Tensor) -> Tensor:
         """The readout's input ``[inputs, slot outputs]``, (batch, n_inputs + capacity); dead = 0.
@@ -399,8 +399,8 @@ class EvolvingNetwork(torch.nn.Module):
         >>> net(torch.tensor([[2.0, 5.0]])).tolist()
         [[30.0]]
         """
-        feats, cols = self.features(x), self._get_plan().read_cols
-        return torch.addmm(self.bias, feats.T, self.weight[:, cols].T)
+        return Network.apply(self._check_x(x), self.consts, self.weight, self.bias,
+                             self._get_plan())
 
     def _check_x(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.ndim != 2 or x.shape[1] != self.n_inputs:

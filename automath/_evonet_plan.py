@@ -3,7 +3,11 @@
 The table has one row per input, alive slot (in level order, grouped by op kind) and constant
 in use, and one column per sample.  Each level costs one gather and one kernel per op kind;
 the backward pass walks the levels in reverse with the same shape and scatters operand
-gradients with one ``index_add_`` per level.
+gradients with one ``index_add_`` per level.  ``Network`` adds the readout to the same autograd
+node (one node per forward instead of a chain of gathers, transposes and a matmul), keeps the
+kernels' outputs for the backward pass instead of re-slicing the table, and skips level 1's
+backward pass, whose operands are all inputs and constants, except for the groups that read a
+constant when the inputs need no gradient.
 """
 
 from __future__ import annotations
@@ -28,14 +32,20 @@ def _op_grad(spec: OpSpec, g: Tensor, out: Tensor, *args: Tensor) -> tuple[Tenso
         return torch.autograd.grad(spec.kernel(*leaves), leaves, g)
 
 
+# per group of one op kind: spec, parts of its operands (-1: none), its table rows [r0, r1)
+# and its position among the level's outputs
+_Call = tuple["OpSpec", int, int, int, int, int]
+
+
 @dataclass
 class _Level:
     start: int  # table rows [start, end) receive this level's outputs
     end: int
-    idx: Tensor  # rows of the first operands (all ops), then of the second (binary ops)
-    specs: list[OpSpec]  # one group per op kind, binary kinds first
-    sizes: list[int]  # ops per group
-    bsizes: list[int]  # ops per binary group
+    idx: Tensor  # operand rows, group by group: a group's first operands, then its seconds
+    split: list[int]  # sizes of the operand parts in ``idx`` (one part per operand per group)
+    calls: list[_Call]
+    const_calls: list[_Call]  # the groups with a constant operand, and their operand rows:
+    const_idx: Tensor  # all of level 1 that needs a backward pass when x needs no gradient
 
 
 @dataclass
@@ -69,14 +79,10 @@ class Forward(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, consts: Tensor, plan: Plan) -> Tensor:  # type: ignore[override]
-        n_in, nf = plan.n_in, plan.n_feat
-        table = x.new_empty((nf + len(plan.const_idx), x.shape[0]))
-        table[:n_in] = x.T
-        table[nf:] = consts[plan.const_idx].unsqueeze(1)
-        ctx.args = [_eval_level(table, lv) for lv in plan.levels]
-        ctx.plan, ctx.n_consts = plan, consts.shape[0]
+        table, ctx.args = _eval_table(x, consts, plan)
+        ctx.plan, ctx.c_shape = plan, consts.shape
         ctx.save_for_backward(table)
-        return table[:nf]
+        return table[:plan.n_feat]
 
     @staticmethod
     @once_differentiable
@@ -84,40 +90,90 @@ class Forward(torch.autograd.Function):
         plan, (table,) = ctx.plan, ctx.saved_tensors
         grad = torch.zeros_like(table)
         grad[:plan.n_feat] = grad_out
-        for lv, args in zip(reversed(plan.levels), reversed(ctx.args), strict=True):
-            _grad_level(grad, table, lv, args)
-        grad_x = grad[:plan.n_in].T if ctx.needs_input_grad[0] else None
-        grad_c = grad.new_zeros(ctx.n_consts).index_add_(0, plan.const_idx,
-                                                        grad[plan.n_feat:].sum(1))
-        return grad_x, grad_c, None
+        return *_backprop(ctx, grad, table), None
 
 
-def _split(t: Tensor, sizes: list[int]) -> Sequence[Tensor]:
-    return (t,) if len(sizes) == 1 else torch.split_with_sizes(t, sizes)
+class Network(torch.autograd.Function):
+    """Readout ``bias + weight @ [inputs, slot outputs]`` as (batch, n_outputs), in one node.
+
+    >>> from automath._evonet import OPS
+    >>> plan = build_plan(2, torch.tensor([0]), torch.tensor([[0, 1]]), torch.tensor([1]),
+    ...                   [OPS["mul"]])
+    >>> Network.apply(torch.tensor([[2.0, 3.0]]), torch.zeros(2), torch.tensor([[0.0, 1, 2]]),
+    ...               torch.ones(1), plan).tolist()
+    [[16.0]]
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, consts: Tensor, weight: Tensor,  # type: ignore[override]
+                bias: Tensor, plan: Plan) -> Tensor:
+        table, ctx.args = _eval_table(x, consts, plan)
+        w = weight.index_select(1, plan.read_cols)
+        ctx.plan, ctx.c_shape, ctx.w_shape = plan, consts.shape, weight.shape
+        ctx.save_for_backward(table, w)
+        return torch.addmm(bias, table[:plan.n_feat].T, w.T)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g: Tensor) -> tuple[Tensor | None, ...]:
+        plan, (table, w) = ctx.plan, ctx.saved_tensors
+        nf, needs = plan.n_feat, ctx.needs_input_grad
+        grad = torch.empty_like(table)
+        torch.mm(w.T, g.T, out=grad[:nf])
+        grad[nf:].zero_()
+        gw = gb = None
+        if needs[2]:
+            gw = w.new_zeros(ctx.w_shape).index_copy_(1, plan.read_cols, g.T @ table[:nf].T)
+        if needs[3]:
+            gb = g.sum(0)
+        return *_backprop(ctx, grad, table), gw, gb, None
 
 
-def _eval_level(table: Tensor, lv: _Level) -> list[tuple[Tensor, ...]]:
-    parts = _split(table.index_select(0, lv.idx), lv.sizes + lv.bsizes)
-    seconds = iter(parts[len(lv.sizes):])
-    args = [(a,) if spec.arity == 1 else (a, next(seconds))
-            for spec, a in zip(lv.specs, parts, strict=False)]
-    outs = [spec.kernel(*a) for spec, a in zip(lv.specs, args, strict=True)]
+def _eval_table(x: Tensor, consts: Tensor, plan: Plan) -> tuple[Tensor, list]:
+    """The table: inputs, slot outputs level by level, constants; and each level's operands."""
+    n_in, nf = plan.n_in, plan.n_feat
+    table = x.new_empty((nf + len(plan.const_idx), x.shape[0]))
+    table[:n_in] = x.T
+    if len(plan.const_idx):
+        table[nf:] = consts.reshape(-1).index_select(0, plan.const_idx).unsqueeze(1)
+    return table, [_eval_level(table, lv) for lv in plan.levels]
+
+
+def _backprop(ctx, grad: Tensor, table: Tensor) -> tuple[Tensor | None, Tensor | None]:
+    """Walk the levels back from ``grad`` (table rows); gradients of x and of the constants."""
+    plan, (need_x, need_c) = ctx.plan, ctx.needs_input_grad[:2]
+    for k in range(len(plan.levels) - 1, -1, -1):
+        lv = plan.levels[k]
+        if k or need_x:
+            _grad_level(grad, lv.calls, lv.idx, *ctx.args[k])
+        elif lv.const_calls:  # level 1 reads only inputs and constants
+            _grad_level(grad, lv.const_calls, lv.const_idx, *ctx.args[k])
+    grad_x = grad[:plan.n_in].T if need_x else None
+    grad_c = grad.new_zeros(ctx.c_shape.numel()).index_add_(
+        0, plan.const_idx, grad[plan.n_feat:].sum(1)).view(ctx.c_shape) if need_c else None
+    return grad_x, grad_c
+
+
+def _eval_level(table: Tensor, lv: _Level) -> tuple[Sequence[Tensor], list[Tensor]]:
+    ops = table.index_select(0, lv.idx)
+    parts = (ops,) if len(lv.split) == 1 else ops.split_with_sizes(lv.split)
+    outs = [spec.kernel(parts[i]) if j < 0 else spec.kernel(parts[i], parts[j])
+            for spec, i, j, _, _, _ in lv.calls]
     if len(outs) == 1:
         table[lv.start:lv.end] = outs[0]
     else:
         torch.cat(outs, out=table[lv.start:lv.end])
-    return args
+    return parts, outs
 
 
-def _grad_level(grad: Tensor, table: Tensor, lv: _Level, args: list[tuple[Tensor, ...]]) -> None:
-    gouts = _split(grad[lv.start:lv.end], lv.sizes)
-    outs = _split(table[lv.start:lv.end], lv.sizes)
-    firsts, seconds = [], []
-    for spec, go, o, a in zip(lv.specs, gouts, outs, args, strict=True):
-        parts = _op_grad(spec, go, o, *a)
-        firsts.append(parts[0])
-        seconds.extend(parts[1:])
-    grad.index_add_(0, lv.idx, torch.cat(firsts + seconds))
+def _grad_level(grad: Tensor, calls: list[_Call], idx: Tensor, parts: Sequence[Tensor],
+                outs: list[Tensor]) -> None:
+    pieces: list[Tensor] = []
+    for spec, i, j, r0, r1, o in calls:
+        g = grad[r0:r1]
+        pieces += _op_grad(spec, g, outs[o], parts[i]) if j < 0 else \
+            _op_grad(spec, g, outs[o], parts[i], parts[j])
+    grad.index_add_(0, idx, pieces[0] if len(pieces) == 1 else torch.cat(pieces))
 
 
 def build_plan(n_in: int, kind: Tensor, src: Tensor, level: Tensor,
@@ -143,23 +199,30 @@ def build_plan(n_in: int, kind: Tensor, src: Tensor, level: Tensor,
         k = j
         while k < len(order) and level[order[k]] == level[order[j]]:
             k += 1
-        levels.append(_make_level(order[j:k], n_in + j, row, src, kinds, specs, dev))
+        levels.append(_make_level(order[j:k], n_in + j, nf, row, src, kinds, specs, dev))
         j = k
-    long = torch.long
     read = list(range(n_in)) + [n_in + s for s in order]
-    return Plan(n_in, nf, torch.tensor(consts, dtype=long, device=dev),
-                 torch.tensor(order, dtype=long, device=dev),
-                 torch.tensor(read, dtype=long, device=dev), levels)
+    return Plan(n_in, nf, _long(consts, dev), _long(order, dev), _long(read, dev), levels)
 
 
-def _make_level(slots: list[int], start: int, row: dict[int, int], src: list[list[int]],
-                kinds: list[int], specs: Sequence[OpSpec], dev: torch.device) -> _Level:
+def _make_level(slots: list[int], start: int, nf: int, row: dict[int, int],
+                src: list[list[int]], kinds: list[int], specs: Sequence[OpSpec],
+                dev: torch.device) -> _Level:
     bounds = [i for i in range(len(slots) + 1)
               if i in (0, len(slots)) or kinds[slots[i]] != kinds[slots[i - 1]]]
-    kinds_here = [specs[kinds[slots[i]]] for i in bounds[:-1]]
-    sizes = [e - s for s, e in zip(bounds, bounds[1:], strict=False)]
-    bsizes = [n for spec, n in zip(kinds_here, sizes, strict=True) if spec.arity == 2]
-    firsts = [row[src[t][0]] for t in slots]
-    seconds = [row[src[t][1]] for t in slots[:sum(bsizes)]]
-    idx = torch.tensor(firsts + seconds, dtype=torch.long, device=dev)
-    return _Level(start, start + len(slots), idx, kinds_here, sizes, bsizes)
+    rows, split, calls, const_rows, const_calls = [], [], [], [], []
+    for o, (s, e) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        spec = specs[kinds[slots[s]]]
+        calls.append((spec, len(split), len(split) + 1 if spec.arity == 2 else -1,
+                      start + s, start + e, o))
+        here = [row[src[t][k]] for k in range(spec.arity) for t in slots[s:e]]
+        split += [e - s] * spec.arity
+        rows += here
+        if max(here) >= nf:
+            const_rows, const_calls = const_rows + here, const_calls + calls[-1:]
+    return _Level(start, start + len(slots), _long(rows, dev), split, calls, const_calls,
+                  _long(const_rows, dev))
+
+
+def _long(values: list[int], dev: torch.device) -> Tensor:
+    return torch.tensor(values, dtype=torch.long, device=dev)

@@ -35,6 +35,11 @@ UNARY = {"neg", "sin", "cos", "exp", "log", "sq"}
 
 def reference_forward(net: EvolvingNetwork, x: torch.Tensor) -> torch.Tensor:
     """Plain Python loop: evaluate any op whose operands are ready, one op per iteration."""
+    return reference_values(net, x) @ net.weight.T + net.bias
+
+
+def reference_values(net: EvolvingNetwork, x: torch.Tensor) -> torch.Tensor:
+    """``net.values`` by the plain loop: inputs then every slot's output (dead slots 0)."""
     n_in, cap = net.n_inputs, net.capacity
     consts = net.consts.reshape(-1)
     vals = {i: x[:, i] for i in range(n_in)}
@@ -51,8 +56,7 @@ def reference_forward(net: EvolvingNetwork, x: torch.Tensor) -> torch.Tensor:
         else:
             raise AssertionError("cycle in the op table")
     zero = torch.zeros(len(x), dtype=x.dtype)
-    feats = torch.stack([vals.get(c, zero) for c in range(n_in + cap)], 1)
-    return feats @ net.weight.T + net.bias
+    return torch.stack([vals.get(c, zero) for c in range(n_in + cap)], 1)
 
 
 def random_network(seed: int, ops=tuple(OPS), n_in: int = 4, cap: int = 24,
@@ -137,6 +141,23 @@ def test_forward_and_gradients_match_per_op_loop(seed):
     ref_grads = torch.autograd.grad(ref.sin().sum(), list(net.parameters()))
     for g, r in zip(grads, ref_grads, strict=True):
         torch.testing.assert_close(g, r, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_values_and_gradients_wrt_inputs_match_per_op_loop(seed):
+    net = random_network(seed)
+    g = torch.Generator().manual_seed(200 + seed)
+    x = torch.randn(17, 4, dtype=D, generator=g).requires_grad_()
+    probe = torch.randn(17, 4 + net.capacity, dtype=D, generator=g)
+    wrt = [x, net.consts, net.weight, net.bias]
+
+    def loss(values, out):
+        return (values * probe).sum() + out.sin().sum()
+
+    got = torch.autograd.grad(loss(net.values(x), net(x)), wrt)
+    ref = torch.autograd.grad(loss(reference_values(net, x), reference_forward(net, x)), wrt)
+    for a, b in zip(got, ref, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
 
 
 def test_gradient_wrt_inputs_and_custom_op_without_hand_written_gradient():
