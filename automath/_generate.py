@@ -106,11 +106,9 @@ def expand(store: Store, rule: int, left: torch.Tensor, right: torch.Tensor | No
 
 def _expand_chunk(store: Store, rule: int, left: torch.Tensor,
                   right: torch.Tensor | None) -> Hyperedges:
-    args = [store.values[left]] if right is None else [store.values[left], store.values[right]]
-    vals = store.kind.apply(store.kernel(rule), args)
     right = torch.full_like(left, NONE) if right is None else right
     size = 1 + store.size[left] + torch.where(right >= 0, store.size[right.clamp(min=0)], 0)
-    c = store.insert(vals, torch.full_like(left, rule), left, right, size)
+    c = store.insert_derived(rule, left, right, size)
     ok = c != NONE
     return Hyperedges(torch.full_like(left, rule)[ok], left[ok], right[ok], c[ok])
 

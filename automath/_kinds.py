@@ -123,7 +123,7 @@ class RealKind(Kind):
     """Real values at K random points in [low, high] (float64).
 
     Two values count as equal when they round to the same 26-bit mantissa (about 8
-    significant digits; values below 1e-9 in size count as 0), which absorbs floating-point
+    significant digits; values of size at most 1e-9 count as 0), which absorbs floating-point
     reassociation error. Rounding works on the float64 bit pattern: add half of the dropped
     bits, shift them out.
 
@@ -162,12 +162,14 @@ class RealKind(Kind):
                           device=self.device)
 
     def valid(self, values: torch.Tensor) -> torch.Tensor:
-        """Rows with every value finite.
+        """Rows with every value finite: their sum is finite (a sum beyond the float64 range,
+        which needs values above about 1e307, counts as overflow too).
 
-        >>> RealKind(k=2).valid(torch.tensor([[1., float("nan")], [1., 2.]])).tolist()
-        [False, True]
+        >>> RealKind(k=3).valid(torch.tensor([[1., float("nan"), 0.], [1., 2., 3.],
+        ...                                   [float("inf"), -float("inf"), 1.]])).tolist()
+        [False, True, False]
         """
-        return torch.isfinite(values).flatten(1).all(dim=1)
+        return torch.isfinite(values.flatten(1).sum(dim=1))
 
     def quantize(self, values: torch.Tensor) -> torch.Tensor:
         """Float64 bit patterns rounded to 26 mantissa bits (tiny values become 0).
@@ -177,8 +179,8 @@ class RealKind(Kind):
         >>> (q[0] == q[1]).tolist()  # rounding error and tiny values agree; 0.001 does not
         [True, True, False]
         """
-        v = torch.where(values.abs() < 1e-9, 0.0, values)
-        return ((v.view(torch.int64) + (1 << 25)) >> 26).flatten(1)
+        v = torch.nn.functional.hardshrink(values, 1e-9)  # |v| <= 1e-9 becomes 0
+        return v.view(torch.int64).add_(1 << 25).bitwise_right_shift_(26).flatten(1)
 
 
 class ModpKind(Kind):
@@ -274,7 +276,7 @@ class IntKind(Kind):
         >>> IntKind(k=2).valid(torch.tensor([[2**50, -2**50], [2**50 + 1, 0]])).tolist()
         [True, False]
         """
-        return (values.abs() <= INT_LIMIT).flatten(1).all(dim=1)
+        return values.flatten(1).abs().amax(dim=1) <= INT_LIMIT
 
 
 class SeqKind(IntKind):

@@ -20,6 +20,7 @@ from automath._semantics import Semantics
 from automath._term import Term
 
 NONE = -1
+_BLOCK = 1 << 13  # candidates per fingerprint block: a few hundred KB, so it stays in cache
 COLUMNS = ("values", "keys", "rule", "left", "right", "size")
 
 
@@ -47,11 +48,17 @@ class _KeyIndex:
         self.runs.append((keys[order], ids[order]))
 
     def candidates(self, keys: torch.Tensor):  # noqa: ANN201
-        """For each run: (positions of keys with a hash hit, the stored ids hit)."""
+        """For each run: (positions of keys with a hash hit, the stored ids hit).
+
+        The queries are sorted once, so each binary search walks the run in order.
+        """
+        if not self.runs:
+            return
+        sorted_keys, order = torch.sort(keys)
         for sk, ids in self.runs:
-            pos = torch.searchsorted(sk, keys).clamp(max=sk.shape[0] - 1)
-            hit = (sk[pos] == keys).nonzero().squeeze(1)
-            yield hit, ids[pos[hit]]
+            pos = torch.searchsorted(sk, sorted_keys).clamp(max=sk.shape[0] - 1)
+            hit = (sk[pos] == sorted_keys).nonzero().squeeze(1)
+            yield order[hit], ids[pos[hit]]
 
 
 class Store:
@@ -185,39 +192,73 @@ class Store:
         >>> s.insert(torch.full((1, 4), -1), col(0), col(0), col(0), col(3)).tolist()
         [-1]
         """
-        ids = torch.full((values.shape[0],), NONE, dtype=torch.int64, device=values.device)
-        valid = self.kind.valid(values)
-        if not valid.any():
+        return self._insert(lambda idx: values.index_select(0, idx), rule, left, right, size)
+
+    def insert_derived(self, rule: int, left: torch.Tensor, right: torch.Tensor,
+                       size: torch.Tensor) -> torch.Tensor:
+        """Insert ``rule(left, right)`` for each parent pair (``right = -1``: unary).
+
+        Fingerprints are computed from the parents' values in cache-sized blocks and hashed;
+        only stored elements' values are kept, and hash hits are confirmed exactly by
+        computing the candidate's values again. Ids as in :meth:`insert`:
+
+        >>> from automath._kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add"])
+        >>> ids = s.add_atoms([Term("var", token="x"), Term("var", token="y")])
+        >>> col = lambda *a: torch.tensor(a)
+        >>> s.insert_derived(0, col(0, 1, 0), col(1, 0, 0), col(3, 3, 3)).tolist()  # x+y = y+x
+        [2, 2, 3]
+        """
+        binary = int(self.arity[rule]) == 2
+        rows = _DerivedRows(self.values, self.kind, self.kernel(rule), left,
+                            right if binary else None)
+        return self._insert(rows, torch.full_like(left, rule), left, right, size)
+
+    def _insert(self, rows, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
+        """Insert the candidates whose values ``rows(idx)`` gives (``idx``: candidate rows)."""
+        keys, valid = self._keys(rows, rule.shape[0])
+        ids = torch.full_like(keys, NONE)
+        ok = valid.nonzero().squeeze(1)
+        if ok.numel() == 0:
             return ids
-        ok = None if valid.all() else valid.nonzero().squeeze(1)  # None: keep all, no copy
-        vals, rule, left, right, size = (_take(t, ok) for t in (values, rule, left, right, size))
-        q = self.kind.quantize(vals)  # computed once: hashed, then compared exactly
-        keys = fingerprint_hash(q)
-        found = self._lookup(q, keys)
+        keys, rule, left, right, size = (t.index_select(0, ok) for t in (keys, rule, left,
+                                                                           right, size))
+        found = self._lookup(rows, ok, keys)
         new = (found == NONE).nonzero().squeeze(1)
         if new.numel():
-            found[new] = self._append(vals[new], q[new], keys[new], rule[new], left[new],
+            found[new] = self._append(rows, ok[new], keys[new], rule[new], left[new],
                                       right[new], size[new])
-        ids[ok if ok is not None else slice(None)] = found
+        ids[ok] = found
         self._improve(found, rule, left, right, size)
         return ids
 
-    def _lookup(self, q: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-        """Ids of stored elements equal to each candidate (quantized rows ``q``), or -1."""
+    def _keys(self, rows, m: int) -> tuple[torch.Tensor, torch.Tensor]:  # noqa: ANN001
+        """Hash and validity of every candidate, a cache-sized block at a time."""
+        keys = torch.empty(m, dtype=torch.int64, device=self.kind.device)
+        valid = torch.empty(m, dtype=torch.bool, device=self.kind.device)
+        for s in range(0, m, _BLOCK):
+            vals = rows(torch.arange(s, min(s + _BLOCK, m), device=keys.device))
+            valid[s:s + _BLOCK] = self.kind.valid(vals)
+            keys[s:s + _BLOCK] = fingerprint_hash(self.kind.quantize(vals))
+        return keys, valid
+
+    def _lookup(self, rows, ok: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        """Ids of stored elements equal to each candidate (rows ``ok``, hashes ``keys``), or -1."""
         found = torch.full_like(keys, NONE)
         for hit, cand in self._index.candidates(keys):
-            same = (q[hit] == self.kind.quantize(self.values[cand])).all(dim=1)
+            same = self._same(rows(ok[hit]), self.values.index_select(0, cand))
             found[hit[same]] = cand[same]
         return found
 
     def _same(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return (self.kind.quantize(a) == self.kind.quantize(b)).all(dim=1)
 
-    def _append(self, vals, q, keys, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
+    def _append(self, rows, ok, keys, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
         """Append candidates not in the store, merging equal ones; returns their ids."""
         n = len(size)
         order = torch.argsort(size, stable=True)  # the smallest derivation represents a group
-        uniq, inv_sorted = torch.unique(keys[order], return_inverse=True)
+        uniq, inv_sorted, counts = torch.unique(keys[order], return_inverse=True,
+                                                return_counts=True)
         group = torch.empty_like(inv_sorted)
         group[order] = inv_sorted
         first = torch.full_like(uniq, n).scatter_reduce(
@@ -225,12 +266,14 @@ class Store:
         rep, by_pos = torch.sort(order[first])  # new ids follow the candidates' order
         rank = torch.empty_like(by_pos)
         rank[by_pos] = torch.arange(len(uniq), device=keys.device)
-        clash = ~(q == q[rep[rank[group]]]).all(dim=1)
         base = len(self)
-        self._extend(vals[rep], keys[rep], rule[rep], left[rep], right[rep], size[rep])
+        self._extend(rows, ok[rep], keys[rep], rule[rep], left[rep], right[rep], size[rep])
         ids = base + rank[group]
-        for c in clash.nonzero().squeeze(1).tolist():  # hash collisions: astronomically rare
-            ids[c] = self._insert_one(vals[c], keys[c], rule[c], left[c], right[c], size[c])
+        shared = (counts[group] > 1).nonzero().squeeze(1)  # only these can clash
+        clash = shared[~self._same(rows(ok[shared]), self.values.index_select(0, ids[shared]))]
+        for c in clash.tolist():  # hash collisions: astronomically rare
+            ids[c] = self._insert_one(rows(ok[c:c + 1])[0], keys[c], rule[c], left[c], right[c],
+                                      size[c])
         return ids
 
     def _insert_one(self, val, key, rule, left, right, size) -> int:  # noqa: ANN001
@@ -238,20 +281,30 @@ class Store:
         hits = same.nonzero().squeeze(1)
         if hits.numel():
             return int(hits[0])
-        self._extend(val[None], key[None], rule[None], left[None], right[None], size[None])
+        self._extend(lambda _: val[None], key[None], key[None], rule[None], left[None],
+                     right[None], size[None])
         return len(self) - 1
 
-    def _extend(self, vals, keys, rule, left, right, size) -> None:  # noqa: ANN001
-        new = dict(zip(COLUMNS, (vals, keys, rule, left, right, size), strict=True))
+    def _extend(self, rows, ok, keys, rule, left, right, size) -> None:  # noqa: ANN001
+        """Append elements whose values are ``rows(ok)``, written a block at a time."""
+        new = dict(zip(COLUMNS[1:], (keys, rule, left, right, size), strict=True))
         n, m = self._n, keys.shape[0]
-        for c, col in self._cols.items():
-            if col.shape[0] < n + m:  # grow by doubling: amortized O(1) per element
-                grown = col.new_empty((max(2 * col.shape[0], n + m, 64), *col.shape[1:]))
-                grown[:n] = col[:n]
-                self._cols[c] = col = grown
-            col[n:n + m] = new[c]
+        self._reserve(n + m)
+        for c, col in new.items():
+            self._cols[c][n:n + m] = col
+        values = self._cols["values"]
+        for s in range(0, m, _BLOCK):
+            values[n + s:n + min(s + _BLOCK, m)] = rows(ok[s:s + _BLOCK])
         self._n = n + m
         self._index.add(keys, torch.arange(n, n + m, device=keys.device))
+
+    def _reserve(self, total: int) -> None:
+        """Grow every column to hold ``total`` rows, by doubling (amortized O(1) per row)."""
+        for c, col in self._cols.items():
+            if col.shape[0] < total:
+                grown = col.new_empty((max(2 * col.shape[0], total, 64), *col.shape[1:]))
+                grown[:self._n] = col[:self._n]
+                self._cols[c] = grown
 
     def _improve(self, ids, rule, left, right, size) -> None:  # noqa: ANN001
         """Where a candidate is a smaller derivation of a stored element, adopt it."""
@@ -308,8 +361,17 @@ def to_sympy(term: Term, semantics: Semantics) -> sympy.Basic:
     return semantics[term.op].sympy(*(to_sympy(a, semantics) for a in term.args))
 
 
-def _take(t: torch.Tensor, idx: torch.Tensor | None) -> torch.Tensor:
-    return t if idx is None else t[idx]
+class _DerivedRows:
+    """The values of ``kernel(values[left], values[right])`` for chosen candidate rows."""
+
+    def __init__(self, values, kind, kernel, left, right) -> None:  # noqa: ANN001
+        self.values, self.kind, self.kernel = values, kind, kernel
+        self.left, self.right = left, right
+
+    def __call__(self, idx: torch.Tensor) -> torch.Tensor:
+        parents = [self.left] if self.right is None else [self.left, self.right]
+        args = [self.values.index_select(0, p.index_select(0, idx)) for p in parents]
+        return self.kind.apply(self.kernel, args)
 
 
 def _col(v: int) -> torch.Tensor:
