@@ -9,9 +9,10 @@ import torch
 
 from automath._evolve import evolve
 from automath._generate import Hyperedges, expand
-from automath._kinds import RealKind
+from automath._kinds import RealKind, fingerprint_hash
 from automath._semantics import Semantics
-from automath._store import Store
+from automath._store import COLUMNS, Store
+from automath._term import Term
 
 
 def _timed(f: Callable[[], object], repeat: int = 3) -> float:
@@ -37,6 +38,34 @@ def _naive_dedup(store: Store, left: torch.Tensor, right: torch.Tensor) -> None:
     torch.unique(store.kind.quantize(vals[ok]), dim=0, return_inverse=True)
 
 
+def _hash_unique(store: Store, left: torch.Tensor, right: torch.Tensor) -> None:
+    """The plain torch way: hash every row, ``torch.unique`` the hashes (no exact check)."""
+    vals = store.values[left] * store.values[right]
+    ok = torch.isfinite(vals).all(dim=1)
+    torch.unique(fingerprint_hash(store.kind.quantize(vals[ok])), return_inverse=True)
+
+
+def _grammar_parents(n: int, k: int, device: str) -> dict[str, torch.Tensor]:
+    """Columns of a store holding the first ``n`` elements that ``+`` and ``*`` build from
+    x, y, 1, 2 (all pairs, level by level): structured values, unlike random rows."""
+    store = Store(RealKind(k=k, device=device), Semantics(), ["add", "mul"])
+    store.add_atoms([Term("var", token="x"), Term("var", token="y"), Term("num", token="1"),
+                     Term("num", token="2")])
+    while len(store) < n:
+        ids = torch.arange(len(store), device=device)
+        left, right = ids.repeat_interleave(len(ids)), ids.repeat(len(ids))
+        for rule in (0, 1):
+            expand(store, rule, left, right)
+    keep = torch.arange(n, device=device)
+    return {c: getattr(store, c)[keep] for c in COLUMNS}
+
+
+def _reopened(cols: dict[str, torch.Tensor], k: int, device: str) -> Store:
+    store = Store(RealKind(k=k, device=device), Semantics(), ["add", "mul"])
+    store.load_columns(cols)
+    return store
+
+
 def _pairs(n: int, cap: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
     """All N² ordered pairs, or ``cap`` random ones when N² is larger."""
     if n * n <= cap:
@@ -50,23 +79,35 @@ def bench_generate(sizes: tuple[int, ...] = (100, 1000, 3000, 10000), k: int = 1
                    device: str = "cpu", cap: int = 4_000_000) -> list[dict]:
     """Candidates fingerprinted and deduplicated per second for N parents (N² pairs, capped).
 
-    Parents are random, so nearly every candidate is new: the store grows by each one.
+    Two workloads: random parents (nearly every candidate is new, so the store grows by each)
+    and the first elements that ``+``, ``*`` build from x, y, 1, 2; ``new`` counts the
+    candidates stored (``*`` commutes, so about half are found instead). Beside
+    ours: ``torch.unique(dim=0)`` on the quantized rows, and hashing the rows then
+    ``torch.unique`` on the hashes (neither keeps a store nor confirms a hash match).
     """
     rows = []
     for n in sizes:
         left, right = _pairs(n, cap, device)
-
-        def ours(n=n, left=left, right=right) -> None:
-            expand(_parents(n, k, device), 1, left, right)
-
-        ours_s = _timed(ours, repeat=2)
-        naive_s = _timed(lambda n=n, left=left, right=right: _naive_dedup(
-            _parents(n, k, device), left, right), repeat=2)
-        m = left.shape[0]
-        rows.append({"N": n, "candidates": m, "ours_M_per_s": m / ours_s / 1e6,
-                     "naive_unique_M_per_s": m / naive_s / 1e6,
-                     "ratio": naive_s / ours_s})
+        cols = _grammar_parents(n, k, device)
+        for workload, make in (("random", lambda n=n: _parents(n, k, device)),
+                               ("grammar", lambda cols=cols: _reopened(cols, k, device))):
+            rows.append(_generate_row(n, workload, make, left, right))
     return rows
+
+
+def _generate_row(n: int, workload: str, make: Callable[[], Store], left: torch.Tensor,
+                  right: torch.Tensor) -> dict:
+    new = len(make())
+    ours_s = _timed(lambda: expand(make(), 1, left, right), repeat=2)
+    store = make()
+    grown = len(expand(store, 1, left, right)) and len(store) - new
+    naive_s = _timed(lambda: _naive_dedup(make(), left, right), repeat=2)
+    hash_s = _timed(lambda: _hash_unique(make(), left, right), repeat=2)
+    m = left.shape[0]
+    return {"N": n, "parents": workload, "candidates": m, "new": grown,
+            "ours_M_per_s": m / ours_s / 1e6, "unique_rows_M_per_s": m / naive_s / 1e6,
+            "hash_unique_M_per_s": m / hash_s / 1e6, "vs_unique_rows": naive_s / ours_s,
+            "vs_hash_unique": hash_s / ours_s}
 
 
 def bench_evolve(edge_counts: tuple[int, ...] = (10**5, 10**6, 4 * 10**6), depth: int = 2,

@@ -28,11 +28,11 @@ def _ints(text: str) -> tuple[int, ...]:
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--threads", type=int, help="torch.set_num_threads before timing.")
 def bench_generate_cmd(sizes: str, device: str, threads: int | None) -> None:
-    """Candidates fingerprinted and deduplicated per second, beside torch.unique(dim=0)."""
+    """Candidates fingerprinted and deduplicated per second, beside plain torch.unique."""
     from automath._bench import bench_generate
     _threads(threads)
     print_table(bench_generate(_ints(sizes), device=device),
-                "generate: N² pairs of `mul` (at most 4M, random)")
+                "generate: N² pairs of `mul` (at most 4M, sampled)")
 
 
 @bench.command("evolve")
