@@ -186,6 +186,24 @@ def test_the_prover_derives_consequences_of_the_semiring_laws_and_no_non_law() -
     assert torch.equal(u.cls[parent], u.cls)
 
 
+def test_a_saved_closure_is_the_one_a_fresh_universe_reaches_in_any_order() -> None:
+    sig = signature("semiring")
+    parts = enumerate_terms(sig, 7)
+    laws = _pairs(sig.grammar, SEMIRING[:7])
+    u = Universe(*parts, 7)
+    partial = Prover(u, laws).saturate(until=(u.size <= 5, 1))  # stopped early: not saved
+    assert not u.closures and int(partial.proved().sum()) < len(u)
+    step = Prover(u)
+    for law in reversed(laws):  # saves the closures of laws[6:], laws[5:], ..., laws[0:]
+        step.add(*law).saturate()
+    for n in (3, 5, 7):  # laws[:3] and laws[:5] are new sets, laws[:7] a saved one
+        fresh = Prover(Universe(*parts, 7), laws[:n]).saturate()
+        here = Prover(u, laws[:n]).saturate()
+        assert torch.equal(fresh.parent, here.parent)
+        assert (here.parent is step.parent) == (n == 7)
+    assert len(u.closures) == len(laws) + 2
+
+
 class _Text:
     """A law as printed text (for ``_ring_true``)."""
 
@@ -291,6 +309,7 @@ def test_weights_are_learned_to_cover_the_dependent_theory() -> None:
     assert [c.numel() for c in cover] == [law.generates for law in laws]
     eqs = u.candidates()
     eqs = eqs[u.size[eqs] <= 5]
+    u = Universe(store, atoms, edges, 7)  # fresh: none of law_coverage's saved closures
     everything = Prover(u, pairs).saturate().proved()[eqs].tolist()
     without = [Prover(u, pairs[:i] + pairs[i + 1:]).saturate().proved()[eqs].tolist()
                for i in range(len(laws))]
