@@ -200,6 +200,17 @@ def _stack(tables: Sequence[torch.Tensor]) -> torch.Tensor:
         torch.nn.functional.pad(t, (0, width - t.shape[1])) for t in tables])
 
 
+def _columns(tables: Sequence[torch.Tensor]) -> np.ndarray:
+    """Instance rows as the columns of one array (inner nodes padded with node 0, an atom)."""
+    width = max((t.shape[1] for t in tables), default=2)
+    out = np.zeros((width, sum(t.shape[0] for t in tables)), dtype=np.int64)
+    start = 0
+    for t in tables:
+        out[: t.shape[1], start: start + t.shape[0]] = t.numpy().T
+        start += t.shape[0]
+    return out
+
+
 def _distinct(rows: torch.Tensor) -> torch.Tensor:
     """One row per distinct (unordered pair, set of inner nodes), by a 64-bit row hash."""
     a, b = torch.minimum(rows[:, 0], rows[:, 1]), torch.maximum(rows[:, 0], rows[:, 1])
@@ -381,7 +392,7 @@ class Prover:
         """
         if self.laws in self.u.closures:
             return self._adopt(*self.u.closures[self.laws])
-        rows = _stack(self._todo).t().contiguous().numpy()  # one instance per column
+        rows = _columns(self._todo)  # one instance per column
         parent, done, fixpoint = _rounds(self.parent.numpy(), rows, self.u.rep_node.numpy(),
                                          until)
         left = ~done & (parent[rows[0]] != parent[rows[1]])  # one component: never needed
