@@ -15,6 +15,7 @@ from rich.table import Table
 from automath._cli_bench import bench
 from automath._cli_common import DB, console, print_table
 from automath._cli_discovery import (
+    FRONT_COLUMNS,
     LAW_COLUMNS,
     LEMMA_COLUMNS,
     explore_cmd,
@@ -124,7 +125,7 @@ def _table(records: list[dict]) -> None:
 @DB
 def query(run_id: int, top: int, where: str | None, pattern: str | None, fmt: str, laws: bool,
           lemmas: bool, db: str) -> None:
-    """Show the highest-weight expressions (laws, lemmas) of a stored run."""
+    """Show the highest-weight expressions (laws, lemmas, a fit's front) of a stored run."""
     from automath._runs import RunStore
     store = RunStore(db)
     command = "explore" if laws else "prove" if lemmas else store.command(run_id)
@@ -136,14 +137,18 @@ def query(run_id: int, top: int, where: str | None, pattern: str | None, fmt: st
                             f"an {command} run (use --pattern)")
     if command == "explore":
         _show(law_rows(store.laws(run_id)), fmt, "laws", LAW_COLUMNS, pattern, top)
+    elif command == "fit":
+        _show(store.front(run_id), fmt, "front", FRONT_COLUMNS, pattern, top)
     else:
         _show(store.lemmas(run_id), fmt, "lemmas", LEMMA_COLUMNS, pattern, top)
 
 
+_TEXT = {"laws": "law", "lemmas": "statement", "front": "expression"}
+
+
 def _show(rows: list[dict], fmt: str, what: str, columns: list[str], pattern: str | None,
           top: int) -> None:
-    text = "law" if what == "laws" else "statement"
-    rows = [r for r in rows if pattern is None or _search(pattern, r[text])][:top]
+    rows = [r for r in rows if pattern is None or _search(pattern, r[_TEXT[what]])][:top]
     if fmt == "json":
         click.echo(json.dumps({what: rows}, indent=2))
     else:
@@ -181,7 +186,7 @@ def runs(db: str) -> None:
         d, c = r["domain"], r["config"]
         rows.append({"id": r["id"], "created": r["created"], "command": d.get("command", "run"),
                      "grammar": d.get("grammar"), "atoms": d.get("atoms"), "kind": d.get("kind"),
-                     "target": d.get("problem") or c.get("target"),
+                     "target": d.get("problem") or d.get("target") or c.get("target"),
                      "steps": f"{r['step']}/{c.get('steps')}", "status": r["status"]})
     print_table(rows, f"runs in {db}")
 

@@ -12,6 +12,7 @@ from automath._cli_common import DB, console, print_table, split
 
 LAW_COLUMNS = ["rank", "law", "weight", "size", "generates", "verified"]
 LEMMA_COLUMNS = ["rank", "statement", "score", "p", "q", "weight", "promoted"]
+FRONT_COLUMNS = ["rank", "expression", "size", "loss", "weight", "exact", "selected"]
 
 
 def law_rows(records: list[dict]) -> list[dict]:
@@ -112,19 +113,34 @@ def _print_proof(records: dict, run_id: int, db: str) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-constants", is_flag=True, help="No fitted constants (shapes only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the front as JSON.")
+@click.option("--save/--no-save", default=True, show_default=True,
+              help="Store the front as a run in --db (see `automath query RUN`).")
+@DB
 def fit_cmd(data: str, target: str, grammar: str, max_size: int, steps: int,
-            max_time: float | None, seed: int, no_constants: bool, as_json: bool) -> None:
+            max_time: float | None, seed: int, no_constants: bool, as_json: bool, save: bool,
+            db: str) -> None:
     """Find a formula for TARGET from the other columns of the CSV file DATA."""
     from automath._regressor import fit_csv, front_records
     params = {"grammar": grammar, "max_size": max_size, "steps": steps, "max_time": max_time,
               "seed": seed, "fit_constants": not no_constants}
     model = _with_progress(lambda cb: fit_csv(data, target, callback=cb, **params), as_json)
     rows = [{k: _plain(v) for k, v in r.items() if k != "sympy"} for r in front_records(model)]
+    if save:
+        _save_front(db, {"data": data, "target": target, "grammar": grammar}, params, rows,
+                    quiet=as_json)
     if as_json:
         click.echo(json.dumps({"formula": str(model.sympy()), "exact": bool(model.exact_),
                                "front": rows}, indent=2, default=str))
         return
     print_table(rows, f"{target} ≈ {model.sympy()}  (front: accuracy against size)")
+
+
+def _save_front(db: str, domain: dict, config: dict, rows: list[dict], quiet: bool) -> None:
+    from automath._runs import RunStore
+    run_id = RunStore(db).save_fit_run(domain, config, rows)
+    if not quiet:
+        console.print(f"run [bold]{run_id}[/] in {db}: a front of {len(rows)} formulas",
+                      highlight=False)
 
 
 def _plain(value: object) -> object:

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS lemmas (run_id INTEGER, rank INTEGER, statement TEXT,
     p REAL, q REAL, weight REAL, promoted INTEGER, PRIMARY KEY (run_id, rank));
 CREATE TABLE IF NOT EXISTS proofs (run_id INTEGER PRIMARY KEY, proved INTEGER, text TEXT,
     stats TEXT);
+CREATE TABLE IF NOT EXISTS fronts (run_id INTEGER, rank INTEGER, expression TEXT, size INTEGER,
+    loss REAL, weight REAL, exact INTEGER, selected INTEGER, PRIMARY KEY (run_id, rank));
 """
 
 _DEMO_PROOF = {  # a proving run's records, for the examples below
@@ -51,6 +53,7 @@ def _scratch() -> RunStore:
 
 LAW_KEYS = ("lhs", "rhs", "size", "weight", "verified", "generates")
 LEMMA_KEYS = ("statement", "score", "p", "q", "weight", "promoted")
+FRONT_KEYS = ("expression", "size", "loss", "weight", "exact", "selected")
 
 
 class RunStore:
@@ -230,8 +233,41 @@ class RunStore:
             "SELECT proved, text, stats FROM proofs WHERE run_id = ?", (run_id,)).fetchone()
         return {"proved": bool(proved), "proof": text, "stats": json.loads(stats)}
 
+    def save_fit_run(self, domain: dict, config: dict, front: list[dict]) -> int:
+        """Store a fit's accuracy/size front (smallest first) as a finished run; returns its id.
+
+        >>> db = _scratch()
+        >>> rid = db.save_fit_run({"data": "d.csv", "target": "y", "grammar": "nguyen"}, {},
+        ...     [{"expression": "x0**2", "size": 3, "loss": 0.0, "weight": None, "exact": True,
+        ...       "selected": True}])
+        >>> db.run(rid)["status"], db.command(rid), db.front(rid)[0]["expression"]
+        ('finished', 'fit', 'x0**2')
+        """
+        rid = self.create({"command": "fit", **domain}, config)
+        rows = [(rid, n, *(r.get(k) for k in FRONT_KEYS)) for n, r in enumerate(front, 1)]
+        with self.conn:
+            self.conn.executemany("INSERT INTO fronts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self.conn.execute("UPDATE runs SET status = 'finished' WHERE id = ?", (rid,))
+        return rid
+
+    def front(self, run_id: int, top: int | None = None) -> list[dict]:
+        """A fit run's front, smallest expression first (``exact``, ``selected`` as bools).
+
+        >>> db = _scratch()
+        >>> rid = db.save_fit_run({"target": "y"}, {}, [{"expression": "x", "size": 1,
+        ...     "loss": 0.5, "weight": 0.1, "exact": False, "selected": True}])
+        >>> db.front(rid)
+        [{'rank': 1, 'expression': 'x', 'size': 1, 'loss': 0.5, 'weight': 0.1, \
+'exact': False, 'selected': True}]
+        """
+        self._kind(run_id, "fit", "a front")
+        rows = self.conn.execute(f"SELECT rank, {', '.join(FRONT_KEYS)} FROM fronts "
+                                 "WHERE run_id = ? ORDER BY rank LIMIT ?", (run_id, top or -1))
+        out = [dict(zip(("rank", *FRONT_KEYS), r, strict=True)) for r in rows.fetchall()]
+        return [{**r, "exact": bool(r["exact"]), "selected": bool(r["selected"])} for r in out]
+
     def command(self, run_id: int) -> str:
-        """What made a run: ``run`` (a generation loop), ``explore`` or ``prove``.
+        """What made a run: ``run`` (a generation loop), ``explore``, ``prove`` or ``fit``.
 
         >>> db = _scratch()
         >>> db.command(db.create({"grammar": "arith"}, {}))

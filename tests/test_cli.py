@@ -74,15 +74,35 @@ def test_query_names_the_kind_of_run(tmp_path: Path):
         open_run(RunStore(db), 1)
 
 
-def test_fit_recovers_a_formula_from_csv(tmp_path: Path):
+def fit_csv_run(tmp_path: Path) -> tuple[int, str, dict]:
+    """``automath fit --json`` on y = a² + b: exit code, database, parsed output."""
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (30, 2))
     rows = "".join(f"{a},{b},{a * a + b}\n" for a, b in x)
     (tmp_path / "d.csv").write_text("a,b,y\n" + rows)
-    code, text = invoke("fit", str(tmp_path / "d.csv"), "--target", "y", "--json")
-    out = json.loads(text)
+    db = str(tmp_path / "runs.db")
+    code, text = invoke("fit", str(tmp_path / "d.csv"), "--target", "y", "--json", "--db", db)
+    return code, db, json.loads(text)
+
+
+def test_fit_recovers_a_formula_from_csv(tmp_path: Path):
+    code, db, out = fit_csv_run(tmp_path)
     assert code == 0 and out["exact"]
     a, b = sympy.symbols("a b")
     assert sympy.simplify(sympy.sympify(out["formula"]) - (a**2 + b)) == 0
-    code, text = invoke("fit", str(tmp_path / "d.csv"), "--target", "z")
+    code, text = invoke("fit", str(tmp_path / "d.csv"), "--target", "z", "--db", db)
     assert code == 2 and "no column 'z'" in message(text)
+
+
+def test_a_fit_is_stored_and_its_front_queried(tmp_path: Path):
+    _, db, out = fit_csv_run(tmp_path)
+    code, text = invoke("query", "1", "--format", "json", "--db", db)
+    front = json.loads(text)["front"]
+    assert code == 0 and front == [{"rank": n, **r} for n, r in enumerate(out["front"], 1)]
+    assert [r["exact"] for r in front if r["selected"]] == [True]
+    code, text = invoke("query", "1", "--pattern", "^a", "--db", db)
+    assert code == 0 and "front" in text
+    code, text = invoke("runs", "--db", db)
+    assert "fit" in text and "finished" in text
+    code, text = invoke("query", "1", "--lemmas", "--db", db)
+    assert code == 2 and "'fit' run" in message(text)
