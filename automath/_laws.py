@@ -146,7 +146,7 @@ class Universe:
     def child(self, nodes: torch.Tensor, k: int) -> torch.Tensor:
         """The class of argument ``k`` (0 or 1) of application nodes."""
         e = nodes - len(self.atoms)
-        return (self.edges.i if k == 0 else self.edges.j)[e]
+        return (self.edges.i if k == 0 else self.edges.j).index_select(0, e)
 
     def candidates(self) -> torch.Tensor:
         """Nodes that are not their class's representative: each one a conjectured law."""
@@ -222,13 +222,15 @@ def _distinct(rows: torch.Tensor) -> torch.Tensor:
 
 def _table(u: Universe, prog: tuple, nv: int, pool: torch.Tensor | None):  # noqa: ANN202
     """Nodes matching a compound pattern (among ``pool``; all nodes if None), with variable
-    bindings (class ids, -1 if unbound) and the inner nodes the match went through."""
-    nodes = u.by_rule[prog[1]] if pool is None else pool[u.node_rule[pool] == prog[1]]
+    bindings (class ids, -1 if unbound) and the inner nodes the match went through (gathers
+    by ``index_select``, several times faster than indexing on the CPU)."""
+    nodes = u.by_rule[prog[1]] if pool is None else pool[u.node_rule.index_select(0, pool)
+                                                         == prog[1]]
     rows = torch.arange(nodes.shape[0])
     binds = torch.full((rows.shape[0], nv), -1, dtype=torch.int64)
     inner = torch.zeros((rows.shape[0], 0), dtype=torch.int64)
     for k, sub in enumerate(prog[2]):
-        child = u.child(nodes[rows], k)
+        child = u.child(nodes.index_select(0, rows), k)
         if sub[0] == "v":
             col = binds[:, sub[1]]
             keep = (col < 0) | (col == child)
@@ -237,14 +239,20 @@ def _table(u: Universe, prog: tuple, nv: int, pool: torch.Tensor | None):  # noq
             keep = child == (int(u.cls[sub[1]]) if sub[1] >= 0 else -2)
         else:
             sn, sb, si = _table(u, sub, nv, u.near)
-            li, ri = _join(child, u.cls[sn])
+            li, ri = _join(child, u.cls.index_select(0, sn))
             if li.shape[0] > MAX_MATCHES:
                 raise AutomathError(f"a law matches more than {MAX_MATCHES} ways within size "
                                     f"{u.bound}; use a smaller size, slack or reach")
-            binds, keep = _merge(binds[li], sb[ri])
-            rows, inner = rows[li], torch.cat([inner[li], si[ri], sn[ri, None]], dim=1)
-        rows, binds, inner = rows[keep], binds[keep], inner[keep]
-    return nodes[rows], binds, inner
+            binds, keep = _merge(_take(binds, li), _take(sb, ri))
+            rows = _take(rows, li)
+            inner = torch.cat([_take(inner, li), _take(si, ri), _take(sn, ri)[:, None]], dim=1)
+        idx = keep.nonzero().squeeze(1)
+        rows, binds, inner = _take(rows, idx), _take(binds, idx), _take(inner, idx)
+    return _take(nodes, rows), binds, inner
+
+
+def _take(t: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    return t.index_select(0, idx)
 
 
 def _free(u: Universe, nodes: torch.Tensor, binds: torch.Tensor, inner: torch.Tensor):  # noqa: ANN202
