@@ -169,6 +169,25 @@ def test_gradient_wrt_inputs_and_custom_op_without_hand_written_gradient():
     torch.testing.assert_close(gx, rx, rtol=1e-10, atol=1e-10)
 
 
+
+def test_reused_buffers_do_not_leak_between_live_graphs():
+    net = random_network(1)
+    g = torch.Generator().manual_seed(9)
+    x1, x2 = (torch.randn(12, 4, dtype=D, generator=g) for _ in range(2))
+    params = list(net.parameters())
+    out1, out2 = net(x1), net(x2)  # two live graphs of the same batch shape
+    first = torch.autograd.grad(out1.sin().sum(), params, retain_graph=True)
+    second = torch.autograd.grad(out2.sin().sum(), params)
+    again = torch.autograd.grad(out1.sin().sum(), params)  # the retained graph, after another
+    for x, got in ((x1, first), (x2, second), (x1, again)):
+        ref = torch.autograd.grad(reference_forward(net, x).sin().sum(), params)
+        for a, b in zip(got, ref, strict=True):  # a leak would be off by O(1), not by rounding
+            torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-9)
+    with torch.no_grad():
+        v1 = net.values(x1)
+        net.values(x2)  # may reuse v1's buffers: v1 must not change
+    torch.testing.assert_close(v1, reference_values(net, x1), rtol=1e-12, atol=1e-10)
+
 # ---- one regression test per bug of the seed code -------------------------------------------
 def test_input_column_zero_is_a_usable_operand():
     net = EvolvingNetwork(3, capacity=4, dtype=D, seed=3)
