@@ -5,7 +5,7 @@ A network holds a fixed-capacity table of op *slots*.  An alive slot applies one
 learnable scalars.  A linear readout sees ``[inputs, slot outputs]``.  Slots are evaluated level
 by level (level = 1 + the deepest operand): one gather per level, one ``addcmul`` for its add,
 sub, mul and neg ops and one kernel per other (level, op kind), keeping each op's local
-derivatives, so a level's backward pass is one multiply and one ``index_add_``: a forward+backward
+derivatives, so a level's backward pass is one multiply and one ``scatter_add_``: a forward+backward
 costs a few tensor ops per level instead of a few per op.  Adding or pruning an op rewrites
 index buffers in place; parameters keep their identity, so an optimizer's state survives.
 """

@@ -5,7 +5,7 @@ ops (``u + v*w``, with the constant rows 0 and ±1 standing in for absent operan
 numbers, up to the sign of zero) and one or two kernels per other op kind.  The forward pass also
 stores each op's local derivatives ``D`` (shape (n, m, batch), one per operand, zero where an op
 has fewer than m; for the fused ops they are table rows, fetched by the same gather), so a
-level's backward pass is one broadcast multiply ``grad * D`` and one ``index_add_``.  A
+level's backward pass is one broadcast multiply ``grad * D`` and one ``scatter_add_``.  A
 ``Workspace`` holds every buffer and view of a plan for one batch size, dtype and device, made
 once per topology: its passes are flat lists of calls, nothing is sliced per call.  Kernels must
 be elementwise (each output entry depends on the same entry of the operands).
@@ -55,7 +55,7 @@ class LevelPlan:
     gidx: Tensor  # gathered rows: fused u, v, w; each group's operands; fused derivative rows
     bidx: Tensor  # (n * m,) row receiving each entry of ``grad * D``
     groups: list[tuple[OpSpec, int, int]]  # other kinds: spec, first output (in level), count
-    reads_const: bool  # some op reads a constant (level 1: its backward pass is needed)
+    n_const: int  # ops up to the last that reads a constant (level 1 needs no more without x)
 
 
 def make_level(start: int, ops: Sequence[tuple[OpSpec, list[int]]], special: dict[str, int],
@@ -86,8 +86,10 @@ def make_level(start: int, ops: Sequence[tuple[OpSpec, list[int]]], special: dic
     zero = [special["zero"]]
     gidx += [r for s, rs in ops[:n_f] for r in (rows(s, rs, 1) + zero)[:m]]
     bidx = [r for _, rs in ops for r in (rs + [sink])[:m]]
+    n_const = max((i + 1 for i, (_, rs) in enumerate(ops) if any(r in consts for r in rs)),
+                  default=0)
     return LevelPlan(start, len(ops), n_f, m, _long(gidx, dev), _long(bidx, dev), groups,
-                     any(r in consts for r in bidx))
+                     n_const)
 
 
 class Workspace:
@@ -98,7 +100,7 @@ class Workspace:
     >>> plan = build_plan(2, torch.tensor([0]), torch.tensor([[0, 1]]), torch.tensor([1]),
     ...                   [OPS["mul"]])
     >>> ws = Workspace(plan, 1, torch.float64, torch.device("cpu"))
-    >>> ws.forward(torch.tensor([[2.0, 3.0]], dtype=torch.float64), torch.zeros(2), True)
+    >>> ws.forward(torch.tensor([[2.0, 3.0]], dtype=torch.float64), torch.zeros(2), (True, True))
     >>> ws.feat.flatten().tolist()
     [2.0, 3.0, 6.0]
     """
@@ -114,18 +116,23 @@ class Workspace:
         self.g_x_t, self.g_feat, self.g_feat_t = g[:n_in].T, g[:nf], g[:nf].T
         self.g_tail, self.g_c = g[nf:], g[nf:z + 1]  # constants, then the zero row (never hit)
         parts = [_level_calls(lv, t, g) for lv in plan.levels]
-        self.fwd_values: Calls = [c for p in parts for c in p[0]]
-        self.fwd: Calls = [c for p in parts for c in p[0] + p[1]]
+        values = [c for p in parts for c in p[0]]
+        derivs = [c for p in parts[1:] for _, cs in p[1] for c in cs]
+        first = [c for o, cs in parts[0][1] for c in cs if o < plan.levels[0].n_const] \
+            if parts else []
+        self.fwd = (values, values + first + derivs,
+                    values + [c for o, cs in parts[0][1] for c in cs] + derivs if parts else [])
         self.bwd: Calls = [c for p in reversed(parts) for c in p[2]]
-        skip = 1 if plan.levels and not plan.levels[0].reads_const else 0
-        self.bwd_no_x: Calls = [c for p in reversed(parts[skip:]) for c in p[2]]
+        self.bwd_no_x: Calls = [c for p in reversed(parts[1:]) for c in p[2]] + \
+            (parts[0][3] if parts else [])
 
-    def forward(self, x: Tensor, consts: Tensor, derivs: bool) -> None:
-        """Fill the table from x (batch, n_in) and the constants; ``derivs``: also ``D``."""
+    def forward(self, x: Tensor, consts: Tensor, need: tuple[bool, bool]) -> None:
+        """Fill the table from x (batch, n_in) and the constants, and ``D`` as far as needed
+        for the gradients ``need`` = (of x, of the constants)."""
         self.x_t.copy_(x)
         if self.n_c:
             torch.take(consts, self.c_idx, out=self.c_rows)
-        for call in self.fwd if derivs else self.fwd_values:
+        for call in self.fwd[2 if need[0] else int(need[1])]:
             call()
 
     def backward(self, need_x: bool, need_c: bool,
@@ -141,8 +148,10 @@ class Workspace:
         return gx, gc if gc is None or gc.shape == c_shape else gc.reshape(c_shape)
 
 
-def _level_calls(lv: LevelPlan, t: Tensor, g: Tensor) -> tuple[Calls, Calls, Calls]:
-    """Calls of one level: values (gather, fused, kernels), derivatives, backward."""
+def _level_calls(lv: LevelPlan, t: Tensor,
+                 g: Tensor) -> tuple[Calls, list[tuple[int, Calls]], Calls, Calls]:
+    """Calls of one level: values (gather, fused, kernels), derivatives per group (first
+    output, calls), backward, backward of the ops up to the last that reads a constant."""
     n, m, n_f, batch = lv.n, lv.m, lv.n_f, t.shape[1]
     top = len(lv.gidx) - n_f * m  # operand rows; D follows them in the same buffer
     a = t.new_zeros(top + n * m, batch)
@@ -151,18 +160,26 @@ def _level_calls(lv: LevelPlan, t: Tensor, g: Tensor) -> tuple[Calls, Calls, Cal
     if n_f:
         out = t[lv.start:lv.start + n_f]
         values.append(partial(torch.addcmul, a[:n_f], a[n_f:2 * n_f], a[2 * n_f:3 * n_f], out=out))
-    derivs: Calls = []
+    derivs: list[tuple[int, Calls]] = []
     off = 3 * n_f
     for spec, o, k in lv.groups:
         args = [a[off + i * k:off + (i + 1) * k] for i in range(spec.arity)]
         v, dv = _group_calls(spec, args, t[lv.start + o:lv.start + o + k],
                              [d[o:o + k, p] for p in range(spec.arity)])
-        values, derivs, off = values + v, derivs + dv, off + spec.arity * k
-    c = torch.empty_like(d)
-    grad = g[lv.start:lv.start + n].unsqueeze(1)
-    back: Calls = [partial(torch.mul, grad, d, out=c),
-                   partial(g.index_add_, 0, lv.bidx, c.view(n * m, batch))]
-    return values, derivs, back
+        values, off = values + v, off + spec.arity * k
+        derivs.append((o, dv))
+    c, grad = torch.empty_like(d), g[lv.start:lv.start + n].unsqueeze(1)
+    idx = lv.bidx.unsqueeze(1).expand(n * m, batch)
+    return values, derivs, _back(g, grad, d, c, idx, n), _back(g, grad, d, c, idx, lv.n_const)
+
+
+def _back(g: Tensor, grad: Tensor, d: Tensor, c: Tensor, idx: Tensor, k: int) -> Calls:
+    """Backward calls of a level's first k ops: ``grad * D``, added to the operands' rows."""
+    if not k:
+        return []
+    rows = k * d.shape[1]
+    return [partial(torch.mul, grad[:k], d[:k], out=c[:k]),
+            partial(g.scatter_add_, 0, idx[:rows], c.view(-1, c.shape[2])[:rows])]
 
 
 def _group_calls(spec: OpSpec, args: list[Tensor], out: Tensor,

@@ -3,7 +3,7 @@
 The table has one row per input, alive slot (in level order; per level the fused add, sub, mul
 and neg ops first, then the other kinds grouped), constant in use and constant 0, 1 and -1, and
 one column per sample.  ``automath._evonet_level`` evaluates it level by level and keeps each
-op's local derivatives, so the backward pass costs one multiply and one ``index_add_`` per level.
+op's local derivatives, so the backward pass costs one multiply and one ``scatter_add_`` per level.
 ``Network`` adds the readout to the same autograd node.  Buffers live in a ``Workspace`` per
 (batch, dtype, device), leased to one autograd node at a time: a node keeps it until the node is
 freed, then it serves the next forward pass, so a forward+backward allocates almost nothing.
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
@@ -92,7 +91,7 @@ class Forward(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: Tensor, consts: Tensor, plan: Plan) -> Tensor:  # type: ignore[override]
         ws = _lease(ctx, plan, x)
-        ws.forward(x, consts, ctx.needs_input_grad[0] or ctx.needs_input_grad[1])
+        ws.forward(x, consts, ctx.needs_input_grad[:2])
         ctx.c_shape = consts.shape
         return ws.feat.clone()
 
@@ -119,10 +118,10 @@ class Network(torch.autograd.Function):
     def forward(ctx, x: Tensor, consts: Tensor, weight: Tensor,  # type: ignore[override]
                 bias: Tensor, plan: Plan) -> Tensor:
         ws = _lease(ctx, plan, x)
-        ws.forward(x, consts, ctx.needs_input_grad[0] or ctx.needs_input_grad[1])
+        ws.forward(x, consts, ctx.needs_input_grad[:2])
         ctx.plan, ctx.c_shape = plan, consts.shape
         ctx.w = weight.index_select(1, plan.read_cols)
-        return F.linear(ws.feat_t, ctx.w, bias)
+        return torch.addmm(bias, ws.feat_t, ctx.w.T)
 
     @staticmethod
     @once_differentiable
@@ -146,8 +145,9 @@ def build_plan(n_in: int, kind: Tensor, src: Tensor, level: Tensor,
     cap, kinds, dev = len(kind), kind.tolist(), kind.device
     src, level = src.tolist(), level.tolist()
     arity = [specs[k].arity if k >= 0 else 0 for k in kinds]
-    order = sorted((s for s in range(cap) if kinds[s] >= 0), key=lambda s: (
-        level[s], fused_pattern(specs[kinds[s]]) is None, kinds[s], s))
+    order = sorted((s for s in range(cap) if kinds[s] >= 0), key=lambda s: (level[s], *(
+        (1, 0, kinds[s]) if fused_pattern(specs[kinds[s]]) is None else  # constant readers first
+        (0, max(src[s][:arity[s]]) < n_in + cap, 0)), s))
     consts = sorted({c - n_in - cap for s in order for c in src[s][:arity[s]] if c >= n_in + cap})
     nf = n_in + len(order)
     zero = nf + len(consts)
