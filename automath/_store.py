@@ -40,25 +40,23 @@ class _KeyIndex:
     def __init__(self) -> None:
         self.runs: list[tuple[torch.Tensor, torch.Tensor]] = []
 
-    def add(self, keys: torch.Tensor, ids: torch.Tensor) -> None:
+    def add(self, keys: torch.Tensor, ids: torch.Tensor, *, presorted: bool = False) -> None:
+        """Add (key, id) pairs (``presorted``: already in key order) as a run, merging runs
+        no larger than twice the new one."""
+        if not presorted:
+            order = torch.argsort(keys, stable=True)
+            keys, ids = keys[order], ids[order]
         while self.runs and self.runs[-1][0].shape[0] <= 2 * keys.shape[0]:
-            k, i = self.runs.pop()
-            keys, ids = torch.cat([k, keys]), torch.cat([i, ids])
-        order = torch.argsort(keys, stable=True)
-        self.runs.append((keys[order], ids[order]))
+            keys, ids = _merge(*self.runs.pop(), keys, ids)
+        self.runs.append((keys, ids))
 
-    def candidates(self, keys: torch.Tensor):  # noqa: ANN201
-        """For each run: (positions of keys with a hash hit, the stored ids hit).
-
-        The queries are sorted once, so each binary search walks the run in order.
-        """
-        if not self.runs:
-            return
-        sorted_keys, order = torch.sort(keys)
+    def candidates(self, sorted_keys: torch.Tensor):  # noqa: ANN201
+        """For each run: (positions of the sorted query keys with a hash hit, the stored ids
+        hit). Sorted queries make each binary search walk the run in order."""
         for sk, ids in self.runs:
             pos = torch.searchsorted(sk, sorted_keys).clamp(max=sk.shape[0] - 1)
             hit = (sk[pos] == sorted_keys).nonzero().squeeze(1)
-            yield order[hit], ids[pos[hit]]
+            yield hit, ids[pos[hit]]
 
 
 class Store:
@@ -215,14 +213,19 @@ class Store:
         return self._insert(rows, torch.full_like(left, rule), left, right, size)
 
     def _insert(self, rows, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
-        """Insert the candidates whose values ``rows(idx)`` gives (``idx``: candidate rows)."""
+        """Insert the candidates whose values ``rows(idx)`` gives (``idx``: candidate rows).
+
+        Valid candidates are put in hash order once: the index search, the grouping of equal
+        candidates and the new index run all read that order.
+        """
         keys, valid = self._keys(rows, rule.shape[0])
         ids = torch.full_like(keys, NONE)
         ok = valid.nonzero().squeeze(1)
         if ok.numel() == 0:
             return ids
-        keys, rule, left, right, size = (t.index_select(0, ok) for t in (keys, rule, left,
-                                                                           right, size))
+        keys, order = torch.sort(keys.index_select(0, ok))
+        ok = ok[order]
+        rule, left, right, size = (t.index_select(0, ok) for t in (rule, left, right, size))
         found = self._lookup(rows, ok, keys)
         new = (found == NONE).nonzero().squeeze(1)
         if new.numel():
@@ -243,7 +246,8 @@ class Store:
         return keys, valid
 
     def _lookup(self, rows, ok: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
-        """Ids of stored elements equal to each candidate (rows ``ok``, hashes ``keys``), or -1."""
+        """Ids of stored elements equal to each candidate (rows ``ok``, sorted hashes ``keys``),
+        or -1."""
         found = torch.full_like(keys, NONE)
         for hit, cand in self._index.candidates(keys):
             same = self._same(rows(ok[hit]), self.values.index_select(0, cand))
@@ -254,20 +258,21 @@ class Store:
         return (self.kind.quantize(a) == self.kind.quantize(b)).all(dim=1)
 
     def _append(self, rows, ok, keys, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
-        """Append candidates not in the store, merging equal ones; returns their ids."""
-        n = len(size)
-        order = torch.argsort(size, stable=True)  # the smallest derivation represents a group
-        uniq, inv_sorted, counts = torch.unique(keys[order], return_inverse=True,
-                                                return_counts=True)
-        group = torch.empty_like(inv_sorted)
-        group[order] = inv_sorted
-        first = torch.full_like(uniq, n).scatter_reduce(
-            0, inv_sorted, torch.arange(n, device=keys.device), "amin")
-        rep, by_pos = torch.sort(order[first])  # new ids follow the candidates' order
-        rank = torch.empty_like(by_pos)
-        rank[by_pos] = torch.arange(len(uniq), device=keys.device)
-        base = len(self)
-        self._extend(rows, ok[rep], keys[rep], rule[rep], left[rep], right[rep], size[rep])
+        """Append candidates (in hash order) not in the store, merging equal ones; returns
+        their ids. A group's smallest derivation (then its first candidate) represents it;
+        new ids follow the candidates' order."""
+        uniq, group, counts = torch.unique_consecutive(keys, return_inverse=True,
+                                                       return_counts=True)
+        score = size * (int(ok.max()) + 1) + ok  # distinct: ok holds distinct rows
+        best = torch.full_like(uniq, torch.iinfo(torch.int64).max).scatter_reduce(
+            0, group, score, "amin")
+        rep = (score == best[group]).nonzero().squeeze(1)  # one per group, in group order
+        by_id = torch.argsort(ok[rep])
+        rank = torch.empty_like(by_id)
+        rank[by_id] = torch.arange(len(uniq), device=keys.device)
+        base, r = len(self), rep[by_id]
+        self._extend(rows, ok[r], keys[r], rule[r], left[r], right[r], size[r],
+                     index=(uniq, base + rank))
         ids = base + rank[group]
         shared = (counts[group] > 1).nonzero().squeeze(1)  # only these can clash
         clash = shared[~self._same(rows(ok[shared]), self.values.index_select(0, ids[shared]))]
@@ -285,8 +290,9 @@ class Store:
                      right[None], size[None])
         return len(self) - 1
 
-    def _extend(self, rows, ok, keys, rule, left, right, size) -> None:  # noqa: ANN001
-        """Append elements whose values are ``rows(ok)``, written a block at a time."""
+    def _extend(self, rows, ok, keys, rule, left, right, size, index=None) -> None:  # noqa: ANN001
+        """Append elements whose values are ``rows(ok)``, written a block at a time;
+        ``index``: their (keys, ids) already in key order."""
         new = dict(zip(COLUMNS[1:], (keys, rule, left, right, size), strict=True))
         n, m = self._n, keys.shape[0]
         self._reserve(n + m)
@@ -296,7 +302,10 @@ class Store:
         for s in range(0, m, _BLOCK):
             values[n + s:n + min(s + _BLOCK, m)] = rows(ok[s:s + _BLOCK])
         self._n = n + m
-        self._index.add(keys, torch.arange(n, n + m, device=keys.device))
+        if index is None:
+            self._index.add(keys, torch.arange(n, n + m, device=keys.device))
+        else:
+            self._index.add(*index, presorted=True)
 
     def _reserve(self, total: int) -> None:
         """Grow every column to hold ``total`` rows, by doubling (amortized O(1) per row)."""
@@ -372,6 +381,22 @@ class _DerivedRows:
         parents = [self.left] if self.right is None else [self.left, self.right]
         args = [self.values.index_select(0, p.index_select(0, idx)) for p in parents]
         return self.kind.apply(self.kernel, args)
+
+
+def _merge(ka: torch.Tensor, ia: torch.Tensor, kb: torch.Tensor,
+           ib: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Merge two sorted runs of (key, id) into one (ties: the first run's pairs first).
+
+    >>> k, i = _merge(torch.tensor([1, 3, 3]), torch.tensor([0, 1, 2]),
+    ...               torch.tensor([2, 3]), torch.tensor([3, 4]))
+    >>> k.tolist(), i.tolist()
+    ([1, 2, 3, 3, 3], [0, 3, 1, 2, 4])
+    """
+    pa = torch.arange(len(ka), device=ka.device) + torch.searchsorted(kb, ka)
+    pb = torch.arange(len(kb), device=kb.device) + torch.searchsorted(ka, kb, right=True)
+    keys, ids = ka.new_empty(len(ka) + len(kb)), ia.new_empty(len(ia) + len(ib))
+    keys[pa], keys[pb], ids[pa], ids[pb] = ka, kb, ia, ib
+    return keys, ids
 
 
 def _col(v: int) -> torch.Tensor:
