@@ -105,6 +105,7 @@ class Loop:
             raise DistributionError("give an objective or a target")
         self.objective = objective or closeness(domain, self.target)
         self.state = self._initial_state()
+        self._live: tuple | None = None  # (state, alive, edges seen, live edges)
 
     def _initial_state(self) -> LoopState:
         torch.manual_seed(self.config.seed)
@@ -165,9 +166,17 @@ class Loop:
             st.alive = torch.cat([st.alive, st.alive.new_ones(grow)])
 
     def _live_edges(self) -> Hyperedges:
-        e, alive = self.state.edges, self.state.alive
-        ok = alive[e.i] & alive[e.c] & torch.where(e.j >= 0, alive[e.j.clamp(min=0)], True)
-        return e.select(ok)
+        """The edges whose elements are all alive. Edges are only appended and elements only
+        die when pruned, so the previous answer is extended while no element it used died."""
+        st, cache = self.state, self._live
+        n = cache[1].shape[0] if cache is not None else 0
+        if cache is None or cache[0] is not st or not torch.equal(st.alive[:n], cache[1]):
+            cache = (st, st.alive[:0], 0, Hyperedges.empty(st.alive.device))
+        _, _, done, live = cache
+        e = Hyperedges(*(f[done:] for f in st.edges.fields()))
+        live = live.cat(e.select(_alive(e, st.alive)))
+        self._live = (st, st.alive.clone(), len(st.edges), live)
+        return live
 
     def _prune(self) -> None:
         st = self.state
@@ -189,3 +198,9 @@ class Loop:
         st = self.state
         return Result(self.domain, st.store, st.p0.detach().clone(),
                       self.objective.scores(st.store), list(st.history), asdict(self.config))
+
+
+def _alive(e: Hyperedges, alive: torch.Tensor) -> torch.Tensor:
+    """Which edges have every element (parents and child) alive."""
+    j_ok = torch.where(e.j >= 0, alive[e.j.clamp(min=0)], True)
+    return alive[e.i] & alive[e.c] & j_ok
