@@ -407,7 +407,7 @@ class EvolvingNetwork(torch.nn.Module):
         if not isinstance(x, Tensor) or x.ndim != 2 or x.shape[1] != self.n_inputs:
             shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
             raise DataError(f"expected a (batch, {self.n_inputs}) tensor, got {shape}")
-        return x.to(self.weight.dtype)
+        return x if x.dtype == self.weight.dtype else x.to(self.weight.dtype)
 
     def describe(self) -> list[str]:
         """One line per alive slot, e.g. ``s3 = mul(x0, s1)``, in evaluation order.

@@ -105,11 +105,14 @@ class Workspace:
     [2.0, 3.0, 6.0]
     """
 
-    def __init__(self, plan: Plan, batch: int, dtype: torch.dtype, device: torch.device) -> None:
+    def __init__(self, plan: Plan, batch: int, dtype: torch.dtype, device: torch.device,
+                 n_out: int = 0) -> None:
         n_in, nf, n_c, z = plan.n_in, plan.n_feat, len(plan.const_idx), plan.zero
         t = torch.zeros(plan.n_rows, batch, dtype=dtype, device=device)
         t[z + 1], t[z + 2] = 1.0, -1.0
         g = torch.zeros_like(t)
+        w = t.new_zeros(plan.n_rows, n_out)  # readout weights per row: 0 past the features
+        self.w_feat, self.w_t, self.g_t = w[:nf], w.T, g.T
         self.t, self.n_c, self.inv_const = t, n_c, plan.inv_const.to(device)
         self.x_t, self.feat, self.feat_t, self.t_t = t[:n_in].T, t[:nf], t[:nf].T, t.T
         self.c_rows, self.c_idx = t[nf:z], plan.const_idx.to(device).unsqueeze(1).expand(n_c, batch)
@@ -137,10 +140,9 @@ class Workspace:
 
     def backward(self, need_x: bool, need_c: bool,
                  c_shape: torch.Size) -> tuple[Tensor | None, Tensor | None]:
-        """Gradients of x and of the constants, from the feature rows' gradient (set first)."""
+        """Gradients of x and of the constants, from the table's gradient (0 past the features)."""
         if not (need_x or need_c):
             return None, None
-        self.g_tail.zero_()
         for call in self.bwd if need_x else self.bwd_no_x:
             call()
         gx = self.g_x_t.clone(memory_format=torch.contiguous_format) if need_x else None

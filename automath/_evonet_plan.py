@@ -67,8 +67,8 @@ class _Lease:
         self.pool.append(self.ws)
 
 
-def _lease(ctx, plan: Plan, x: Tensor) -> Workspace:
-    key = (x.shape[0], x.dtype, x.device)
+def _lease(ctx, plan: Plan, x: Tensor, n_out: int = 0) -> Workspace:
+    key = (x.shape[0], x.dtype, x.device, n_out)
     pool = plan.pools.get(key)
     if pool is None:
         if len(plan.pools) >= _MAX_POOLS:
@@ -100,6 +100,7 @@ class Forward(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
         ws = ctx.lease.ws
         ws.g_feat.copy_(grad_out)
+        ws.g_tail.zero_()
         return *ws.backward(*ctx.needs_input_grad[:2], ctx.c_shape), None
 
 
@@ -117,19 +118,20 @@ class Network(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: Tensor, consts: Tensor, weight: Tensor,  # type: ignore[override]
                 bias: Tensor, plan: Plan) -> Tensor:
-        ws = _lease(ctx, plan, x)
+        ws = _lease(ctx, plan, x, weight.shape[0])
         ws.forward(x, consts, ctx.needs_input_grad[:2])
         ctx.plan, ctx.c_shape = plan, consts.shape
-        ctx.w = weight.index_select(1, plan.read_cols)
-        return torch.addmm(bias, ws.feat_t, ctx.w.T)
+        torch.index_select(weight.T, 0, plan.read_cols, out=ws.w_feat)
+        return torch.addmm(bias, ws.feat_t, ws.w_feat)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, ...]:
         ws, (need_x, need_c, need_w, need_b) = ctx.lease.ws, ctx.needs_input_grad[:4]
-        torch.mm(g, ctx.w, out=ws.g_feat_t)
-        gw = torch.mm(g.T, ws.t_t).index_select(1, ctx.plan.inv_cols) if need_w else None
-        gb = g.sum(0) if need_b else None
+        torch.mm(g, ws.w_t, out=ws.g_t)  # every row: the weights are 0 past the features
+        m = torch.mm(g.T, ws.t_t) if need_w or need_b else None  # the row of ones: bias
+        gw = m.index_select(1, ctx.plan.inv_cols) if m is not None and need_w else None
+        gb = m[:, ctx.plan.zero + 1] if m is not None and need_b else None
         return *ws.backward(need_x, need_c, ctx.c_shape), gw, gb, None
 
 
