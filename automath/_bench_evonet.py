@@ -46,16 +46,24 @@ def loop_forward(net: EvolvingNetwork, x: Tensor, *, cat: bool = False) -> Tenso
     return torch.nn.functional.linear(feats, w, net.bias)
 
 
-def _time(fn: Callable[[], object], budget: float = 0.3) -> float:
-    """Best mean seconds per call over a few rounds (robust to a busy machine)."""
-    fn()
-    n = max(1, int(0.05 / max(_once(fn), 1e-6)))
-    best, end = float("inf"), time.perf_counter() + budget
-    while time.perf_counter() < end or best == float("inf"):
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter() - t) / n)
+def _time_all(fns: Sequence[Callable[[], object]], budget: float = 0.9,
+              clock: Callable[[], float] = time.perf_counter) -> list[float]:
+    """Best mean seconds per call of each function, over rounds that alternate between them
+    (so a busy spell on a shared machine hits all of them alike).
+
+    >>> [t > 0 for t in _time_all([lambda: sum(range(100)), lambda: sum(range(10))], 0.01)]
+    [True, True]
+    """
+    for fn in fns:
+        fn()
+    reps = [max(1, int(0.02 / max(_once(fn), 1e-6))) for fn in fns]
+    best, end = [float("inf")] * len(fns), time.perf_counter() + budget
+    while time.perf_counter() < end or best[-1] == float("inf"):
+        for i, (fn, n) in enumerate(zip(fns, reps, strict=True)):
+            t = clock()
+            for _ in range(n):
+                fn()
+            best[i] = min(best[i], (clock() - t) / n)
     return best
 
 
@@ -92,9 +100,11 @@ def _speed_row(n_ops: int, depth: int | None, batch: int, n_threads: int) -> dic
     with torch.no_grad():
         net.weight.normal_(0.0, 0.1, generator=torch.Generator().manual_seed(0))
     x = torch.rand(batch, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float32)
-    vec = _time(lambda: net(x).sum().backward())
-    loop = _time(lambda: loop_forward(net, x).sum().backward())
-    cat = _time(lambda: loop_forward(net, x, cat=True).sum().backward())
+    clock = time.process_time if n_threads == 1 else time.perf_counter  # CPU time: 1 thread
+    vec, loop, cat = _time_all([lambda: net(x).sum().backward(),
+                                lambda: loop_forward(net, x).sum().backward(),
+                                lambda: loop_forward(net, x, cat=True).sum().backward()],
+                               clock=clock)
     return {"threads": n_threads, "ops": n_ops, "depth": depth or "any",
             "levels": len(net._get_plan().levels), "batched_ms": 1e3 * vec,
             "loop_ms": 1e3 * loop, "cat_loop_ms": 1e3 * cat, "loop/batched": loop / vec,
