@@ -45,6 +45,8 @@ class Hyperedges:
         >>> e.cat(e.select(torch.tensor([False, True]))).c.tolist()
         [3, 4, 4]
         """
+        if not len(other) or not len(self):  # values are immutable: share, don't copy
+            return other if not len(self) else self
         return Hyperedges(*(torch.cat([a, b]) for a, b in zip(self.fields(), other.fields(),
                                                             strict=True)))
 
@@ -157,17 +159,18 @@ def generate(store: Store, weights: torch.Tensor, cutoff: float, seen: torch.Ten
     >>> [(r, i, j) for r, i, j, c in zip(*(f.tolist() for f in e.fields()))]  # x+x, -x
     [(0, 0, 0), (1, 0, -1)]
     """
-    edges = Hyperedges.empty(store.keys.device)
+    edges, added = Hyperedges.empty(store.keys.device), []
     for rule, arity in enumerate(store.arity.tolist()):
         left, right = _candidates(weights, cutoff, arity)
         if left is None:
             continue
         keys = Hyperedges(torch.full_like(left, rule), left, right, left).keys()
-        fresh = ~_member(keys, seen)
+        fresh = ~_member(keys, seen)  # keys hold the rule: other rules' new keys never match
         r = None if arity == 1 else right[fresh]
         edges = edges.cat(expand(store, rule, left[fresh], r, chunk=chunk))
-        seen = merge_sorted(seen, torch.sort(keys[fresh]).values)
-    return edges, seen
+        added.append(keys[fresh])
+    new = torch.cat(added) if added else seen[:0]
+    return edges, merge_sorted(seen, torch.sort(new).values) if new.numel() else seen
 
 
 def merge_sorted(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
