@@ -11,7 +11,7 @@ freed, then it serves the next forward pass, so a forward+backward allocates alm
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,21 @@ class Plan:
         return self.zero + 3
 
 
+def _first_order(fn: Callable) -> Callable:
+    """``once_differentiable`` only when a graph of the backward pass is asked for
+    (``create_graph``); a plain backward pass runs without grad mode already, and skips its
+    wrapper's cost.
+
+    >>> _first_order(lambda ctx, g: g)(None, 1)
+    1
+    """
+    slow = once_differentiable(fn)
+
+    def backward(ctx, *grads: Tensor) -> object:
+        return slow(ctx, *grads) if torch.is_grad_enabled() else fn(ctx, *grads)
+    return backward
+
+
 class _Lease:
     """A workspace held by one autograd node; freed with the node, back to its pool."""
 
@@ -96,7 +111,7 @@ class Forward(torch.autograd.Function):
         return ws.feat.clone()
 
     @staticmethod
-    @once_differentiable
+    @_first_order
     def backward(ctx, grad_out: Tensor) -> tuple[Tensor | None, Tensor | None, None]:
         ws = ctx.lease.ws
         ws.g_feat.copy_(grad_out)
@@ -125,7 +140,7 @@ class Network(torch.autograd.Function):
         return torch.addmm(bias, ws.feat_t, ws.w_feat)
 
     @staticmethod
-    @once_differentiable
+    @_first_order
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, ...]:
         ws, (need_x, need_c, need_w, need_b) = ctx.lease.ws, ctx.needs_input_grad[:4]
         torch.mm(g, ws.w_t, out=ws.g_t)  # every row: the weights are 0 past the features

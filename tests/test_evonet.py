@@ -188,6 +188,16 @@ def test_reused_buffers_do_not_leak_between_live_graphs():
         net.values(x2)  # may reuse v1's buffers: v1 must not change
     torch.testing.assert_close(v1, reference_values(net, x1), rtol=1e-12, atol=1e-10)
 
+
+def test_first_order_gradients_under_create_graph_and_no_silent_second_order():
+    net = random_network(2)
+    x = torch.randn(8, 4, dtype=D, generator=torch.Generator().manual_seed(5))
+    (gw,) = torch.autograd.grad(net(x).sin().sum(), [net.weight], create_graph=True)
+    (rw,) = torch.autograd.grad(reference_forward(net, x).sin().sum(), [net.weight])
+    torch.testing.assert_close(gw, rw, rtol=1e-9, atol=1e-9)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        gw.sum().backward()
+
 # ---- one regression test per bug of the seed code -------------------------------------------
 def test_input_column_zero_is_a_usable_operand():
     net = EvolvingNetwork(3, capacity=4, dtype=D, seed=3)
