@@ -24,7 +24,7 @@ import torch
 from torch import Tensor
 
 from automath._errors import AutomathError, DataError, GrammarError
-from automath._evonet_plan import Forward, Network, Plan, build_plan
+from automath._evonet_plan import Forward, Network, Plan, apply, build_plan
 
 _EPS = 1e-6
 _EXP_MAX = 30.0
@@ -380,7 +380,7 @@ class EvolvingNetwork(torch.nn.Module):
         >>> net.features(torch.ones(3, 1)).shape
         torch.Size([2, 3])
         """
-        return Forward.apply(self._check_x(x), self.consts, self._get_plan())
+        return apply(Forward, self._check_x(x), self.consts, self._get_plan())
 
     def values(self, x: Tensor) -> Tensor:
         """The readout's input ``[inputs, slot outputs]``, (batch, n_inputs + capacity); dead = 0.
@@ -400,8 +400,8 @@ class EvolvingNetwork(torch.nn.Module):
         >>> net(torch.tensor([[2.0, 5.0]])).tolist()
         [[30.0]]
         """
-        return Network.apply(self._check_x(x), self.consts, self.weight, self.bias,
-                             self._get_plan())
+        return apply(Network, self._check_x(x), self.consts, self.weight, self.bias,
+                     self._get_plan())
 
     def _check_x(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.ndim != 2 or x.shape[1] != self.n_inputs:

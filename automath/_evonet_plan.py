@@ -150,6 +150,24 @@ class Network(torch.autograd.Function):
         return *ws.backward(need_x, need_c, ctx.c_shape), gw, gb, None
 
 
+_RAW_APPLY = getattr(torch._C, "_FunctionBase", None)
+_RAW_APPLY = _RAW_APPLY.__dict__.get("apply") if _RAW_APPLY is not None else None
+
+
+def apply(fn: type[torch.autograd.Function], *args: object) -> Tensor:
+    """``fn.apply(*args)``, skipping its Python-side functorch checks when no functorch
+    transform is active (the same autograd node; a few microseconds less per call).
+
+    >>> plan = build_plan(1, torch.tensor([-1]), torch.zeros(1, 2, dtype=torch.long),
+    ...                   torch.tensor([0]), [])
+    >>> apply(Forward, torch.tensor([[2.0]]), torch.zeros(2), plan).tolist()
+    [[2.0]]
+    """
+    if _RAW_APPLY is None or torch._C._are_functorch_transforms_active():
+        return fn.apply(*args)
+    return _RAW_APPLY.__get__(None, fn)(*args)
+
+
 def build_plan(n_in: int, kind: Tensor, src: Tensor, level: Tensor,
                specs: Sequence[OpSpec]) -> Plan:
     """Evaluation plan of a slot table (kinds -1 = dead) for ``Forward`` and ``Network``.
