@@ -135,7 +135,8 @@ def _build_parser(text: str, path: str | None) -> lark.Lark:
     for parser in ("lalr", "earley"):
         try:
             return lark.Lark(text, parser=parser, propagate_positions=True,
-                             import_paths=[*dirs, str(SHIPPED)], source_path=path)
+                             import_paths=[*dirs, str(SHIPPED)], source_path=path,
+                             cache=parser == "lalr")  # lark checks imported files' hashes
         except LarkError as e:
             if parser == "lalr" and "conflict" in str(e).lower():
                 continue
