@@ -146,7 +146,7 @@ class Network(torch.autograd.Function):
         torch.mm(g, ws.w_t, out=ws.g_t)  # every row: the weights are 0 past the features
         m = torch.mm(g.T, ws.t_t) if need_w or need_b else None  # the row of ones: bias
         gw = m.index_select(1, ctx.plan.inv_cols) if m is not None and need_w else None
-        gb = m[:, ctx.plan.zero + 1] if m is not None and need_b else None
+        gb = torch.select(m, 1, ctx.plan.zero + 1) if m is not None and need_b else None
         return *ws.backward(need_x, need_c, ctx.c_shape), gw, gb, None
 
 
