@@ -70,26 +70,30 @@ def make_level(start: int, ops: Sequence[tuple[OpSpec, list[int]]], special: dic
     """
     n_f = sum(fused_pattern(s) is not None for s, _ in ops)
     m, sink = max(s.arity for s, _ in ops), special["one"]
-
-    def rows(spec: OpSpec, r: list[int], which: int) -> list[int]:
-        return [special[p] if isinstance(p, str) else r[p] for p in fused_pattern(spec)[which]]
-
-    uvw = [rows(s, r, 0) for s, r in ops[:n_f]]
-    gidx = [t[i] for i in range(3) for t in uvw]
-    groups, o = [], n_f
-    for _, run in groupby(ops[n_f:], key=lambda op: id(op[0])):
-        members = list(run)
-        spec = members[0][0]
-        groups.append((spec, o, len(members)))
-        gidx += [r[p] for p in range(spec.arity) for _, r in members]
-        o += len(members)
-    zero = [special["zero"]]
-    gidx += [r for s, rs in ops[:n_f] for r in (rows(s, rs, 1) + zero)[:m]]
+    fused = [[[special[p] if isinstance(p, str) else rs[p] for p in pat]
+              for pat in fused_pattern(s) or ()] for s, rs in ops[:n_f]]  # (u, v, w), derivs
+    groups, group_rows = _groups(ops[n_f:], n_f)
+    gidx = [uvw[i] for i in range(3) for uvw, _ in fused] + group_rows
+    gidx += [r for _, ds in fused for r in (ds + [special["zero"]])[:m]]
     bidx = [r for _, rs in ops for r in (rs + [sink])[:m]]
     n_const = max((i + 1 for i, (_, rs) in enumerate(ops) if any(r in consts for r in rs)),
                   default=0)
     return LevelPlan(start, len(ops), n_f, m, _long(gidx, dev), _long(bidx, dev), groups,
                      n_const)
+
+
+def _groups(ops: Sequence[tuple[OpSpec, list[int]]],
+            first: int) -> tuple[list[tuple[OpSpec, int, int]], list[int]]:
+    """Runs of one kind among ``ops`` (first output, count) and their operand rows, operand
+    by operand."""
+    groups, rows, o = [], [], first
+    for _, run in groupby(ops, key=lambda op: id(op[0])):
+        members = list(run)
+        spec = members[0][0]
+        groups.append((spec, o, len(members)))
+        rows += [r[p] for p in range(spec.arity) for _, r in members]
+        o += len(members)
+    return groups, rows
 
 
 class Workspace:
@@ -116,18 +120,9 @@ class Workspace:
         self.t, self.n_c, self.inv_const = t, n_c, plan.inv_const.to(device)
         self.x_t, self.feat, self.feat_t, self.t_t = t[:n_in].T, t[:nf], t[:nf].T, t.T
         self.c_rows, self.c_idx = t[nf:z], plan.const_idx.to(device).unsqueeze(1).expand(n_c, batch)
-        self.g_x_t, self.g_feat, self.g_feat_t = g[:n_in].T, g[:nf], g[:nf].T
+        self.g_x_t, self.g_feat = g[:n_in].T, g[:nf]
         self.g_tail, self.g_c = g[nf:], g[nf:z + 1]  # constants, then the zero row (never hit)
-        parts = [_level_calls(lv, t, g) for lv in plan.levels]
-        values = [c for p in parts for c in p[0]]
-        derivs = [c for p in parts[1:] for _, cs in p[1] for c in cs]
-        first = [c for o, cs in parts[0][1] for c in cs if o < plan.levels[0].n_const] \
-            if parts else []
-        self.fwd = (values, values + first + derivs,
-                    values + [c for o, cs in parts[0][1] for c in cs] + derivs if parts else [])
-        self.bwd: Calls = [c for p in reversed(parts) for c in p[2]]
-        self.bwd_no_x: Calls = [c for p in reversed(parts[1:]) for c in p[2]] + \
-            (parts[0][3] if parts else [])
+        self.fwd, self.bwd, self.bwd_no_x = _passes(plan.levels, t, g)
 
     def forward(self, x: Tensor, consts: Tensor, need: tuple[bool, bool]) -> None:
         """Fill the table from x (batch, n_in) and the constants, and ``D`` as far as needed
@@ -148,6 +143,22 @@ class Workspace:
         gx = self.g_x_t.clone(memory_format=torch.contiguous_format) if need_x else None
         gc = torch.take(self.g_c.sum(1), self.inv_const) if need_c else None
         return gx, gc if gc is None or gc.shape == c_shape else gc.reshape(c_shape)
+
+
+def _passes(levels: list[LevelPlan], t: Tensor,
+            g: Tensor) -> tuple[tuple[Calls, Calls, Calls], Calls, Calls]:
+    """Forward passes (values; derivatives for the constants' gradient; all derivatives) and
+    backward passes (all; without the input gradient: level 1 up to its last constant reader)."""
+    parts = [_level_calls(lv, t, g) for lv in levels]
+    if not parts:
+        return ([], [], []), [], []
+    values = [c for p in parts for c in p[0]]
+    derivs = [c for p in parts[1:] for _, cs in p[1] for c in cs]
+    first = [(o < levels[0].n_const, c) for o, cs in parts[0][1] for c in cs]
+    fwd = (values, values + [c for keep, c in first if keep] + derivs,
+           values + [c for _, c in first] + derivs)
+    return (fwd, [c for p in reversed(parts) for c in p[2]],
+            [c for p in reversed(parts[1:]) for c in p[2]] + parts[0][3])
 
 
 def _level_calls(lv: LevelPlan, t: Tensor,
