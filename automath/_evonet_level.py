@@ -152,24 +152,30 @@ def _passes(levels: list[LevelPlan], t: Tensor,
     parts = [_level_calls(lv, t, g) for lv in levels]
     if not parts:
         return ([], [], []), [], []
-    values = [c for p in parts for c in p[0]]
+    values = [c for p in parts for c in p[0]]  # each level's gather: all of its derivative rows
+    plain = [c for p in parts for c in [p[4][0]] + p[0][1:]]  # none
+    const = [parts[0][4][1]] + values[1:]  # level 1: up to its last constant reader
     derivs = [c for p in parts[1:] for _, cs in p[1] for c in cs]
     first = [(o < levels[0].n_const, c) for o, cs in parts[0][1] for c in cs]
-    fwd = (values, values + [c for keep, c in first if keep] + derivs,
+    fwd = (plain, const + [c for keep, c in first if keep] + derivs,
            values + [c for _, c in first] + derivs)
     return (fwd, [c for p in reversed(parts) for c in p[2]],
             [c for p in reversed(parts[1:]) for c in p[2]] + parts[0][3])
 
 
 def _level_calls(lv: LevelPlan, t: Tensor,
-                 g: Tensor) -> tuple[Calls, list[tuple[int, Calls]], Calls, Calls]:
+                 g: Tensor) -> tuple[Calls, list[tuple[int, Calls]], Calls, Calls, Calls]:
     """Calls of one level: values (gather, fused, kernels), derivatives per group (first
-    output, calls), backward, backward of the ops up to the last that reads a constant."""
+    output, calls), backward, backward of the ops up to the last that reads a constant, and
+    the gathers without fused derivatives and with only the constant readers'."""
     n, m, n_f, batch = lv.n, lv.m, lv.n_f, t.shape[1]
     top = len(lv.gidx) - n_f * m  # operand rows; D follows them in the same buffer
     a = t.new_zeros(top + n * m, batch)
     d = a[top:].view(n, m, batch)
-    values: Calls = [partial(torch.index_select, t, 0, lv.gidx, out=a[:len(lv.gidx)])]
+    # gathers with the fused derivatives of none, of the constant readers (first), of all
+    gathers = [partial(torch.index_select, t, 0, lv.gidx[:k], out=a[:k])
+               for k in (top, top + min(lv.n_const, n_f) * m, len(lv.gidx))]
+    values: Calls = [gathers[2]]
     if n_f:
         out = t[lv.start:lv.start + n_f]
         values.append(partial(torch.addcmul, a[:n_f], a[n_f:2 * n_f], a[2 * n_f:3 * n_f], out=out))
@@ -183,7 +189,8 @@ def _level_calls(lv: LevelPlan, t: Tensor,
         derivs.append((o, dv))
     c, grad = torch.empty_like(d), g[lv.start:lv.start + n].unsqueeze(1)
     idx = lv.bidx.unsqueeze(1).expand(n * m, batch)
-    return values, derivs, _back(g, grad, d, c, idx, n), _back(g, grad, d, c, idx, lv.n_const)
+    return (values, derivs, _back(g, grad, d, c, idx, n), _back(g, grad, d, c, idx, lv.n_const),
+            gathers[:2])
 
 
 def _back(g: Tensor, grad: Tensor, d: Tensor, c: Tensor, idx: Tensor, k: int) -> Calls:
