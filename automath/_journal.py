@@ -11,7 +11,8 @@ from automath._runs import RunStore
 
 
 def plot_run(db: RunStore, run_id: int, path: Path, k: int = 8) -> Path:
-    """Plot the weight trajectories of the top elements and entropy/loss over steps.
+    """Plot the weight trajectories of the ``k`` elements with the highest peak weight (so
+    ones that rose and fell show beside the final winners) and entropy/loss over steps.
 
     >>> import os, tempfile
     >>> from pathlib import Path
@@ -28,14 +29,14 @@ def plot_run(db: RunStore, run_id: int, path: Path, k: int = 8) -> Path:
     import matplotlib.pyplot as plt
     steps = db.steps(run_id)
     rows = db.weights(run_id)
-    last = max((r[0] for r in rows), default=0)
-    top = [r[1] for r in rows if r[0] == last][:k]
+    top = _peak_elements(rows, k)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     for elem in top:
         pts = [(s, w) for s, e, _, w in rows if e == elem]
         label = next(t for s, e, t, _ in rows if e == elem)
         ax1.plot(*zip(*pts, strict=True), label=label[:40])
-    ax1.set(xlabel="step", ylabel="weight", title="weights of the top elements")
+    ax1.set(xlabel="step", ylabel="weight (while among the stored top)",
+            title="weights of the elements with the highest peaks")
     ax1.legend(fontsize=7)
     xs = [m["step"] for m in steps]
     ax2.plot(xs, [m["entropy"] for m in steps], label="entropy of p0")
@@ -46,6 +47,18 @@ def plot_run(db: RunStore, run_id: int, path: Path, k: int = 8) -> Path:
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def _peak_elements(rows: list[tuple[int, int, str, float]], k: int) -> list[int]:
+    """The ``k`` elements with the highest weight at any step (ties: the earlier peak).
+
+    >>> _peak_elements([(1, 7, "a", .6), (1, 8, "b", .4), (2, 8, "b", .9), (2, 9, "c", .1)], 2)
+    [8, 7]
+    """
+    peak: dict[int, float] = {}
+    for _, elem, _, w in rows:
+        peak[elem] = max(w, peak.get(elem, w))
+    return sorted(peak, key=lambda e: -peak[e])[:k]
 
 
 def write_entry(db: RunStore, run_id: int, result: Result, folder: str | Path = "journal",
