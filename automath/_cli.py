@@ -184,10 +184,12 @@ def runs(db: str) -> None:
     rows = []
     for r in RunStore(db).runs():
         d, c = r["domain"], r["config"]
-        rows.append({"id": r["id"], "created": r["created"], "command": d.get("command", "run"),
+        command = d.get("command", "run")
+        steps = f"{r['step']}/{c.get('steps')}" if command in ("run", "prove") else ""
+        rows.append({"id": r["id"], "created": r["created"], "command": command,
                      "grammar": d.get("grammar"), "atoms": d.get("atoms"), "kind": d.get("kind"),
                      "target": d.get("problem") or d.get("target") or c.get("target"),
-                     "steps": f"{r['step']}/{c.get('steps')}", "status": r["status"]})
+                     "steps": steps, "status": r["status"]})
     print_table(rows, f"runs in {db}")
 
 
