@@ -32,17 +32,19 @@ def _parents(n: int, k: int, device: str) -> Store:
     return store
 
 
-def _naive_dedup(store: Store, left: torch.Tensor, right: torch.Tensor) -> None:
+def _quantized_products(store: Store, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    """The plain torch way to the rows to deduplicate: multiply, drop non-finite, quantize."""
     vals = store.values[left] * store.values[right]
-    ok = torch.isfinite(vals).all(dim=1)
-    torch.unique(store.kind.quantize(vals[ok]), dim=0, return_inverse=True)
+    return store.kind.quantize(vals[torch.isfinite(vals).all(dim=1)])
+
+
+def _naive_dedup(store: Store, left: torch.Tensor, right: torch.Tensor) -> None:
+    torch.unique(_quantized_products(store, left, right), dim=0, return_inverse=True)
 
 
 def _hash_unique(store: Store, left: torch.Tensor, right: torch.Tensor) -> None:
-    """The plain torch way: hash every row, ``torch.unique`` the hashes (no exact check)."""
-    vals = store.values[left] * store.values[right]
-    ok = torch.isfinite(vals).all(dim=1)
-    torch.unique(fingerprint_hash(store.kind.quantize(vals[ok])), return_inverse=True)
+    """Hash every row, ``torch.unique`` the hashes (no exact check)."""
+    torch.unique(fingerprint_hash(_quantized_products(store, left, right)), return_inverse=True)
 
 
 def _grammar_parents(n: int, k: int, device: str) -> dict[str, torch.Tensor]:
@@ -100,7 +102,8 @@ def _generate_row(n: int, workload: str, make: Callable[[], Store], left: torch.
     new = len(make())
     ours_s = _timed(lambda: expand(make(), 1, left, right), repeat=2)
     store = make()
-    grown = len(expand(store, 1, left, right)) and len(store) - new
+    expand(store, 1, left, right)
+    grown = len(store) - new
     naive_s = _timed(lambda: _naive_dedup(make(), left, right), repeat=2)
     hash_s = _timed(lambda: _hash_unique(make(), left, right), repeat=2)
     m = left.shape[0]

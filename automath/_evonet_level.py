@@ -78,8 +78,8 @@ def make_level(start: int, ops: Sequence[tuple[OpSpec, list[int]]], special: dic
     bidx = [r for _, rs in ops for r in (rs + [sink])[:m]]
     n_const = max((i + 1 for i, (_, rs) in enumerate(ops) if any(r in consts for r in rs)),
                   default=0)
-    return LevelPlan(start, len(ops), n_f, m, _long(gidx, dev), _long(bidx, dev), groups,
-                     n_const)
+    return LevelPlan(start, len(ops), n_f, m, long_tensor(gidx, dev), long_tensor(bidx, dev),
+                     groups, n_const)
 
 
 def _groups(ops: Sequence[tuple[OpSpec, list[int]]],
@@ -242,5 +242,10 @@ def local_grads(spec: OpSpec, out: Tensor, args: Sequence[Tensor]) -> Sequence[T
                                    materialize_grads=True)
 
 
-def _long(values: list[int], dev: torch.device) -> Tensor:
+def long_tensor(values: list[int], dev: torch.device) -> Tensor:
+    """An int64 tensor of ``values`` on ``dev``.
+
+    >>> long_tensor([1, 2], torch.device("cpu")).dtype
+    torch.int64
+    """
     return torch.tensor(values, dtype=torch.long, device=dev)

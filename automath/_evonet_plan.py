@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from automath._evonet_level import LevelPlan, Workspace, fused_pattern, make_level
+from automath._evonet_level import LevelPlan, Workspace, fused_pattern, long_tensor, make_level
 
 if TYPE_CHECKING:
     from automath._evonet import OpSpec
@@ -200,10 +200,6 @@ def build_plan(n_in: int, kind: Tensor, src: Tensor, level: Tensor,
     read = list(range(n_in)) + [n_in + s for s in order]
     inv_cols = [row.get(c, zero) for c in range(n_in + cap)]
     where = {c: i for i, c in enumerate(consts)}
-    inv_const = _long([where.get(c, len(consts)) for c in range(2 * cap)], dev).view(cap, 2)
-    return Plan(n_in, nf, zero, _long(consts, dev), _long(order, dev), _long(read, dev),
-                _long(inv_cols, dev), inv_const, levels)
-
-
-def _long(values: list[int], dev: torch.device) -> Tensor:
-    return torch.tensor(values, dtype=torch.long, device=dev)
+    inv_const = long_tensor([where.get(c, len(consts)) for c in range(2 * cap)], dev).view(cap, 2)
+    as_long = [long_tensor(v, dev) for v in (consts, order, read, inv_cols)]
+    return Plan(n_in, nf, zero, *as_long, inv_const, levels)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from automath._store import NONE, Store
+from automath._store import NONE, Store, merge_positions
 
 SHIFT = 24  # edge keys pack (rule, i, j) as rule << 48 | i << 24 | j
 
@@ -45,8 +45,10 @@ class Hyperedges:
         >>> e.cat(e.select(torch.tensor([False, True]))).c.tolist()
         [3, 4, 4]
         """
-        if not len(other) or not len(self):  # values are immutable: share, don't copy
-            return other if not len(self) else self
+        if not len(other):  # values are immutable: share rather than copy
+            return self
+        if not len(self):
+            return other
         return Hyperedges(*(torch.cat([a, b]) for a, b in zip(self.fields(), other.fields(),
                                                             strict=True)))
 
@@ -179,9 +181,8 @@ def merge_sorted(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     >>> merge_sorted(torch.tensor([1, 4, 9]), torch.tensor([2, 4, 10])).tolist()
     [1, 2, 4, 4, 9, 10]
     """
-    out = a.new_empty(a.shape[0] + b.shape[0])
-    out[torch.arange(a.shape[0], device=a.device) + torch.searchsorted(b, a)] = a
-    out[torch.arange(b.shape[0], device=b.device) + torch.searchsorted(a, b, right=True)] = b
+    out, (pa, pb) = a.new_empty(a.shape[0] + b.shape[0]), merge_positions(a, b)
+    out[pa], out[pb] = a, b
     return out
 
 

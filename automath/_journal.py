@@ -50,7 +50,7 @@ def plot_run(db: RunStore, run_id: int, path: Path, k: int = 8) -> Path:
 
 
 def _peak_elements(rows: list[tuple[int, int, str, float]], k: int) -> list[int]:
-    """The ``k`` elements with the highest weight at any step (ties: the earlier peak).
+    """The ``k`` elements with the highest weight at any step (ties: the first one seen).
 
     >>> _peak_elements([(1, 7, "a", .6), (1, 8, "b", .4), (2, 8, "b", .9), (2, 9, "c", .1)], 2)
     [8, 7]

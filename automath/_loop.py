@@ -105,7 +105,7 @@ class Loop:
             raise DistributionError("give an objective or a target")
         self.objective = objective or closeness(domain, self.target)
         self.state = self._initial_state()
-        self._live: tuple | None = None  # (state, alive, edges seen, live edges)
+        self._live: _LiveEdges | None = None
 
     def _initial_state(self) -> LoopState:
         torch.manual_seed(self.config.seed)
@@ -168,14 +168,12 @@ class Loop:
     def _live_edges(self) -> Hyperedges:
         """The edges whose elements are all alive. Edges are only appended and elements only
         die when pruned, so the previous answer is extended while no element it used died."""
-        st, cache = self.state, self._live
-        n = cache[1].shape[0] if cache is not None else 0
-        if cache is None or cache[0] is not st or not torch.equal(st.alive[:n], cache[1]):
-            cache = (st, st.alive[:0], 0, Hyperedges.empty(st.alive.device))
-        _, _, done, live = cache
-        e = Hyperedges(*(f[done:] for f in st.edges.fields()))
-        live = live.cat(e.select(_alive(e, st.alive)))
-        self._live = (st, st.alive.clone(), len(st.edges), live)
+        st, c = self.state, self._live
+        if c is None or c.state is not st or not torch.equal(st.alive[:len(c.alive)], c.alive):
+            c = _LiveEdges(st, st.alive[:0], 0, Hyperedges.empty(st.alive.device))
+        e = Hyperedges(*(f[c.done:] for f in st.edges.fields()))
+        live = c.edges.cat(e.select(_alive(e, st.alive)))
+        self._live = _LiveEdges(st, st.alive.clone(), len(st.edges), live)
         return live
 
     def _prune(self) -> None:
@@ -198,6 +196,16 @@ class Loop:
         st = self.state
         return Result(self.domain, st.store, st.p0.detach().clone(),
                       self.objective.scores(st.store), list(st.history), asdict(self.config))
+
+
+@dataclass(frozen=True)
+class _LiveEdges:
+    """The live edges of ``state`` among its first ``done`` edges, under the mask ``alive``."""
+
+    state: LoopState
+    alive: torch.Tensor
+    done: int
+    edges: Hyperedges
 
 
 def _alive(e: Hyperedges, alive: torch.Tensor) -> torch.Tensor:

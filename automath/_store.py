@@ -274,7 +274,9 @@ class Store:
         self._extend(rows, ok[r], keys[r], rule[r], left[r], right[r], size[r],
                      index=(uniq, base + rank))
         ids = base + rank[group]
-        shared = (counts[group] > 1).nonzero().squeeze(1)  # only these can clash
+        member = counts[group] > 1  # a group's other members may clash with its representative
+        member[rep] = False
+        shared = member.nonzero().squeeze(1)
         clash = shared[~self._same(rows(ok[shared]), self.values.index_select(0, ids[shared]))]
         for c in clash.tolist():  # hash collisions: astronomically rare
             ids[c] = self._insert_one(rows(ok[c:c + 1])[0], keys[c], rule[c], left[c], right[c],
@@ -286,7 +288,7 @@ class Store:
         hits = same.nonzero().squeeze(1)
         if hits.numel():
             return int(hits[0])
-        self._extend(lambda _: val[None], key[None], key[None], rule[None], left[None],
+        self._extend(lambda _: val[None], key.new_zeros(1), key[None], rule[None], left[None],
                      right[None], size[None])
         return len(self) - 1
 
@@ -383,6 +385,19 @@ class _DerivedRows:
         return self.kind.apply(self.kernel, args)
 
 
+def merge_positions(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where each entry of sorted ``a`` and of sorted ``b`` goes in their sorted union (ties:
+    ``a``'s first), found by binary search: a linear merge without a sort.
+
+    >>> pa, pb = merge_positions(torch.tensor([1, 4, 9]), torch.tensor([2, 4, 10]))
+    >>> pa.tolist(), pb.tolist()
+    ([0, 2, 4], [1, 3, 5])
+    """
+    pa = torch.arange(len(a), device=a.device) + torch.searchsorted(b, a)
+    pb = torch.arange(len(b), device=b.device) + torch.searchsorted(a, b, right=True)
+    return pa, pb
+
+
 def _merge(ka: torch.Tensor, ia: torch.Tensor, kb: torch.Tensor,
            ib: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Merge two sorted runs of (key, id) into one (ties: the first run's pairs first).
@@ -392,8 +407,7 @@ def _merge(ka: torch.Tensor, ia: torch.Tensor, kb: torch.Tensor,
     >>> k.tolist(), i.tolist()
     ([1, 2, 3, 3, 3], [0, 3, 1, 2, 4])
     """
-    pa = torch.arange(len(ka), device=ka.device) + torch.searchsorted(kb, ka)
-    pb = torch.arange(len(kb), device=kb.device) + torch.searchsorted(ka, kb, right=True)
+    pa, pb = merge_positions(ka, kb)
     keys, ids = ka.new_empty(len(ka) + len(kb)), ia.new_empty(len(ia) + len(ib))
     keys[pa], keys[pb], ids[pa], ids[pb] = ka, kb, ia, ib
     return keys, ids
