@@ -20,7 +20,7 @@ run: setup
 	$(BIN)/automath run arith --steps 200 --seed 0 --journal
 
 test: setup
-	$(BIN)/ruff check automath tests examples
-	$(BIN)/python -m pytest -q automath tests
+	$(BIN)/ruff check automath benchmarks tests examples
+	$(BIN)/python -m pytest -q automath benchmarks tests
 
 .PHONY: setup run test

@@ -6,9 +6,10 @@
 ['add', 'div']
 """
 
-from automath._distribution import Distribution
-from automath._domain import PRESETS, Domain, closeness
-from automath._errors import (
+from automath.core.distribution import Distribution
+from automath.core.domain import PRESETS, Domain, closeness
+from automath.core.engine import Loop, LoopConfig, simplex_step
+from automath.core.errors import (
     AutomathError,
     DataError,
     DistributionError,
@@ -17,7 +18,7 @@ from automath._errors import (
     RunStoreError,
     SemanticsError,
 )
-from automath._es import (
+from automath.core.es import (
     AdaptiveSigma,
     EsFunction,
     argmax_accuracy,
@@ -27,14 +28,20 @@ from automath._es import (
     smoothed_argmax_accuracy,
     smoothed_argmax_accuracy_grad,
 )
-from automath._evolve import apply_rules, evolve, evolve_step, rule_weights
-from automath._evonet import EvolvingNetwork, EvonetError
-from automath._explore import ExploreError, Signature, Stats, explore, signature
-from automath._generate import Hyperedges, expand, generate, weighted_pairs
-from automath._grammar import Grammar, shipped_grammars
-from automath._kinds import KINDS, Kind, make_kind
-from automath._laws import Law, Prover, Universe, derives
-from automath._lemmas import (
+from automath.core.evolve import apply_rules, evolve, evolve_step, rule_weights
+from automath.core.generate import Hyperedges, expand, generate, weighted_pairs
+from automath.core.grammar import Grammar, shipped_grammars
+from automath.core.kinds import KINDS, Kind, make_kind
+from automath.core.lazy import lazy_names
+from automath.core.objective import KL, Entropy, EsObjective, ExpectedScore, Objective, TopMatch
+from automath.core.result import Entry, Result
+from automath.core.semantics import DEFAULT_SEMANTICS, OPS, Op, Semantics
+from automath.core.store import Store, to_sympy
+from automath.core.term import Term
+from automath.evonet.network import EvolvingNetwork, EvonetError
+from automath.laws.explore import ExploreError, Signature, Stats, explore, signature
+from automath.laws.universe import Law, Prover, Universe, derives
+from automath.proofs.prove import (
     Learner,
     LemmaLoop,
     LemmaObjective,
@@ -44,36 +51,17 @@ from automath._lemmas import (
     check_proof,
     prove,
 )
-from automath._loop import Loop, LoopConfig, simplex_step
-from automath._objective import KL, Entropy, EsObjective, ExpectedScore, Objective, TopMatch
-from automath._prove import Problem, ProblemError, ProofSpace, shipped_problems
-from automath._recovery import Formula, check_exact, is_exact
-from automath._result import Entry, Result
-from automath._runs import RunStore
-from automath._semantics import DEFAULT_SEMANTICS, OPS, Op, Semantics
-from automath._store import Store, to_sympy
-from automath._term import Term
+from automath.proofs.space import Problem, ProblemError, ProofSpace, shipped_problems
+from automath.regression.recovery import Formula, check_exact, is_exact
+from automath.runs.store import RunStore
 
 # Names whose modules import scikit-learn: loaded on first use, so `import automath` stays light.
-_LAZY = {
-    "NGUYEN": "automath._bench_sr", "bench_sr": "automath._bench_sr",
-    "EvonetRegressor": "automath._evonet_export", "export_network": "automath._evonet_export",
-    "SymbolicRegressor": "automath._regressor", "fit_csv": "automath._regressor",
-}
-
-
-def __getattr__(name: str) -> object:
-    """Import a scikit-learn-backed name on first use (PEP 562)."""
-    if name not in _LAZY:
-        raise AttributeError(f"module 'automath' has no attribute {name!r}")
-    import importlib
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(globals(), {
+    "NGUYEN": "benchmarks.sr", "bench_sr": "benchmarks.sr",
+    "EvonetRegressor": "automath.evonet.export", "export_network": "automath.evonet.export",
+    "SymbolicRegressor": "automath.regression.estimator",
+    "fit_csv": "automath.regression.estimator",
+})
 
 
 __all__ = [

@@ -9,8 +9,8 @@ import sympy
 from click.testing import CliRunner
 
 from automath import RunStore, RunStoreError
-from automath._cli import main
-from automath._runs import open_run
+from automath.cli.main import main
+from automath.runs.store import open_run
 
 
 def invoke(*args: str) -> tuple[int, str]:

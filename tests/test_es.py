@@ -11,8 +11,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from automath._errors import AutomathError
-from automath._es import (
+from automath.core.errors import AutomathError
+from automath.core.es import (
     AdaptiveSigma,
     EsFunction,
     argmax_accuracy,
@@ -194,7 +194,7 @@ def test_rank_shaping_ignores_monotone_transforms(seed, power):
 
 
 def test_centered_ranks_share_ties():
-    from automath._es import _centered_ranks
+    from automath.core.es import _centered_ranks
 
     x = torch.tensor([[1.0, 5.0], [3.0, 5.0], [3.0, 5.0], [0.0, 1.0]])
     expected = torch.tensor([[1.0, 2.0], [2.5, 2.0], [2.5, 2.0], [0.0, 0.0]]) / 3 - 0.5

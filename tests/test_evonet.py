@@ -11,9 +11,9 @@ import pytest
 import sympy
 import torch
 
-from automath._errors import AutomathError, DataError, GrammarError
-from automath._evonet import OPS, EvolvingNetwork, EvonetError, resolve_ops
-from automath._evonet_export import EvonetRegressor, export_network, snap
+from automath.core.errors import AutomathError, DataError, GrammarError
+from automath.evonet.export import EvonetRegressor, export_network, snap
+from automath.evonet.network import OPS, EvolvingNetwork, EvonetError, resolve_ops
 
 D = torch.float64
 # a buffer view passed as ``out=`` with the wrong shape would be resized: a planning bug
@@ -183,8 +183,9 @@ def test_reused_buffers_do_not_leak_between_live_graphs():
     again = torch.autograd.grad(out1.sin().sum(), params)  # the retained graph, after another
     for x, got in ((x1, first), (x2, second), (x1, again)):
         ref = torch.autograd.grad(reference_forward(net, x).sin().sum(), params)
-        for a, b in zip(got, ref, strict=True):  # a leak would be off by O(1), not by rounding
-            torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-9)
+        # a leak would be off by O(1); sin of outputs near 1e8 amplifies rounding to ~1e-8
+        for a, b in zip(got, ref, strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-9)
     with torch.no_grad():
         v1 = net.values(x1)
         net.values(x2)  # may reuse v1's buffers: v1 must not change

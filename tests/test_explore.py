@@ -13,11 +13,11 @@ import pytest
 import sympy
 import torch
 
-from automath._errors import AutomathError, SemanticsError
-from automath._explore import ExploreError, Stats, enumerate_terms, explore, signature
-from automath._law_weights import learn_weights
-from automath._laws import Prover, Universe, derives, law_coverage
-from automath._semantics import DEFAULT_SEMANTICS, Op
+from automath.core.errors import AutomathError, SemanticsError
+from automath.core.semantics import DEFAULT_SEMANTICS, Op
+from automath.laws.explore import ExploreError, Stats, enumerate_terms, explore, signature
+from automath.laws.universe import Prover, Universe, derives, law_coverage
+from automath.laws.weights import learn_weights
 
 SEMIRING = ["x*y = y*x", "x+y = y+x", "x*0 = 0", "x*1 = x", "x+0 = x", "(x*y)*z = x*(y*z)",
             "(x+y)+z = x+(y+z)", "x*(y+y) = y*(x+x)", "x*(y+1) = x+x*y", "x*y+x*z = x*(y+z)"]
@@ -351,7 +351,7 @@ def test_the_example_runs(capsys) -> None:  # noqa: ANN001
 
 @pytest.mark.slow
 def test_bench_rows_carry_times_memory_and_the_quickspec_ratio() -> None:
-    from automath._bench_explore import bench_explore
+    from benchmarks.explore import bench_explore
 
     (row,) = bench_explore(["{min,max} size 7"], repeat=1)
     assert row["laws"] >= 7 and row["peak_MB"] > 0 and row["ours_cpu_s"] > 0

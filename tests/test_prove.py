@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from automath._lemmas import (
+from automath.core.term import Term
+from automath.proofs.prove import (
     Learner,
     LemmaLoop,
     LemmaObjective,
@@ -25,7 +26,7 @@ from automath._lemmas import (
     check_proof,
     prove,
 )
-from automath._prove import (
+from automath.proofs.space import (
     PROOF,
     Problem,
     ProblemError,
@@ -33,7 +34,6 @@ from automath._prove import (
     _Derivation,
     shipped_problems,
 )
-from automath._term import Term
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,7 +181,7 @@ def test_every_generated_statement_holds_in_all_small_models(name):
 
 def test_learner_sanity_f_of_a_ends_heaviest():
     """Types A, B; a : A, f : A -> B; generators {a, f, f(a)}; target A 0.01, B 0.99."""
-    from automath._generate import Hyperedges
+    from automath.core.generate import Hyperedges
     app = Hyperedges(*(torch.tensor([v]) for v in (0, 1, 0, 2)))  # app(f, a) -> f(a)
     types = torch.tensor([0, 2, 1])  # a : A, f : A -> B, f(a) : B
     target = torch.tensor([0.01, 0.99, 0.0]).log()
@@ -210,7 +210,7 @@ def test_directional_derivative_matches_finite_differences():
     h = 1e-6
 
     def f(p):
-        from automath._evolve import evolve
+        from automath.core.evolve import evolve
         return float(obj(p, evolve(p, edges, a, b, loop.config.depth)))
 
     fd = (f(loop.p0 + h * v) - f(loop.p0 - h * v)) / (2 * h)

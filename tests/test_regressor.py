@@ -10,17 +10,17 @@ import pytest
 import sympy
 import torch
 
-from automath._bench_sr import NGUYEN, snap_floats
-from automath._errors import AutomathError, DataError
-from automath._evonet import torch_threads
-from automath._formula import sympy_term, term_sympy
-from automath._grammar import Grammar
-from automath._recovery import Formula, Goals, ProjIndex, is_exact, prove_zero
-from automath._regressor import DataKind, SymbolicRegressor, data_domain, size_levels
-from automath._search import Search, SearchConfig
-from automath._semantics import Semantics
-from automath._store import Store
-from automath._term import Term
+from automath.core.errors import AutomathError, DataError
+from automath.core.grammar import Grammar
+from automath.core.semantics import Semantics
+from automath.core.store import Store
+from automath.core.term import Term
+from automath.core.threads import torch_threads
+from automath.regression.estimator import DataKind, SymbolicRegressor, data_domain, size_levels
+from automath.regression.formula import sympy_term, term_sympy
+from automath.regression.recovery import Formula, Goals, ProjIndex, is_exact, prove_zero
+from automath.regression.search import Search, SearchConfig
+from benchmarks.sr import NGUYEN, snap_floats
 
 X1 = {"x": (-1.0, 1.0)}
 
@@ -256,7 +256,7 @@ def test_example_recovers_nguyen_5():
 
 
 def test_strict_check_never_falls_back_to_numbers():
-    from automath._recovery import check_exact
+    from automath.regression.recovery import check_exact
     args = ("x*(x*x + x) + x", "x**3 + x**2 + x", ["x"], X1)
     assert check_exact(*args, timeout=1e-9, strict=True) == ""
     assert check_exact(*args, timeout=1e-9) == "numeric"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from automath import RunStore, RunStoreError
-from automath._runs import open_run
+from automath.runs.store import open_run
 
-CLI = [sys.executable, "-c", "from automath._cli import main; main()"]
+CLI = [sys.executable, "-c", "from automath.cli.main import main; main()"]
 
 
 def automath(*args: str, **kw) -> subprocess.CompletedProcess:

@@ -1,0 +1,1 @@
+"""The ``automath`` command line: one module per command group, on top of the task packages."""

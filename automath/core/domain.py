@@ -1,0 +1,193 @@
+"""Domains: a grammar, its atoms, a value kind and semantics — everything a loop runs on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy
+import torch
+
+from automath.core.errors import AutomathError, ExpressionError
+from automath.core.grammar import Grammar
+from automath.core.kinds import Kind, make_kind
+from automath.core.objective import ExpectedScore
+from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
+from automath.core.store import Store
+from automath.core.term import Term
+
+# Shipped domain presets: the atoms, value kind and default target of each shipped grammar.
+PRESETS: dict[str, dict[str, str]] = {
+    "arith": {"atoms": "x,1", "kind": "real", "target": "x*x*x + 2*x"},
+    "trig": {"atoms": "x,1", "kind": "real", "target": "sin(x)*x + cos(x)"},
+    "semiring": {"atoms": "x,y,0,1", "kind": "modp", "target": "(x + y)*(x + y)"},
+    "logic": {"atoms": "p,q,r", "kind": "bool", "target": "(p -> q) & (q -> r)"},
+    "monoid": {"atoms": "x,y", "kind": "perm", "target": "x*y*x*y"},
+    "sequence": {"atoms": "n,1,2", "kind": "seq", "target": "n*(n+1)/2"},
+    "ring": {"atoms": "x,y,0,1", "kind": "modp", "target": "x*y + -x"},
+    "minmax": {"atoms": "x,y,z", "kind": "int", "target": "max(x, min(y, z))"},
+    "nguyen": {"atoms": "x", "kind": "real", "target": "x*sin(x) + x"},
+}
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A grammar with atoms, a value kind and semantics.
+
+    >>> d = Domain.create("arith", atoms="x,1")
+    >>> d.rules, [d.grammar.format(a) for a in d.atoms]
+    (('add', 'sub', 'mul', 'div', 'neg'), ['x', '1'])
+    """
+
+    grammar: Grammar
+    atoms: tuple[Term, ...]
+    kind: Kind
+    semantics: Semantics
+    rules: tuple[str, ...]
+
+    @classmethod
+    def create(cls, grammar: str | Path | Grammar = "arith",
+               atoms: str | Sequence[str] | None = None, kind: str | None = None,
+               *, k: int = 16, seed: int = 0, device: str = "cpu",
+               semantics: Semantics | None = None) -> Domain:
+        """Build a domain; a shipped grammar's preset fills in atoms and kind.
+
+        >>> d = Domain.create("logic")
+        >>> d.kind.name, [d.grammar.format(a) for a in d.atoms]
+        ('bool', ['p', 'q', 'r', 'True', 'False'])
+        >>> Domain.create("arith", atoms="x,1", kind="modp", k=4).kind.describe()
+        'modp(k=4, seed=0)'
+        """
+        g = grammar if isinstance(grammar, Grammar) else Grammar.load(grammar)
+        preset = PRESETS.get(g.name, {})
+        atoms = atoms if atoms is not None else preset.get("atoms", "")
+        names = [a.strip() for a in (atoms.split(",") if isinstance(atoms, str) else atoms)]
+        terms = tuple(g.parse(a) for a in names if a)
+        sem = semantics or DEFAULT_SEMANTICS
+        _check_semantics(g, sem)
+        kind_name = kind or preset.get("kind", "real")
+        variables = tuple(dict.fromkeys(v for t in terms for v in t.variables()))
+        kobj = make_kind(kind_name, k=k, seed=seed, device=device, variables=variables)
+        rules = tuple(a for a, c in g.constructors.items() if c.arity > 0)
+        nullary = tuple(Term(a) for a, c in g.constructors.items() if c.arity == 0)
+        for r in rules:
+            sem.kernel(r, kobj.family)
+        return cls(g, terms + nullary, kobj, sem, rules)
+
+    def new_store(self) -> Store:
+        """An empty store for this domain holding the atoms (ids 0, 1, ...).
+
+        >>> s = Domain.create("arith", atoms="x,1").new_store()
+        >>> len(s), sorted(str(t) for t in s.leaves.values())
+        (2, ['1', 'x'])
+        """
+        store = Store(self.kind, self.semantics, self.rules)
+        ids = store.add_atoms(list(self.atoms))
+        if (ids < 0).any():
+            raise AutomathError("an atom has no valid value in this kind (NaN, inf, overflow)")
+        return store
+
+    def parse(self, text: str) -> Term:
+        """Parse text in the domain's grammar.
+
+        >>> t = Domain.create("arith", atoms="x,1").parse("x * (x + 1)"); str(t), t.size
+        ('mul(x, add(x, 1))', 5)
+        """
+        return self.grammar.parse(text)
+
+    def evaluate(self, text_or_term: str | Term | sympy.Basic) -> torch.Tensor:
+        """Values of an expression at the kind's samples (without storing it).
+
+        >>> d = Domain.create("arith", atoms="x,1", k=4); x = d.kind.variable("x")
+        >>> bool(torch.allclose(d.evaluate("x * (x + 1)"), x * x + x))
+        True
+        >>> bool(torch.allclose(d.evaluate(sympy.sin(sympy.Symbol("x"))), x.sin()))
+        True
+        >>> Domain.create("logic").evaluate("p & q").tolist()
+        [False, False, False, False, False, False, True, True]
+        """
+        if isinstance(text_or_term, sympy.Basic):
+            return self._evaluate_sympy(text_or_term)
+        term = self.parse(text_or_term) if isinstance(text_or_term, str) else text_or_term
+        return _evaluate(term, self.new_store())
+
+    def _evaluate_sympy(self, expr: sympy.Basic) -> torch.Tensor:
+        if self.kind.name != "real":
+            raise ExpressionError("sympy targets need the 'real' kind; write the target in "
+                                  "the grammar's own syntax instead")
+        syms = sorted(expr.free_symbols, key=str)
+        f = sympy.lambdify(syms, expr, "numpy")
+        vals = f(*(self.kind.variable(str(s)).cpu().numpy() for s in syms))
+        return torch.as_tensor(vals, dtype=torch.float64).expand(self.kind.shape).clone()
+
+    def target_values(self, text: str) -> torch.Tensor:
+        """Values of a target given in the grammar's syntax or, for reals, in sympy syntax.
+
+        >>> d = Domain.create("arith", atoms="x,1", k=4)
+        >>> bool(torch.allclose(d.target_values("x**3"), d.evaluate("x * x * x")))
+        True
+        >>> d.target_values("x +* 1")
+        Traceback (most recent call last):
+        ...
+        automath.core.errors.ExpressionError: target 'x +* 1' parses neither in grammar 'arith' \
+nor as sympy
+        """
+        try:
+            return self.evaluate(text)
+        except ExpressionError:
+            if self.kind.name != "real":
+                raise
+            try:
+                return self.evaluate(sympy.sympify(text))
+            except (sympy.SympifyError, SyntaxError, TypeError):
+                raise ExpressionError(f"target {text!r} parses neither in grammar "
+                                      f"{self.grammar.name!r} nor as sympy") from None
+
+
+def _check_semantics(g: Grammar, sem: Semantics) -> None:
+    missing = [a for a in g.constructors if a not in sem]
+    if missing:
+        from automath.core.errors import GrammarError
+        raise GrammarError(f"alias {missing[0]!r} has no semantics; map it with "
+                           f"Semantics().with_op({missing[0]!r}, Op(...))",
+                           file=g.path or g.name, line=_alias_line(g, missing[0]),
+                           token=missing[0])
+
+
+def _alias_line(g: Grammar, alias: str) -> int:
+    for n, line in enumerate(g.text.splitlines(), 1):
+        if f"-> {alias}" in line or f"->{alias}" in line:
+            return n
+    return 0
+
+
+def _evaluate(term: Term, store: Store) -> torch.Tensor:
+    if not term.args:
+        return store._leaf_value(term)
+    args = [_evaluate(a, store)[None] for a in term.args]
+    rule = store._rule_index(term.op)
+    return store.kind.apply(store.kernel(rule), args)[0]
+
+
+def closeness(domain: Domain, target: str) -> ExpectedScore:
+    """Score = closeness of each element to a target at the samples, in [0, 1].
+
+    Reals: ``1 / (1 + mse / var)``; other kinds: the fraction of samples that agree.
+
+    >>> d = Domain.create("arith", atoms="x,1")
+    >>> s = d.new_store(); obj = closeness(d, "x + 1")
+    >>> [round(v, 3) for v in obj.scores(s).tolist()]
+    [0.182, 0.111]
+    """
+    want = domain.target_values(target)
+
+    def score(store: Store, ids: torch.Tensor) -> torch.Tensor:
+        vals = store.values[ids].flatten(1)
+        t = want.to(vals.device).flatten()
+        if domain.kind.family != "real":
+            return (vals == t).double().mean(dim=1)
+        mse = ((vals - t) ** 2).mean(dim=1)
+        return 1.0 / (1.0 + mse / t.var().clamp_min(1e-12))
+
+    return ExpectedScore(score)

@@ -1,0 +1,202 @@
+"""Generation: apply constructors to parents in batched torch ops and record hyperedges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from automath.core.store import NONE, Store, merge_positions
+
+SHIFT = 24  # edge keys pack (rule, i, j) as rule << 48 | i << 24 | j
+
+
+@dataclass(frozen=True)
+class Hyperedges:
+    """Derivations ``rule(i, j) -> c`` (``j = -1`` for unary rules), as int64 tensors.
+
+    >>> e = Hyperedges.empty().cat(Hyperedges(*(torch.tensor([v]) for v in (0, 1, 2, 3))))
+    >>> len(e), e.keys().tolist() == [(1 << 24 | 3)]
+    (1, True)
+    """
+
+    rule: torch.Tensor
+    i: torch.Tensor
+    j: torch.Tensor
+    c: torch.Tensor
+
+    @staticmethod
+    def empty(device: str | torch.device = "cpu") -> Hyperedges:
+        """No edges, as four empty int64 tensors on ``device``.
+
+        >>> e = Hyperedges.empty(); len(e), e.c.dtype
+        (0, torch.int64)
+        """
+        z = torch.empty(0, dtype=torch.int64, device=device)
+        return Hyperedges(z, z, z, z)
+
+    def __len__(self) -> int:
+        return int(self.c.shape[0])
+
+    def cat(self, other: Hyperedges) -> Hyperedges:
+        """Both edge sets, one after the other.
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> e.cat(e.select(torch.tensor([False, True]))).c.tolist()
+        [3, 4, 4]
+        """
+        if not len(other):  # values are immutable: share rather than copy
+            return self
+        if not len(self):
+            return other
+        return Hyperedges(*(torch.cat([a, b]) for a, b in zip(self.fields(), other.fields(),
+                                                            strict=True)))
+
+    def fields(self) -> tuple[torch.Tensor, ...]:
+        """The four tensors in order: rule, i, j, c.
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> [f.tolist() for f in e.fields()]
+        [[0, 1], [0, 2], [1, -1], [3, 4]]
+        """
+        return (self.rule, self.i, self.j, self.c)
+
+    def select(self, mask: torch.Tensor) -> Hyperedges:
+        """The edges where ``mask`` is true.
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> sel = e.select(e.j < 0); len(sel), sel.rule.tolist(), sel.c.tolist()
+        (1, [1], [4])
+        """
+        return Hyperedges(*(f[mask] for f in self.fields()))
+
+    def keys(self) -> torch.Tensor:
+        """One int64 per edge identifying (rule, i, j).
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> e.keys().tolist() == [0 << 48 | 0 << 24 | 2, 1 << 48 | 2 << 24 | 0]
+        True
+        """
+        return (self.rule << 2 * SHIFT) | (self.i << SHIFT) | (self.j + 1)
+
+    def to(self, device: str | torch.device) -> Hyperedges:
+        """The same edges on another device.
+
+        >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
+        >>> m = e.to("meta"); m.c.device.type, len(m)
+        ('meta', 2)
+        """
+        return Hyperedges(*(f.to(device) for f in self.fields()))
+
+
+def expand(store: Store, rule: int, left: torch.Tensor, right: torch.Tensor | None = None,
+           *, chunk: int = 1 << 18) -> Hyperedges:
+    """Apply rule number ``rule`` to parent ids (pairs for binary rules), in chunks.
+
+    >>> from automath.core.kinds import ModpKind
+    >>> from automath.core.semantics import Semantics
+    >>> from automath.core.term import Term
+    >>> s = Store(ModpKind(k=4), Semantics(), rules=["add"])
+    >>> ids = s.add_atoms([Term("var", token="x"), Term("var", token="y")])
+    >>> e = expand(s, 0, ids.repeat(2), ids.repeat_interleave(2))
+    >>> e.c.tolist()  # x+x, y+x, x+y (same as y+x), y+y
+    [2, 3, 3, 4]
+    """
+    parts = [_expand_chunk(store, rule, left[s:s + chunk],
+                           None if right is None else right[s:s + chunk])
+             for s in range(0, left.shape[0], chunk)]
+    return _concat(parts, store.keys.device)
+
+
+def _expand_chunk(store: Store, rule: int, left: torch.Tensor,
+                  right: torch.Tensor | None) -> Hyperedges:
+    right = torch.full_like(left, NONE) if right is None else right
+    size = 1 + store.size[left] + torch.where(right >= 0, store.size[right.clamp(min=0)], 0)
+    c = store.insert_derived(rule, left, right, size)
+    ok = c != NONE
+    return Hyperedges(torch.full_like(left, rule)[ok], left[ok], right[ok], c[ok])
+
+
+def _concat(parts: list[Hyperedges], device: torch.device) -> Hyperedges:
+    out = Hyperedges.empty(device)
+    for p in parts:
+        out = out.cat(p)
+    return out
+
+
+def weighted_pairs(weights: torch.Tensor, cutoff: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """All ordered pairs (i, j) with ``weights[i] * weights[j] >= cutoff``, vectorized.
+
+    >>> i, j = weighted_pairs(torch.tensor([0.5, 0.3, 0.2]), 0.1)
+    >>> sorted(zip(i.tolist(), j.tolist()))
+    [(0, 0), (0, 1), (0, 2), (1, 0), (2, 0)]
+    """
+    w, order = torch.sort(weights, descending=True)
+    pos = w > 0
+    w, order = w[pos], order[pos]
+    need = cutoff / w  # partner weight needed by each row
+    counts = torch.searchsorted(-w, -need, right=True)
+    rows = torch.repeat_interleave(torch.arange(w.shape[0], device=w.device), counts)
+    starts = torch.cumsum(counts, 0) - counts
+    cols = torch.arange(rows.shape[0], device=w.device) - starts[rows]
+    return order[rows], order[cols]
+
+
+def generate(store: Store, weights: torch.Tensor, cutoff: float, seen: torch.Tensor,
+             *, chunk: int = 1 << 18) -> tuple[Hyperedges, torch.Tensor]:
+    """Apply every rule to parents whose weight (product) passes ``cutoff``, skipping
+    (rule, i, j) already in the sorted key tensor ``seen``; returns new edges and new ``seen``.
+
+    >>> from automath.core.kinds import ModpKind
+    >>> from automath.core.semantics import Semantics
+    >>> from automath.core.term import Term
+    >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "neg"])
+    >>> _ = s.add_atoms([Term("var", token="x"), Term("var", token="y")])
+    >>> e, seen = generate(s, torch.tensor([.5, .5]), .2, torch.empty(0, dtype=torch.int64))
+    >>> e.rule.tolist(), e.c.tolist()  # x+x, x+y, y+x (= x+y), y+y, -x, -y
+    ([0, 0, 0, 0, 1, 1], [2, 3, 3, 4, 5, 6])
+    >>> len(generate(s, torch.tensor([.5, .5]), .2, seen)[0])  # every pair already seen
+    0
+    >>> e, _ = generate(s, torch.tensor([.9, .1]), .2, torch.empty(0, dtype=torch.int64))
+    >>> [(r, i, j) for r, i, j, c in zip(*(f.tolist() for f in e.fields()))]  # x+x, -x
+    [(0, 0, 0), (1, 0, -1)]
+    """
+    edges, added = Hyperedges.empty(store.keys.device), []
+    for rule, arity in enumerate(store.arity.tolist()):
+        left, right = _candidates(weights, cutoff, arity)
+        if left is None:
+            continue
+        keys = Hyperedges(torch.full_like(left, rule), left, right, left).keys()
+        fresh = ~_member(keys, seen)  # keys hold the rule: other rules' new keys never match
+        r = None if arity == 1 else right[fresh]
+        edges = edges.cat(expand(store, rule, left[fresh], r, chunk=chunk))
+        added.append(keys[fresh])
+    new = torch.cat(added) if added else seen[:0]
+    return edges, merge_sorted(seen, torch.sort(new).values) if new.numel() else seen
+
+
+def merge_sorted(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The sorted union (with repeats) of two sorted tensors, in one linear pass.
+
+    >>> merge_sorted(torch.tensor([1, 4, 9]), torch.tensor([2, 4, 10])).tolist()
+    [1, 2, 4, 4, 9, 10]
+    """
+    out, (pa, pb) = a.new_empty(a.shape[0] + b.shape[0]), merge_positions(a, b)
+    out[pa], out[pb] = a, b
+    return out
+
+
+def _candidates(weights: torch.Tensor, cutoff: float, arity: int):  # noqa: ANN202
+    if arity == 1:
+        left = (weights >= cutoff).nonzero().squeeze(1)
+        return left, torch.full_like(left, NONE)
+    if arity == 2:
+        return weighted_pairs(weights, cutoff)
+    return None, None
+
+
+def _member(keys: torch.Tensor, sorted_keys: torch.Tensor) -> torch.Tensor:
+    if sorted_keys.numel() == 0:
+        return torch.zeros_like(keys, dtype=torch.bool)
+    pos = torch.searchsorted(sorted_keys, keys).clamp(max=sorted_keys.shape[0] - 1)
+    return sorted_keys[pos] == keys

@@ -1,0 +1,275 @@
+"""Grammars: lark files whose aliased productions are the constructors of expressions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import lark
+from lark.exceptions import LarkError, UnexpectedInput, VisitError
+
+from automath.core.errors import ExpressionError, GrammarError
+from automath.core.term import Term
+
+SHIPPED = resources.files("automath") / "grammars"
+
+
+@dataclass(frozen=True)
+class Constructor:
+    """A grammar alias with its arity and the template used to print it.
+
+    ``template`` holds literal strings and, for argument slots, the slot's nonterminal.
+    """
+
+    alias: str
+    arity: int
+    template: tuple[tuple[str, str], ...]  # ("lit", text) or ("slot", nonterminal)
+    origin: str
+
+
+def shipped_grammars() -> list[str]:
+    """Names of the grammars shipped with automath.
+
+    >>> "arith" in shipped_grammars()
+    True
+    """
+    return sorted(p.name[:-5] for p in SHIPPED.iterdir() if p.name.endswith(".lark"))
+
+
+def _strip(alias: str) -> str:
+    return alias.rsplit("__", 1)[-1]
+
+
+class Grammar:
+    """A loaded grammar: constructors, atom aliases, a parser and a printer.
+
+    >>> g = Grammar.load("arith")
+    >>> sorted(g.constructors)
+    ['add', 'div', 'mul', 'neg', 'sub']
+    >>> g.format(g.parse("x*(y+1) - -2"))
+    'x * (y + 1) - -2'
+    """
+
+    def __init__(self, text: str, *, path: str | None = None, name: str | None = None) -> None:
+        self.text, self.path = text, path
+        self.name = name or (Path(path).stem if path else "<text>")
+        self._parser = _build_parser(text, path)
+        _check_aliases(self._parser, text, path)
+        self.constructors, self.atoms = _constructors(self._parser)
+        self._closure = _unit_closure(self._parser)
+        self._start = self._parser.options.start[0]
+        self._to_term = _transformer(self._parser, self.atoms)
+
+    @classmethod
+    def load(cls, spec: str | Path) -> Grammar:
+        """Load a shipped grammar by name (``"arith"``) or a ``.lark`` file by path.
+
+        >>> Grammar.load("logic").name
+        'logic'
+        """
+        spec = str(spec)
+        if spec in shipped_grammars():
+            src = SHIPPED / f"{spec}.lark"
+            return cls(src.read_text(), path=str(src), name=spec)
+        path = Path(spec)
+        if not path.exists():
+            known = ", ".join(shipped_grammars())
+            raise GrammarError(f"no grammar file {spec!r} and no shipped grammar of that name "
+                               f"(shipped: {known})")
+        return cls(path.read_text(), path=str(path))
+
+    def parse(self, text: str) -> Term:
+        """Parse text into a term; a bad expression raises ``ExpressionError``.
+
+        >>> Grammar.load("arith").parse("1 + x")
+        Term(op='add', args=(Term(op='num', args=(), token='1'), \
+Term(op='var', args=(), token='x')), token=None)
+        """
+        try:
+            return self._to_term.transform(self._parser.parse(text))
+        except UnexpectedInput as e:
+            tok = getattr(e, "token", None)
+            tok = str(tok) if tok is not None else text[e.pos_in_stream: e.pos_in_stream + 1]
+            raise ExpressionError(f"cannot parse {text!r} with grammar {self.name!r}",
+                                  file="<expression>", line=e.line, column=e.column,
+                                  token=tok or "<end of input>") from None
+        except VisitError as e:
+            raise ExpressionError(str(e.orig_exc), file="<expression>") from None
+
+    def format(self, term: Term) -> str:
+        """Print a term as text that parses back to the same term.
+
+        >>> g = Grammar.load("arith")
+        >>> g.format(g.parse("(a - b) - (c - d)"))
+        'a - b - (c - d)'
+        """
+        return _tidy(self._format(term, self._start))
+
+    def _format(self, term: Term, slot: str) -> str:
+        if term.op in self.atoms:
+            return str(term.token)
+        con = self.constructors.get(term.op)
+        if con is None:
+            raise ExpressionError(f"grammar {self.name!r} has no constructor {term.op!r}")
+        if len(term.args) != con.arity:
+            raise ExpressionError(f"{term.op!r} takes {con.arity} arguments, got {len(term.args)}")
+        args = iter(term.args)
+        parts = [text if kind == "lit" else self._format(next(args), text)
+                 for kind, text in con.template]
+        prefix = len(parts) == 2 and con.template[0][0] == "lit" and not parts[0][-1].isalnum()
+        body = "".join(parts) if prefix else " ".join(parts)
+        return body if con.origin in self._closure.get(slot, {slot}) else f"( {body} )"
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\( ", "(", text)
+    text = re.sub(r" ([),])", r"\1", text)
+    text = re.sub(r"(\w) \(", lambda m: m.group(1) + "(", text)
+    return text
+
+
+def _build_parser(text: str, path: str | None) -> lark.Lark:
+    dirs = [str(Path(path).parent)] if path else []
+    for parser in ("lalr", "earley"):
+        try:
+            return lark.Lark(text, parser=parser, propagate_positions=True,
+                             import_paths=[*dirs, str(SHIPPED)], source_path=path,
+                             cache=parser == "lalr")  # lark checks imported files' hashes
+        except LarkError as e:
+            if parser == "lalr" and "conflict" in str(e).lower():
+                continue
+            raise _grammar_error(e, text, path) from None
+        except OSError as e:  # an %import of a grammar that is not there
+            missing = Path(e.filename or "?")
+            line, token = _find_line(text, rf"^\s*%import\s+\.?{re.escape(missing.stem)}\b")
+            raise GrammarError(f"bad grammar: cannot import {missing.name!r} "
+                               "(not a shipped grammar nor a file beside this one)",
+                               file=path or "<text>", line=line, token=token) from None
+    raise AssertionError("unreachable")
+
+
+def _find_line(text: str, pattern: str, nth: int = 0) -> tuple[int | None, str | None]:
+    """The line number and first word of the ``nth`` line matching ``pattern`` (or None).
+
+    >>> _find_line("a: b\\n%import x (y)\\n", r"^%import")
+    (2, '%import')
+    """
+    hits = [(n, src.split()[0].rstrip(":")) for n, src in enumerate(text.splitlines(), 1)
+            if re.search(pattern, src)]
+    return hits[nth] if len(hits) > nth else (None, None)
+
+
+def _check_aliases(parser: lark.Lark, text: str, path: str | None) -> None:
+    """Every alternative that keeps two or more children must name its constructor."""
+    for rule in parser.rules:
+        kept = [s for s in rule.expansion if not getattr(s, "filter_out", False)]
+        name = str(rule.origin.name)
+        if rule.alias or len(kept) < 2 or name.startswith("_"):
+            continue
+        line, _ = _find_line(text, rf"^\s*[?!]?{re.escape(name)}\s*:")
+        shown = " ".join(str(s.name) for s in rule.expansion)
+        raise GrammarError(f"bad grammar: an alternative of rule {name!r} ({shown}) has "
+                           "several children and no alias; name it with '-> constructor'",
+                           file=path or "<text>", line=line, token=name)
+
+
+def _grammar_error(e: LarkError, text: str, path: str | None) -> GrammarError:
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    line = getattr(e, "line", None)
+    m = re.search(r"[Ll]ine (\d+)", str(e))
+    if line is None and m:
+        line = int(m.group(1))
+    token = None
+    if not line:
+        line, token = _find_name(str(e), text)
+    if token is None and line is not None and 0 < line <= len(text.splitlines()):
+        col = getattr(e, "column", None)
+        src = text.splitlines()[line - 1]
+        token = src[col - 1:].split()[0] if col and col <= len(src) else src.strip()
+    return GrammarError(f"bad grammar: {msg}", file=path or "<text>", line=line or 0, token=token)
+
+
+def _find_name(message: str, text: str) -> tuple[int | None, str | None]:
+    """The line a lark message is about: a terminal's definition, a rule's second definition,
+    or the first line using a quoted name (e.g. an undefined rule)."""
+    m = re.search(r"Cannot compile token (\w+)", message)
+    if m:
+        return _find_line(text, rf"^\s*{m.group(1)}(\.\d+)?\s*:")
+    m = re.search(r"'(\w+)' defined more than once", message)
+    if m:
+        return _find_line(text, rf"^\s*[?!]?{m.group(1)}(\.\d+)?\s*:", nth=1)
+    for name in re.findall(r"'(\w+)'", message):
+        for n, src in enumerate(text.splitlines(), 1):
+            body = src.split(":", 1)[-1] if ":" in src else src
+            if re.search(rf"\b{re.escape(name)}\b", body):
+                return n, name
+    return None, None
+
+
+def _constructors(parser: lark.Lark) -> tuple[dict[str, Constructor], dict[str, str]]:
+    lits = {t.name: t.pattern.value for t in parser.terminals
+            if isinstance(t.pattern, lark.lexer.PatternStr)}
+    cons: dict[str, Constructor] = {}
+    atoms: dict[str, str] = {}
+    for rule in parser.rules:
+        if not rule.alias:
+            continue
+        alias = _strip(rule.alias)
+        kept = [s for s in rule.expansion if not getattr(s, "filter_out", False)]
+        if kept and all(s.is_term for s in kept):
+            atoms.setdefault(alias, kept[0].name)
+            continue
+        template = tuple(("slot", s.name) if not s.is_term else ("lit", lits.get(s.name, s.name))
+                         for s in rule.expansion)
+        cons.setdefault(alias, Constructor(alias, len(kept), template, rule.origin.name))
+    return cons, atoms
+
+
+def _unit_closure(parser: lark.Lark) -> dict[str, set[str]]:
+    """For each nonterminal, the nonterminals it derives through single-symbol rules."""
+    unit: dict[str, set[str]] = {}
+    for rule in parser.rules:
+        src = rule.origin.name
+        unit.setdefault(src, {src})
+        if len(rule.expansion) == 1 and not rule.expansion[0].is_term and not rule.alias:
+            unit[src].add(rule.expansion[0].name)
+    changed = True
+    while changed:
+        changed = False
+        for dst in unit.values():
+            grown = set().union(*(unit.get(d, {d}) for d in dst))
+            if grown - dst:
+                dst |= grown
+                changed = True
+    return unit
+
+
+def _transformer(parser: lark.Lark, atoms: dict[str, str]) -> lark.Transformer:
+    """A Transformer class whose method names are the grammar's aliases.
+
+    Each method builds a ``Term`` labelled by the alias with its namespace stripped;
+    unaliased rules with one child pass it through (``__default__``).
+    """
+    methods = {}
+    for rule in parser.rules:
+        if rule.alias and rule.alias not in methods:
+            alias = _strip(rule.alias)
+            methods[rule.alias] = _leaf(alias) if alias in atoms else _node(alias)
+    return type("TermBuilder", (_PassThrough,), methods)()
+
+
+def _leaf(alias: str):  # noqa: ANN202
+    return lambda self, children: Term(alias, (), str(children[0]))
+
+
+def _node(alias: str):  # noqa: ANN202
+    return lambda self, children: Term(alias, tuple(c for c in children if isinstance(c, Term)))
+
+
+class _PassThrough(lark.Transformer):
+    def __default__(self, data, children, meta):  # noqa: ANN001
+        if len(children) == 1 and isinstance(children[0], Term):
+            return children[0]
+        raise ValueError(f"rule {data!r} has no alias; give it one with '-> name'")

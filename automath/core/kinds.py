@@ -1,0 +1,431 @@
+"""Value kinds: what an element's fingerprint is made of, and how it is hashed.
+
+Each kind evaluates terms at K fixed random samples: reals at K points (float64), residues
+modulo the prime 2**31 - 1, bounded integers, truth tables, or permutations of ``m`` points in
+K random models (so an uninterpreted ``mul`` stays non-commutative). A fingerprint with NaN,
+inf or overflow anywhere is *invalid*: such an element is dropped, never merged with another.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+import sympy
+import torch
+
+from automath.core.errors import SemanticsError
+from automath.core.semantics import INT_LIMIT, Kernel, P
+
+_MULTIPLIERS: dict[tuple[int, str], torch.Tensor] = {}
+
+
+def _multipliers(d: int, device: torch.device) -> torch.Tensor:
+    key = (d, str(device))
+    if key not in _MULTIPLIERS:
+        g = torch.Generator().manual_seed(0x5EED + d)
+        odd = torch.randint(-(2**62), 2**62, (d,), generator=g, dtype=torch.int64) * 2 + 1
+        _MULTIPLIERS[key] = odd.to(device)
+    return _MULTIPLIERS[key]
+
+
+def fingerprint_hash(q: torch.Tensor) -> torch.Tensor:
+    """Hash rows of an int64 matrix to int64: ``Σ_d q_d · m_d`` with random odd ``m_d``.
+
+    Multiplication wraps modulo 2**64, so two distinct rows collide with probability about
+    2**-63; every hash match is confirmed by comparing rows exactly, so a collision costs
+    time, never a false merge.
+
+    >>> q = torch.tensor([[1, 2], [1, 2], [2, 1]])
+    >>> h = fingerprint_hash(q); bool(h[0] == h[1]), bool(h[0] == h[2])
+    (True, False)
+    """
+    return (q * _multipliers(q.shape[1], q.device)).sum(dim=1)
+
+
+class Kind:
+    """Base of value kinds: samples, variables, constants, validity, quantization."""
+
+    name = "kind"
+    dtype = torch.float64
+
+    @property
+    def family(self) -> str:
+        """The name under which the semantics table holds this kind's kernels.
+
+        >>> RealKind().family, SeqKind().family  # sequences use the int kernels
+        ('real', 'int')
+        """
+        return self.name
+
+    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = ()) -> None:
+        self.k, self.seed, self.device = k, seed, torch.device(device)
+        self.variables = tuple(variables)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of one element's fingerprint: ``(k,)``.
+
+        >>> RealKind(k=5).shape
+        (5,)
+        """
+        return (self.k,)
+
+    def _gen(self, name: str) -> torch.Generator:
+        return torch.Generator().manual_seed(zlib.crc32(f"{self.seed}:{name}".encode()))
+
+    def apply(self, kernel: Kernel, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Run a kernel on a batch of argument values.
+
+        >>> Kind().apply(torch.add, [torch.tensor([[1, 2]]), torch.tensor([[3, 4]])]).tolist()
+        [[4, 6]]
+        """
+        return kernel(*args)
+
+    def valid(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows whose fingerprint is usable (no NaN, inf or overflow).
+
+        The base kind accepts every row; each kind below narrows this.
+
+        >>> Kind().valid(torch.zeros(2, 3)).tolist()
+        [True, True]
+        """
+        return torch.ones(values.shape[0], dtype=torch.bool, device=values.device)
+
+    def quantize(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows of int64 such that equal rows mean the same element.
+
+        >>> Kind().quantize(torch.tensor([[[1, 2], [3, 4]]])).tolist()  # one row per element
+        [[1, 2, 3, 4]]
+        """
+        return values.flatten(1).to(torch.int64)
+
+    def key(self, values: torch.Tensor) -> torch.Tensor:
+        """One int64 hash per row.
+
+        >>> h = Kind().key(torch.tensor([[1, 2], [1, 2], [2, 1]]))
+        >>> h.shape, bool(h[0] == h[1]), bool(h[1] == h[2])
+        (torch.Size([3]), True, False)
+        """
+        return fingerprint_hash(self.quantize(values))
+
+    def describe(self) -> str:
+        """The kind's name with its sample count and seed.
+
+        >>> RealKind(k=8, seed=3).describe(), BoolKind(variables=("p",)).describe()
+        ('real(k=8, seed=3)', 'bool(k=2, seed=0)')
+        """
+        return f"{self.name}(k={self.k}, seed={self.seed})"
+
+
+class RealKind(Kind):
+    """Real values at K random points in [low, high] (float64).
+
+    Two values count as equal when they round to the same 26-bit mantissa (about 8
+    significant digits; values of size at most 1e-9 count as 0), which absorbs floating-point
+    reassociation error. Rounding works on the float64 bit pattern: add half of the dropped
+    bits, shift them out.
+
+    >>> r = RealKind(k=4)
+    >>> x = r.variable("x"); bool((r.key(torch.stack([x * (x + 1)])) ==
+    ...                            r.key(torch.stack([x * x + x]))).all())
+    True
+    """
+
+    name = "real"
+
+    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = (), low: float = 0.5, high: float = 2.0) -> None:
+        super().__init__(k, seed, device, variables)
+        self.low, self.high = low, high
+
+    def variable(self, name: str) -> torch.Tensor:
+        """The values of variable ``name``: k points in [low, high], fixed by seed and name.
+
+        >>> r = RealKind(k=6); x = r.variable("x")
+        >>> bool(((x >= .5) & (x <= 2)).all()), bool((x == r.variable("x")).all())
+        (True, True)
+        >>> bool((x == RealKind(k=6, seed=1).variable("x")).any())
+        False
+        """
+        u = torch.rand(self.k, generator=self._gen(name), dtype=torch.float64)
+        return (self.low + (self.high - self.low) * u).to(self.device)
+
+    def constant(self, value: str | float) -> torch.Tensor:
+        """A numeral (integer, decimal or fraction) at every sample.
+
+        >>> RealKind(k=3).constant("1/4").tolist()
+        [0.25, 0.25, 0.25]
+        """
+        return torch.full(self.shape, float(sympy.Rational(str(value))), dtype=self.dtype,
+                          device=self.device)
+
+    def valid(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows with every value finite: their sum is finite (a sum beyond the float64 range,
+        which needs values above about 1e307, counts as overflow too).
+
+        >>> RealKind(k=3).valid(torch.tensor([[1., float("nan"), 0.], [1., 2., 3.],
+        ...                                   [float("inf"), -float("inf"), 1.]])).tolist()
+        [False, True, False]
+        """
+        return torch.isfinite(values.flatten(1).sum(dim=1))
+
+    def quantize(self, values: torch.Tensor) -> torch.Tensor:
+        """Float64 bit patterns rounded to 26 mantissa bits (tiny values become 0).
+
+        >>> q = RealKind(k=3).quantize(torch.tensor([[1., 1e-12, 3.], [1. + 1e-12, 0., 3.001]],
+        ...                                         dtype=torch.float64))
+        >>> (q[0] == q[1]).tolist()  # rounding error and tiny values agree; 0.001 does not
+        [True, True, False]
+        """
+        v = torch.nn.functional.hardshrink(values, 1e-9)  # |v| <= 1e-9 becomes 0
+        return v.view(torch.int64).add_(1 << 25).bitwise_right_shift_(26).flatten(1)
+
+
+class ModpKind(Kind):
+    """Residues modulo the prime 2**31 - 1: exact ring arithmetic, no overflow.
+
+    >>> m = ModpKind(k=3); x = m.variable("x")
+    >>> bool(((x * x) % 2147483647 == m.apply(lambda a, b: a * b % 2147483647, [x, x])).all())
+    True
+    """
+
+    name = "modp"
+    dtype = torch.int64
+
+    def variable(self, name: str) -> torch.Tensor:
+        """The values of variable ``name``: k random residues, fixed by seed and name.
+
+        >>> x = ModpKind(k=5).variable("x"); bool(((x >= 0) & (x < 2**31 - 1)).all())
+        True
+        """
+        return torch.randint(0, P, self.shape, generator=self._gen(name)).to(self.device)
+
+    def constant(self, value: str | int) -> torch.Tensor:
+        """An integer numeral reduced modulo p; a fraction is an error.
+
+        >>> ModpKind(k=2).constant("-1").tolist()
+        [2147483646, 2147483646]
+        >>> ModpKind(k=2).constant("1/2")
+        Traceback (most recent call last):
+        ...
+        automath.core.errors.SemanticsError: numeral '1/2' is not an integer; kind 'modp' needs \
+one (at token '1/2')
+        """
+        r = sympy.Rational(str(value))
+        if r.q != 1:
+            raise SemanticsError(f"numeral {value!r} is not an integer; kind 'modp' needs one",
+                                 token=str(value))
+        return torch.full(self.shape, int(r) % P, dtype=torch.int64, device=self.device)
+
+    def valid(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows with no negative entry (kernels mark an undefined value, like ``x / 0``, -1).
+
+        >>> ModpKind(k=3).valid(torch.tensor([[1, 2, 3], [-1, 2, 3]])).tolist()
+        [True, False]
+        """
+        return (values >= 0).flatten(1).all(dim=1)
+
+
+class IntKind(Kind):
+    """Integers at K random points in [-1000, 1000]; |value| > 2**50 is an overflow.
+
+    >>> i = IntKind(k=2); big = torch.full((1, 2), 2**40)
+    >>> bool(i.valid(i.apply(torch.mul, [big, big]))[0])
+    False
+    """
+
+    name = "int"
+    dtype = torch.int64
+
+    def variable(self, name: str) -> torch.Tensor:
+        """The values of variable ``name``: k random integers in [-1000, 1000].
+
+        >>> x = IntKind(k=5).variable("x"); x.dtype, bool((x.abs() <= 1000).all())
+        (torch.int64, True)
+        """
+        return torch.randint(-1000, 1001, self.shape, generator=self._gen(name)).to(self.device)
+
+    def constant(self, value: str | int) -> torch.Tensor:
+        """An integer numeral at every sample; a fraction is an error.
+
+        >>> IntKind(k=2).constant("-7").tolist()
+        [-7, -7]
+        """
+        r = sympy.Rational(str(value))
+        if r.q != 1:
+            raise SemanticsError(f"numeral {value!r} is not an integer", token=str(value))
+        return torch.full(self.shape, int(r), dtype=torch.int64, device=self.device)
+
+    def apply(self, kernel: Kernel, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Run a kernel exactly, marking results beyond ±2**50 (checked in float) as overflow.
+
+        >>> out = IntKind(k=2).apply(torch.mul, [torch.tensor([[3, 2**30]]),
+        ...                                      torch.tensor([[4, 2**30]])])
+        >>> out[0, 0].item(), out[0, 1].item() == 2**50 + 1
+        (12, True)
+        """
+        exact = kernel(*args)
+        approx = kernel(*(a.to(torch.float64) for a in args))
+        return torch.where(approx.abs() > INT_LIMIT, torch.full_like(exact, INT_LIMIT + 1), exact)
+
+    def valid(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows with every |value| at most 2**50.
+
+        >>> IntKind(k=2).valid(torch.tensor([[2**50, -2**50], [2**50 + 1, 0]])).tolist()
+        [True, False]
+        """
+        return values.flatten(1).abs().amax(dim=1) <= INT_LIMIT
+
+
+class SeqKind(IntKind):
+    """Integer sequences: the variable ``n`` takes the values start, start+1, …, start+k-1.
+
+    Kernels are those of the ``int`` kind, so a term's fingerprint is its first k terms.
+
+    >>> SeqKind(k=5, variables=("n",)).variable("n").tolist()
+    [0, 1, 2, 3, 4]
+    """
+
+    name = "seq"
+
+    def __init__(self, k: int = 10, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = (), start: int = 0) -> None:
+        super().__init__(k, seed, device, variables)
+        self.start = start
+
+    @property
+    def family(self) -> str:
+        """Sequences borrow the ``int`` kernels.
+
+        >>> SeqKind().family
+        'int'
+        """
+        return "int"
+
+    def variable(self, name: str) -> torch.Tensor:
+        """The index ``n``: start, start+1, …, start+k-1; any other name is an error.
+
+        >>> SeqKind(k=4, start=1).variable("n").tolist()
+        [1, 2, 3, 4]
+        >>> SeqKind().variable("m")
+        Traceback (most recent call last):
+        ...
+        automath.core.errors.SemanticsError: sequences have one variable, n (got 'm') (at token 'm')
+        """
+        if name != "n":
+            raise SemanticsError(f"sequences have one variable, n (got {name!r})", token=name)
+        return torch.arange(self.start, self.start + self.k, device=self.device)
+
+
+class BoolKind(Kind):
+    """Truth tables: all 2**n assignments of the n variables (random rows if n > 12).
+
+    >>> b = BoolKind(variables=("p", "q")); b.variable("q").tolist()
+    [False, True, False, True]
+    """
+
+    name = "bool"
+    dtype = torch.bool
+
+    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = ()) -> None:
+        n = len(variables)
+        super().__init__(2**n if n <= 12 else k, seed, device, variables)
+        rows = torch.arange(self.k) if n <= 12 else torch.randint(
+            0, 2**n, (k,), generator=self._gen("rows"))
+        bits = torch.arange(n - 1, -1, -1)
+        self._table = ((rows[:, None] >> bits) & 1).bool().to(self.device)
+
+    def variable(self, name: str) -> torch.Tensor:
+        """The column of variable ``name`` in the truth table; undeclared names are an error.
+
+        >>> BoolKind(variables=("p", "q")).variable("p").tolist()
+        [False, False, True, True]
+        """
+        if name not in self.variables:
+            raise SemanticsError(f"variable {name!r} is not among the declared ones "
+                                 f"{list(self.variables)}", token=name)
+        return self._table[:, self.variables.index(name)]
+
+    def constant(self, value: bool | str) -> torch.Tensor:
+        """True (``True``, ``true`` or ``1``) or False at every row.
+
+        >>> b = BoolKind(variables=("p",)); b.constant("true").tolist(), b.constant(0).tolist()
+        ([True, True], [False, False])
+        """
+        return torch.full(self.shape, str(value) in ("True", "1", "true"), device=self.device)
+
+
+class PermKind(Kind):
+    """Permutations of ``m`` points in K random models: a free-ish, non-commutative monoid.
+
+    >>> pk = PermKind(k=2, m=5); x, y = pk.variable("x"), pk.variable("y")
+    >>> bool((torch.gather(x, -1, y) == torch.gather(y, -1, x)).all())
+    False
+    """
+
+    name = "perm"
+    dtype = torch.int64
+
+    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = (), m: int = 6) -> None:
+        super().__init__(k, seed, device, variables)
+        self.m = m
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """One permutation of ``m`` points per model: ``(k, m)``.
+
+        >>> PermKind(k=2, m=3).shape
+        (2, 3)
+        """
+        return (self.k, self.m)
+
+    def variable(self, name: str) -> torch.Tensor:
+        """A random permutation per model, fixed by seed and name.
+
+        >>> x = PermKind(k=3, m=5).variable("x"); x.shape
+        torch.Size([3, 5])
+        >>> (x.sort(dim=1).values == torch.arange(5)).all().item()  # each row is a permutation
+        True
+        """
+        g = self._gen(name)
+        return torch.stack([torch.randperm(self.m, generator=g) for _ in range(self.k)]).to(
+            self.device)
+
+    def identity(self) -> torch.Tensor:
+        """The identity permutation in every model.
+
+        >>> pk = PermKind(k=2, m=4); x = pk.variable("x")
+        >>> pk.identity()[0].tolist(), bool((torch.gather(x, -1, pk.identity()) == x).all())
+        ([0, 1, 2, 3], True)
+        """
+        return torch.arange(self.m, device=self.device).expand(self.k, self.m).clone()
+
+    def constant(self, value: str) -> torch.Tensor:
+        """Always an error: permutation models have no numerals.
+
+        >>> PermKind().constant("1")
+        Traceback (most recent call last):
+        ...
+        automath.core.errors.SemanticsError: permutation models have no numerals (at token '1')
+        """
+        raise SemanticsError("permutation models have no numerals", token=str(value))
+
+
+KINDS: dict[str, type[Kind]] = {c.name: c for c in (RealKind, ModpKind, IntKind, SeqKind,
+                                                     BoolKind, PermKind)}
+
+
+def make_kind(name: str, **options: object) -> Kind:
+    """Build a value kind by name: ``real``, ``modp``, ``int``, ``bool`` or ``perm``.
+
+    >>> make_kind("modp", k=4).shape
+    (4,)
+    """
+    if name not in KINDS:
+        raise SemanticsError(f"unknown value kind {name!r}; choose one of {sorted(KINDS)}",
+                             token=name)
+    return KINDS[name](**options)

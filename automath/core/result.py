@@ -1,0 +1,168 @@
+"""Results: the weighted elements of a loop, as tables, records and sympy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sympy
+import torch
+
+from automath.core.distribution import Distribution
+from automath.core.store import Store
+
+if TYPE_CHECKING:
+    from automath.core.domain import Domain
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One element of a result: id, expression, weight, size, score and provenance."""
+
+    id: int
+    text: str
+    expr: sympy.Basic
+    weight: float
+    size: int
+    score: float | None
+    provenance: str
+
+    def latex(self) -> str:
+        """The expression in LaTeX.
+
+        >>> x = sympy.Symbol("x")
+        >>> Entry(2, "x * x", x * x, 0.5, 3, None, "mul(#0, #0)").latex()
+        'x^{2}'
+        """
+        return sympy.latex(self.expr)
+
+
+class Result:
+    """Weights over a store's elements, with the loop's history.
+
+    ``top(k)`` lists the heaviest elements; ``to_sympy()`` and ``to_records()`` export them.
+
+    >>> from automath.core.domain import Domain
+    >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+    >>> x2 = s.add_term(d.parse("x * x"))
+    >>> res = Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})
+    >>> [(e.text, e.weight) for e in res.top(2)], res.to_sympy(1)
+    ([('x * x', 0.5), ('1', 0.3)], [x**2])
+    """
+
+    def __init__(self, domain: Domain | None, store: Store, weights: torch.Tensor,
+                 scores: torch.Tensor | None, history: list[dict], config: dict) -> None:
+        self.domain, self.store, self.history, self.config = domain, store, history, config
+        self.distribution = Distribution(weights)
+        self.scores = scores
+
+    def top(self, k: int = 10, where: str | None = None,
+            pattern: str | None = None) -> list[Entry]:
+        """The ``k`` heaviest elements, filtered by ``where`` (e.g. ``"size<=7"``) and by a
+        regular expression ``pattern`` searched in the printed expression.
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> x2 = s.add_term(d.parse("x * x"))
+        >>> res = Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})
+        >>> [e.text for e in res.top(2)], [e.text for e in res.top(where="size<=1")]
+        (['x * x', '1'], ['1', 'x'])
+        >>> [e.text for e in res.top(pattern="x")]
+        ['x * x', 'x']
+        """
+        dist = self.distribution
+        if where:
+            from automath.core.query import where_mask
+            dist = dist.filter(where_mask(where, self))
+        if pattern:
+            from automath.core.query import pattern_mask
+            dist = dist.filter(pattern_mask(pattern, self))
+        return [self.entry(i, w) for i, w in dist.top(k)]
+
+    def entry(self, ident: int, weight: float | None = None) -> Entry:
+        """The table row of one element.
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> x2 = s.add_term(d.parse("x * x"))
+        >>> res = Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})
+        >>> e = res.entry(2); e.text, e.weight, e.size, e.provenance
+        ('x * x', 0.5, 3, 'mul(#0, #0)')
+        """
+        st = self.store
+        w = float(self.distribution.weights[ident]) if weight is None else weight
+        score = None if self.scores is None else float(self.scores[ident])
+        return Entry(ident, self.text(ident), st.sympy(ident), w, int(st.size[ident]), score,
+                     self.provenance(ident))
+
+    def text(self, ident: int) -> str:
+        """The element printed in its grammar's syntax.
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> x2 = s.add_term(d.parse("x * x"))
+        >>> res = Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})
+        >>> [res.text(i) for i in range(3)]
+        ['x', '1', 'x * x']
+        >>> Result(None, s, torch.ones(3), None, [], {}).text(2)  # no domain: the term tree
+        'mul(x, x)'
+        """
+        term = self.store.term(ident)
+        return self.domain.grammar.format(term) if self.domain else str(term)
+
+    def provenance(self, ident: int) -> str:
+        """How the element was first built: ``atom`` or ``rule(#i, #j)``.
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> x2 = s.add_term(d.parse("x * x"))
+        >>> res = Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})
+        >>> res.provenance(0), res.provenance(2)
+        ('atom', 'mul(#0, #0)')
+        """
+        st = self.store
+        if ident in st.leaves:
+            return "atom"
+        rule = int(st.rule[ident])
+        kids = [int(st.left[ident]), int(st.right[ident])][: int(st.arity[rule])]
+        return f"{st.rules[rule]}({', '.join(f'#{k}' for k in kids)})"
+
+    def to_sympy(self, k: int = 10) -> list[sympy.Basic]:
+        """The sympy expressions of the ``k`` heaviest elements.
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> x2 = s.add_term(d.parse("x * x"))
+        >>> res = Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})
+        >>> res.to_sympy(3)
+        [x**2, 1, x]
+        """
+        return [e.expr for e in self.top(k)]
+
+    def to_records(self, k: int = 10) -> list[dict]:
+        """The ``k`` heaviest elements as plain dicts.
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> x2 = s.add_term(d.parse("x * x"))
+        >>> res = Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})
+        >>> rec = res.to_records(2)[0]; rec["rank"], rec["expression"], rec["sympy"], rec["size"]
+        (1, 'x * x', 'x**2', 3)
+        """
+        return [{"rank": n, "id": e.id, "expression": e.text, "sympy": str(e.expr),
+                 "weight": e.weight, "size": e.size, "score": e.score,
+                 "provenance": e.provenance} for n, e in enumerate(self.top(k), 1)]
+
+    def to_frame(self, k: int = 10):  # noqa: ANN201
+        """The ``k`` heaviest elements as a pandas DataFrame (needs pandas).
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> x2 = s.add_term(d.parse("x * x"))
+        >>> res = Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})
+        >>> import pytest; _ = pytest.importorskip("pandas")  # pandas is optional
+        >>> df = res.to_frame(2); df.shape, df["expression"].tolist()
+        ((2, 8), ['x * x', '1'])
+        """
+        import pandas as pd
+        return pd.DataFrame(self.to_records(k))

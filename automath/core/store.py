@@ -1,0 +1,417 @@
+"""Store: every element ever generated, deduplicated by fingerprint, with provenance.
+
+An element is a fingerprint (its values at the kind's K samples) plus provenance: the rule
+and parent ids that first built it (or a smaller derivation found later), and its size.
+Dedup hashes the quantized fingerprint and confirms every hash match by exact comparison;
+an element whose fingerprint is invalid (NaN, inf, overflow, division by zero) is dropped
+and gets id -1, so it never merges with anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy
+import torch
+
+from automath.core.errors import SemanticsError
+from automath.core.kinds import Kind, fingerprint_hash
+from automath.core.semantics import Semantics
+from automath.core.term import Term
+
+NONE = -1
+_BLOCK = 1 << 13  # candidates per fingerprint block: a few hundred KB, so it stays in cache
+COLUMNS = ("values", "keys", "rule", "left", "right", "size")
+
+
+class _Column:
+    """A view of the filled part of a growable column buffer."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, store: Store, owner: type | None = None) -> torch.Tensor:
+        return store._cols[self.name][: store._n]
+
+
+class _KeyIndex:
+    """Sorted runs of (key, id) with geometric sizes: O(log N) runs, amortized sorting."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def add(self, keys: torch.Tensor, ids: torch.Tensor, *, presorted: bool = False) -> None:
+        """Add (key, id) pairs (``presorted``: already in key order) as a run, merging runs
+        no larger than twice the new one."""
+        if not presorted:
+            order = torch.argsort(keys, stable=True)
+            keys, ids = keys[order], ids[order]
+        while self.runs and self.runs[-1][0].shape[0] <= 2 * keys.shape[0]:
+            keys, ids = _merge(*self.runs.pop(), keys, ids)
+        self.runs.append((keys, ids))
+
+    def candidates(self, sorted_keys: torch.Tensor):  # noqa: ANN201
+        """For each run: (positions of the sorted query keys with a hash hit, the stored ids
+        hit). Sorted queries make each binary search walk the run in order."""
+        for sk, ids in self.runs:
+            pos = torch.searchsorted(sk, sorted_keys).clamp(max=sk.shape[0] - 1)
+            hit = (sk[pos] == sorted_keys).nonzero().squeeze(1)
+            yield hit, ids[pos[hit]]
+
+
+class Store:
+    """Elements with fingerprints, provenance (rule, left, right) and sizes.
+
+    >>> from automath.core.kinds import RealKind
+    >>> from automath.core.semantics import Semantics
+    >>> s = Store(RealKind(k=8), Semantics(), rules=["add", "mul"])
+    >>> x, y = s.add_atoms([Term("var", token="x"), Term("var", token="y")]).tolist()
+    >>> s.add_term(Term("add", (Term("var", token="x"), Term("var", token="y")))) == \\
+    ...     s.add_term(Term("add", (Term("var", token="y"), Term("var", token="x"))))
+    True
+    """
+
+    def __init__(self, kind: Kind, semantics: Semantics, rules: Sequence[str]) -> None:
+        self.kind, self.semantics, self.rules = kind, semantics, tuple(rules)
+        self.arity = torch.tensor([semantics[r].arity for r in self.rules], dtype=torch.int64)
+        self._kernels = [semantics.kernel(r, kind.family) for r in self.rules]
+        dev = kind.device
+        self._n = 0
+        self._cols = {c: torch.empty(0, dtype=torch.int64, device=dev) for c in COLUMNS}
+        self._cols["values"] = torch.empty((0, *kind.shape), dtype=kind.dtype, device=dev)
+        self._index = _KeyIndex()
+        self.leaves: dict[int, Term] = {}
+        self._terms: dict[int, Term] = {}
+
+    values, keys, rule, left, right, size = (_Column() for _ in COLUMNS)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def load_columns(self, columns: dict[str, torch.Tensor]) -> None:
+        """Replace the store's contents (used when a saved run is reopened).
+
+        >>> from automath.core.kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> x2 = s.add_term(Term("mul", (Term("var", token="x"),) * 2))
+        >>> t = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> t.load_columns({c: getattr(s, c) for c in COLUMNS}); len(t), t.size.tolist()
+        (2, [1, 3])
+        >>> t.add_term(Term("mul", (Term("var", token="x"),) * 2)) == x2  # found, not re-added
+        True
+        """
+        dev = self.kind.device
+        self._cols = {c: columns[c].to(dev) for c in COLUMNS}
+        self._n = int(self._cols["keys"].shape[0])
+        self._index = _KeyIndex()
+        self._index.add(self.keys, torch.arange(self._n, device=dev))
+        self._terms.clear()
+
+    def kernel(self, rule: int):
+        """The torch kernel of rule number ``rule`` for this store's kind.
+
+        >>> from automath.core.kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> ix = s.add_term(Term("var", token="x")); x = s.values[ix]
+        >>> bool((s.kernel(1)(x, x) == x * x % 2147483647).all())
+        True
+        """
+        return self._kernels[rule]
+
+    def add_atoms(self, terms: Sequence[Term]) -> torch.Tensor:
+        """Add leaf terms (variables, numerals, constants); returns their ids.
+
+        >>> from automath.core.kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> s.add_atoms([Term("var", token="x"), Term("num", token="2"),
+        ...              Term("var", token="x")]).tolist()
+        [0, 1, 0]
+        """
+        return torch.tensor([self.add_term(t) for t in terms], dtype=torch.int64)
+
+    def add_term(self, term: Term) -> int:
+        """Add a term and all its subterms; returns its id (or -1 if invalid).
+
+        >>> from automath.core.kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> x = Term("var", token="x")
+        >>> s.add_term(Term("add", (x, x))), len(s), s.size.tolist()
+        (1, 2, [1, 3])
+        >>> s.add_term(Term("mul", (Term("num", token="2"), x)))  # 2*x = x+x: same element
+        1
+        >>> from automath.core.kinds import RealKind
+        >>> r = Store(RealKind(k=4), Semantics(), rules=["div"])
+        >>> r.add_term(Term("div", (x, Term("num", token="0"))))  # division by zero
+        -1
+        """
+        if term.args:
+            kids = [self.add_term(a) for a in term.args]
+            if NONE in kids:
+                return NONE
+            rule = self._rule_index(term.op)
+            vals = self.kind.apply(self.kernel(rule), [self.values[k][None] for k in kids])
+            kids = (kids + [NONE, NONE])[:2]
+            size = 1 + int(self.size[[k for k in kids if k != NONE]].sum())
+            return int(self.insert(vals, _col(rule), _col(kids[0]), _col(kids[1]),
+                                   _col(size))[0])
+        vals = self._leaf_value(term)[None]
+        ident = int(self.insert(vals, _col(NONE), _col(NONE), _col(NONE), _col(1))[0])
+        if ident != NONE:
+            self.leaves.setdefault(ident, term)
+        return ident
+
+    def _rule_index(self, op: str) -> int:
+        if op not in self.rules:
+            raise SemanticsError(f"operator {op!r} is not a rule of this store", token=op)
+        return self.rules.index(op)
+
+    def _leaf_value(self, term: Term) -> torch.Tensor:
+        if term.op == "var":
+            return self.kind.variable(str(term.token))
+        if term.op == "num":
+            return self.kind.constant(str(term.token))
+        return self.semantics.kernel(term.op, self.kind.family)(self.kind)
+
+    def insert(self, values: torch.Tensor, rule: torch.Tensor, left: torch.Tensor,
+               right: torch.Tensor, size: torch.Tensor) -> torch.Tensor:
+        """Insert candidate elements; returns each one's id (-1 for an invalid fingerprint).
+
+        Equal candidates share one id; a smaller derivation of a stored element replaces its
+        provenance:
+
+        >>> from automath.core.kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> x = s.add_term(Term("var", token="x")); v = s.values[[x]]
+        >>> xx = s.kernel(0)(v, v); col = lambda *a: torch.tensor(a)
+        >>> s.insert(torch.cat([xx, xx]), col(0, 0), col(0, 0), col(0, 0), col(3, 3)).tolist()
+        [1, 1]
+        >>> s.insert(xx, col(1), col(0), col(-1), col(2)).tolist(), s.size.tolist()
+        ([1], [1, 2])
+        >>> s.insert(torch.full((1, 4), -1), col(0), col(0), col(0), col(3)).tolist()
+        [-1]
+        """
+        return self._insert(lambda idx: values.index_select(0, idx), rule, left, right, size)
+
+    def insert_derived(self, rule: int, left: torch.Tensor, right: torch.Tensor,
+                       size: torch.Tensor) -> torch.Tensor:
+        """Insert ``rule(left, right)`` for each parent pair (``right = -1``: unary).
+
+        Fingerprints are computed from the parents' values in cache-sized blocks and hashed;
+        only stored elements' values are kept, and hash hits are confirmed exactly by
+        computing the candidate's values again. Ids as in :meth:`insert`:
+
+        >>> from automath.core.kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add"])
+        >>> ids = s.add_atoms([Term("var", token="x"), Term("var", token="y")])
+        >>> col = lambda *a: torch.tensor(a)
+        >>> s.insert_derived(0, col(0, 1, 0), col(1, 0, 0), col(3, 3, 3)).tolist()  # x+y = y+x
+        [2, 2, 3]
+        """
+        binary = int(self.arity[rule]) == 2
+        rows = _DerivedRows(self.values, self.kind, self.kernel(rule), left,
+                            right if binary else None)
+        return self._insert(rows, torch.full_like(left, rule), left, right, size)
+
+    def _insert(self, rows, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
+        """Insert the candidates whose values ``rows(idx)`` gives (``idx``: candidate rows).
+
+        Valid candidates are put in hash order once: the index search, the grouping of equal
+        candidates and the new index run all read that order.
+        """
+        keys, valid = self._keys(rows, rule.shape[0])
+        ids = torch.full_like(keys, NONE)
+        ok = valid.nonzero().squeeze(1)
+        if ok.numel() == 0:
+            return ids
+        keys, order = torch.sort(keys.index_select(0, ok))
+        ok = ok[order]
+        rule, left, right, size = (t.index_select(0, ok) for t in (rule, left, right, size))
+        found = self._lookup(rows, ok, keys)
+        new = (found == NONE).nonzero().squeeze(1)
+        if new.numel():
+            found[new] = self._append(rows, ok[new], keys[new], rule[new], left[new],
+                                      right[new], size[new])
+        ids[ok] = found
+        self._improve(found, rule, left, right, size)
+        return ids
+
+    def _keys(self, rows, m: int) -> tuple[torch.Tensor, torch.Tensor]:  # noqa: ANN001
+        """Hash and validity of every candidate, a cache-sized block at a time."""
+        keys = torch.empty(m, dtype=torch.int64, device=self.kind.device)
+        valid = torch.empty(m, dtype=torch.bool, device=self.kind.device)
+        for s in range(0, m, _BLOCK):
+            vals = rows(torch.arange(s, min(s + _BLOCK, m), device=keys.device))
+            valid[s:s + _BLOCK] = self.kind.valid(vals)
+            keys[s:s + _BLOCK] = fingerprint_hash(self.kind.quantize(vals))
+        return keys, valid
+
+    def _lookup(self, rows, ok: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+        """Ids of stored elements equal to each candidate (rows ``ok``, sorted hashes ``keys``),
+        or -1."""
+        found = torch.full_like(keys, NONE)
+        for hit, cand in self._index.candidates(keys):
+            same = self._same(rows(ok[hit]), self.values.index_select(0, cand))
+            found[hit[same]] = cand[same]
+        return found
+
+    def _same(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return (self.kind.quantize(a) == self.kind.quantize(b)).all(dim=1)
+
+    def _append(self, rows, ok, keys, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
+        """Append candidates (in hash order) not in the store, merging equal ones; returns
+        their ids. A group's smallest derivation (then its first candidate) represents it;
+        new ids follow the candidates' order."""
+        uniq, group, counts = torch.unique_consecutive(keys, return_inverse=True,
+                                                       return_counts=True)
+        score = size * (int(ok.max()) + 1) + ok  # distinct: ok holds distinct rows
+        best = torch.full_like(uniq, torch.iinfo(torch.int64).max).scatter_reduce(
+            0, group, score, "amin")
+        rep = (score == best[group]).nonzero().squeeze(1)  # one per group, in group order
+        by_id = torch.argsort(ok[rep])
+        rank = torch.empty_like(by_id)
+        rank[by_id] = torch.arange(len(uniq), device=keys.device)
+        base, r = len(self), rep[by_id]
+        self._extend(rows, ok[r], keys[r], rule[r], left[r], right[r], size[r],
+                     index=(uniq, base + rank))
+        ids = base + rank[group]
+        member = counts[group] > 1  # a group's other members may clash with its representative
+        member[rep] = False
+        shared = member.nonzero().squeeze(1)
+        clash = shared[~self._same(rows(ok[shared]), self.values.index_select(0, ids[shared]))]
+        for c in clash.tolist():  # hash collisions: astronomically rare
+            ids[c] = self._insert_one(rows(ok[c:c + 1])[0], keys[c], rule[c], left[c], right[c],
+                                      size[c])
+        return ids
+
+    def _insert_one(self, val, key, rule, left, right, size) -> int:  # noqa: ANN001
+        same = ((self.keys == key) & self._same(self.values, val.expand_as(self.values)))
+        hits = same.nonzero().squeeze(1)
+        if hits.numel():
+            return int(hits[0])
+        self._extend(lambda _: val[None], key.new_zeros(1), key[None], rule[None], left[None],
+                     right[None], size[None])
+        return len(self) - 1
+
+    def _extend(self, rows, ok, keys, rule, left, right, size, index=None) -> None:  # noqa: ANN001
+        """Append elements whose values are ``rows(ok)``, written a block at a time;
+        ``index``: their (keys, ids) already in key order."""
+        new = dict(zip(COLUMNS[1:], (keys, rule, left, right, size), strict=True))
+        n, m = self._n, keys.shape[0]
+        self._reserve(n + m)
+        for c, col in new.items():
+            self._cols[c][n:n + m] = col
+        values = self._cols["values"]
+        for s in range(0, m, _BLOCK):
+            values[n + s:n + min(s + _BLOCK, m)] = rows(ok[s:s + _BLOCK])
+        self._n = n + m
+        if index is None:
+            self._index.add(keys, torch.arange(n, n + m, device=keys.device))
+        else:
+            self._index.add(*index, presorted=True)
+
+    def _reserve(self, total: int) -> None:
+        """Grow every column to hold ``total`` rows, by doubling (amortized O(1) per row)."""
+        for c, col in self._cols.items():
+            if col.shape[0] < total:
+                grown = col.new_empty((max(2 * col.shape[0], total, 64), *col.shape[1:]))
+                grown[:self._n] = col[:self._n]
+                self._cols[c] = grown
+
+    def _improve(self, ids, rule, left, right, size) -> None:  # noqa: ANN001
+        """Where a candidate is a smaller derivation of a stored element, adopt it."""
+        better = (size < self.size[ids]).nonzero().squeeze(1)
+        if better.numel() == 0:
+            return
+        order = better[torch.argsort(size[better], stable=True).flip(0)]
+        tgt = ids[order]  # later writes win: the smallest size is written last
+        self.size[tgt], self.rule[tgt] = size[order], rule[order]
+        self.left[tgt], self.right[tgt] = left[order], right[order]
+        self._terms.clear()
+
+    def term(self, ident: int) -> Term:
+        """The term that built element ``ident`` (rebuilt from provenance).
+
+        >>> from automath.core.kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["mul"])
+        >>> s.term(s.add_term(Term("mul", (Term("var", token="x"),) * 2)))
+        Term(op='mul', args=(Term(op='var', args=(), token='x'), \
+Term(op='var', args=(), token='x')), token=None)
+        """
+        if ident in self.leaves:
+            return self.leaves[ident]
+        if ident not in self._terms:
+            rule, kids = int(self.rule[ident]), (int(self.left[ident]), int(self.right[ident]))
+            args = tuple(self.term(k) for k in kids[: int(self.arity[rule])])
+            self._terms[ident] = Term(self.rules[rule], args)
+        return self._terms[ident]
+
+    def sympy(self, ident: int) -> sympy.Basic:
+        """The sympy expression of element ``ident``.
+
+        >>> from automath.core.kinds import ModpKind
+        >>> s = Store(ModpKind(k=4), Semantics(), rules=["add", "mul"])
+        >>> x = Term("var", token="x")
+        >>> s.sympy(s.add_term(Term("mul", (x, Term("add", (x, Term("num", token="1")))))))
+        x*(x + 1)
+        """
+        return to_sympy(self.term(ident), self.semantics)
+
+
+def to_sympy(term: Term, semantics: Semantics) -> sympy.Basic:
+    """Build the sympy expression of a term with the semantics' builders.
+
+    >>> to_sympy(Term("add", (Term("var", token="x"), Term("num", token="2"))), Semantics())
+    x + 2
+    """
+    if term.op == "var":
+        return sympy.Symbol(str(term.token))
+    if term.op == "num":
+        return sympy.Rational(str(term.token))
+    if term.op not in semantics:
+        raise SemanticsError(f"operator {term.op!r} has no semantics", token=term.op)
+    return semantics[term.op].sympy(*(to_sympy(a, semantics) for a in term.args))
+
+
+class _DerivedRows:
+    """The values of ``kernel(values[left], values[right])`` for chosen candidate rows."""
+
+    def __init__(self, values, kind, kernel, left, right) -> None:  # noqa: ANN001
+        self.values, self.kind, self.kernel = values, kind, kernel
+        self.left, self.right = left, right
+
+    def __call__(self, idx: torch.Tensor) -> torch.Tensor:
+        parents = [self.left] if self.right is None else [self.left, self.right]
+        args = [self.values.index_select(0, p.index_select(0, idx)) for p in parents]
+        return self.kind.apply(self.kernel, args)
+
+
+def merge_positions(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where each entry of sorted ``a`` and of sorted ``b`` goes in their sorted union (ties:
+    ``a``'s first), found by binary search: a linear merge without a sort.
+
+    >>> pa, pb = merge_positions(torch.tensor([1, 4, 9]), torch.tensor([2, 4, 10]))
+    >>> pa.tolist(), pb.tolist()
+    ([0, 2, 4], [1, 3, 5])
+    """
+    pa = torch.arange(len(a), device=a.device) + torch.searchsorted(b, a)
+    pb = torch.arange(len(b), device=b.device) + torch.searchsorted(a, b, right=True)
+    return pa, pb
+
+
+def _merge(ka: torch.Tensor, ia: torch.Tensor, kb: torch.Tensor,
+           ib: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Merge two sorted runs of (key, id) into one (ties: the first run's pairs first).
+
+    >>> k, i = _merge(torch.tensor([1, 3, 3]), torch.tensor([0, 1, 2]),
+    ...               torch.tensor([2, 3]), torch.tensor([3, 4]))
+    >>> k.tolist(), i.tolist()
+    ([1, 2, 3, 3, 3], [0, 3, 1, 2, 4])
+    """
+    pa, pb = merge_positions(ka, kb)
+    keys, ids = ka.new_empty(len(ka) + len(kb)), ia.new_empty(len(ia) + len(ib))
+    keys[pa], keys[pb], ids[pa], ids[pb] = ka, kb, ia, ib
+    return keys, ids
+
+
+def _col(v: int) -> torch.Tensor:
+    return torch.tensor([v], dtype=torch.int64)

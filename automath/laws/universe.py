@@ -1,0 +1,257 @@
+"""Laws and a congruence-closure prover on the enumerated term universe.
+
+The universe holds every enumerated term as a *node*: an atom, or ``f(a, b)`` over fingerprint
+classes ``a``, ``b`` (each standing for its smallest term, the class representative). A
+union-find over the nodes records what the laws prove; a node is *proved* once it is in its
+class representative's component. A law's instances are found by e-matching one side (inner
+patterns match nodes at most ``reach`` larger than their class's representative) and looking
+up the other side: static tables, built once per law; an instance is merged once the inner
+nodes it went through are proved, in rounds until nothing changes. Sound (every merge is an
+equational consequence, variables acting as constants); complete for proofs that stay inside
+the universe through near-minimal subterms, in the spirit of QuickSpec's bounded pruner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy
+import torch
+
+from automath.core.errors import AutomathError
+from automath.core.generate import SHIFT, Hyperedges
+from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
+from automath.core.store import Store, to_sympy
+from automath.core.term import Term
+from automath.laws.prover import Prover, _Axiom
+
+
+@dataclass(frozen=True)
+class Law:
+    """An equation ``lhs = rhs`` between terms, with its size, weight and how it was verified.
+
+    ``generates`` counts the enumerated equations that depend on the law; ``weight`` (in [0, 1],
+    summing to 1 over a set of laws) is its learned share of the theory (``learn_weights``);
+    ``eq`` is the sympy ``Eq``, built on first use under ``semantics`` (default: built-in).
+
+    >>> x, y = Term("var", token="x"), Term("var", token="y")
+    >>> law = Law(Term("mul", (x, y)), Term("mul", (y, x)), "x * y", "y * x", "proved: sympy")
+    >>> str(law), law.size, law.eq
+    ('x * y = y * x', 3, Eq(x*y, x*y))
+    """
+
+    lhs: Term
+    rhs: Term
+    lhs_text: str = ""
+    rhs_text: str = ""
+    verified: str = ""
+    weight: float = 0.0
+    generates: int = 0
+    semantics: Semantics | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def eq(self) -> sympy.Basic:
+        """The sympy ``Eq`` of the sides (lazy: sympy's Min and Max simplify as they build)."""
+        sem = self.semantics or DEFAULT_SEMANTICS
+        return sympy.Eq(to_sympy(self.lhs, sem), to_sympy(self.rhs, sem), evaluate=False)
+
+    @property
+    def size(self) -> int:
+        """The size of the larger side (the enumeration bound a law needs)."""
+        return max(self.lhs.size, self.rhs.size)
+
+    def __str__(self) -> str:
+        return f"{self.lhs_text or self.lhs} = {self.rhs_text or self.rhs}"
+
+    def to_dict(self) -> dict:
+        """A JSON-ready record: lhs, rhs (grammar syntax), size, weight, verified, generates."""
+        return {"lhs": self.lhs_text or str(self.lhs), "rhs": self.rhs_text or str(self.rhs),
+                "size": self.size, "weight": self.weight, "verified": self.verified,
+                "generates": self.generates}
+
+
+class Universe:
+    """Enumerated terms as nodes (atoms, then one node per hyperedge) with lookups.
+
+    >>> from automath.core.kinds import ModpKind
+    >>> from automath.core.semantics import Semantics
+    >>> from automath.core.generate import expand
+    >>> s = Store(ModpKind(k=4), Semantics(), ["mul"])
+    >>> atoms = s.add_atoms([Term("var", token="x"), Term("var", token="y")])
+    >>> u = Universe(s, atoms, expand(s, 0, atoms.repeat(2), atoms.repeat_interleave(2)), 3)
+    >>> len(u), u.candidates().tolist()  # y*x merged into the class of x*y
+    (6, [4])
+    """
+
+    def __init__(self, store: Store, atom_ids: torch.Tensor, edges: Hyperedges,
+                 bound: int, reach: int = 2) -> None:
+        if len(store) >= 1 << SHIFT:
+            raise AutomathError(f"{len(store)} classes exceed the universe's limit of "
+                                f"{1 << SHIFT}; use a smaller size")
+        self.store, self.bound, self.edges = store, bound, edges
+        self.atoms = atom_ids
+        self.cls = torch.cat([atom_ids, edges.c])
+        j = edges.j.clamp(min=0)
+        app = 1 + store.size[edges.i] + torch.where(edges.j >= 0, store.size[j], 0)
+        self.size = torch.cat([torch.ones_like(atom_ids), app])
+        keys = edges.keys()
+        order = torch.argsort(keys)
+        self._keys, self._node = keys[order], order + len(atom_ids)
+        self.rep = self._rep_nodes()
+        self.rep_node = self.rep[self.cls]  # per node: its class's representative node
+        self.atom_node = {store.leaves[int(a)]: n for n, a in enumerate(atom_ids.tolist())}
+        self.rule_index = {r: n for n, r in enumerate(store.rules)}
+        apps = torch.arange(len(atom_ids), len(self))
+        self.by_rule = [apps[edges.rule == r] for r in range(len(store.rules))]
+        self.node_rule = torch.cat([torch.full_like(atom_ids, -1), edges.rule])
+        self._compiled: dict[tuple, _Axiom] = {}
+        self.closures: dict[frozenset, tuple] = {}  # law set -> saturated (parent, rows left)
+        self.near = (self.size <= store.size[self.cls] + reach).nonzero().squeeze(1)
+
+    def __len__(self) -> int:
+        return int(self.cls.shape[0])
+
+    def _rep_nodes(self) -> torch.Tensor:
+        s = self.store
+        rep = torch.full((len(s),), -1, dtype=torch.int64)
+        rep[self.atoms] = torch.arange(len(self.atoms))
+        apps = (s.rule >= 0).nonzero().squeeze(1)
+        rep[apps] = self.lookup(s.rule[apps], s.left[apps], s.right[apps])
+        return rep
+
+    def lookup(self, rule: torch.Tensor | int, a: torch.Tensor,
+               b: torch.Tensor | None) -> torch.Tensor:
+        """The node of ``rule(a, b)`` for class ids ``a``, ``b`` (``None``: unary), or -1."""
+        b = torch.full_like(a, -1) if b is None else b
+        key = (torch.as_tensor(rule) << 2 * SHIFT) | (a << SHIFT) | (b + 1)
+        if self._keys.numel() == 0:
+            return torch.full_like(a, -1)
+        pos = torch.searchsorted(self._keys, key).clamp(max=self._keys.shape[0] - 1)
+        return torch.where(self._keys[pos] == key, self._node[pos], -1)
+
+    def term(self, node: int) -> Term:
+        """The term a node stands for (its arguments are class representatives)."""
+        if node < len(self.atoms):
+            return self.store.term(int(self.atoms[node]))
+        e = node - len(self.atoms)
+        rule, i, j = (int(t[e]) for t in (self.edges.rule, self.edges.i, self.edges.j))
+        args = (i,) if j < 0 else (i, j)
+        return Term(self.store.rules[rule], tuple(self.store.term(a) for a in args))
+
+    def child(self, nodes: torch.Tensor, k: int) -> torch.Tensor:
+        """The class of argument ``k`` (0 or 1) of application nodes."""
+        e = nodes - len(self.atoms)
+        return (self.edges.i if k == 0 else self.edges.j).index_select(0, e)
+
+    def candidates(self) -> torch.Tensor:
+        """Nodes that are not their class's representative: each one a conjectured law."""
+        return (self.rep[self.cls] != torch.arange(len(self))).nonzero().squeeze(1)
+
+    def axiom(self, lhs: Term, rhs: Term) -> _Axiom:
+        """A law compiled for this universe (cached)."""
+        if (lhs, rhs) not in self._compiled:
+            self._compiled[(lhs, rhs)] = _Axiom.compile(self, lhs, rhs)
+        return self._compiled[(lhs, rhs)]
+
+
+Verify = Callable[[Term, Term], "str | None"]
+
+
+def _plainness(lhs: Term, rhs: Term) -> tuple[int, int]:
+    """Prefer laws whose sides use the variables in the same order (associativity over
+    left-commutativity): 0 where the orders of first use agree, then where all uses agree."""
+    return (int(lhs.variables() != rhs.variables()), int(_leaves(lhs) != _leaves(rhs)))
+
+
+def _leaves(t: Term) -> list[str]:
+    return [str(t.token)] if t.op == "var" else [v for a in t.args for v in _leaves(a)]
+
+
+def prune(u: Universe, order: torch.Tensor, tier: torch.Tensor, verify: Verify,
+          block: int = 64) -> tuple[list, list]:
+    """Walk candidate nodes in ``order``; keep each one the kept laws do not prove yet.
+
+    Within a tier the plainest open candidate goes first. Each law is verified before it
+    becomes an axiom; a false one (a fingerprint collision) is set aside, never used.
+    Returns (kept [(lhs, rhs, verdict)], refuted [(lhs, rhs)]).
+    """
+    prover, kept, refuted = Prover(u), [], []
+    live = torch.ones(order.shape[0], dtype=torch.bool)
+    while True:
+        todo = (live & ~prover.proved()[order]).nonzero().squeeze(1)
+        if todo.numel() == 0:
+            return kept, refuted
+        first = todo[tier[todo] == tier[todo[0]]][:block].tolist()
+        laws = {p: (u.term(int(order[p])), u.store.term(int(u.cls[order[p]]))) for p in first}
+        pos = min(first, key=lambda p: (_plainness(*laws[p]), p))
+        lhs, rhs = laws[pos]
+        verdict = verify(lhs, rhs)
+        if verdict is None:
+            live[pos] = False
+            refuted.append((lhs, rhs))
+            continue
+        kept.append((lhs, rhs, verdict))
+        prover.add(lhs, rhs).saturate()
+
+
+def minimize(u: Universe, kept: list, within: torch.Tensor | None = None) -> list:
+    """Drop each kept law whose removal leaves the proved nodes (``within`` a mask) unchanged.
+
+    Laws are tried first to last; the laws kept before the one on trial stay saturated in
+    one prover, copied for each trial (saturation only grows with the axioms).
+    """
+    within = torch.ones(len(u), dtype=torch.bool) if within is None else within
+    full = int((Prover(u, [k[:2] for k in kept]).saturate().proved() & within).sum())
+    before, out = Prover(u), []
+    for n, law in enumerate(kept):
+        trial = before.copy()
+        for later in kept[n + 1:]:
+            trial.add(*later[:2])
+        if not trial.saturate(until=(within, full)).reaches(within, full):
+            out.append(law)
+            before.add(*law[:2]).saturate()
+    return out
+
+
+def derives(u: Universe, axioms: Sequence[tuple[Term, Term]],
+            laws: Sequence[tuple[Term, Term]]) -> list[bool]:
+    """For each law: does saturating the universe under ``axioms`` prove it?
+
+    >>> from automath.laws.explore import enumerate_terms, signature
+    >>> g = signature("semiring").grammar
+    >>> u = Universe(*enumerate_terms(signature("semiring"), 5), 5)
+    >>> comm = [(g.parse("x + y"), g.parse("y + x"))]
+    >>> derives(u, comm, [(g.parse("(x + y) + z"), g.parse("z + (y + x)"))])
+    [True]
+    """
+    prover = Prover(u, axioms).saturate()
+    return [prover.equal(lhs, rhs) for lhs, rhs in laws]
+
+
+def law_coverage(u: Universe, laws: Sequence[tuple[Term, Term]],
+                 within: torch.Tensor | None = None) -> list[torch.Tensor]:
+    """Per law: the enumerated equations that depend on it — proved by all the laws, not by
+    the others (indices into ``u.candidates()`` restricted to the mask ``within``).
+
+    >>> from automath.laws.explore import enumerate_terms, signature
+    >>> g = signature("semiring", vars="xy").grammar
+    >>> u = Universe(*enumerate_terms(signature("semiring", vars="xy"), 3), 3)
+    >>> laws = [(g.parse("x + y"), g.parse("y + x")), (g.parse("x * 1"), g.parse("x"))]
+    >>> [c.numel() for c in law_coverage(u, laws)]  # y+x, 1+x, 1+y; x*1, y*1, 0*1, 1*1
+    [3, 4]
+    """
+    eqs = u.candidates()
+    eqs = eqs if within is None else eqs[within[eqs]]
+    prefix = [Prover(u)]  # saturated under the first n laws (saturation is order-free)
+    for lhs, rhs in laws:
+        prefix.append(prefix[-1].copy().add(lhs, rhs).saturate())
+    proved, out = prefix[-1].proved()[eqs], []
+    for n in range(len(laws)):
+        trial = prefix[n].copy()
+        for later in laws[n + 1:]:
+            trial.add(*later)
+        out.append((proved & ~trial.saturate().proved()[eqs]).nonzero().squeeze(1))
+    return out
+

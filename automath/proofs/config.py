@@ -1,0 +1,81 @@
+"""Settings of the proving loop: ``ProveConfig`` and its ``KEY=VALUE`` parser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from automath.core.errors import AutomathError
+
+
+@dataclass(frozen=True)
+class ProveConfig:
+    """Settings of the proving loop (plain values, so a run can store them).
+
+    ``depth``: evolution steps T; generation uses the weights after T - 1 steps, so every new
+    element has weight after T. ``cutoff``: least flow ``b_r·w_i·w_j`` for a derivation to be
+    generated, halved (``cutoff_decay``) down to ``min_cutoff`` whenever nothing new appears.
+    ``max_size``: largest term in a statement. ``op_weight``: per-operator factor of the
+    statement weights. ``lr``, ``natural``: simplex step on ``p0`` (preconditioned by the
+    weights, floored at ``natural_floor``); ``rule_lr``: Adam on rule logits. ``entropy``,
+    ``kl``, ``power``: the loss; ``normalize_q``: renormalize the proof weight over non-trivial
+    statements (default off: proof mass on reflexivities then counts as lost).
+    ``generator_floor``: least weight of each axiom and constant. ``promote_every``,
+    ``promote_eps``: lemma promotion. ``prune_every``, ``prune_ratio``: pruning of elements
+    far below the cutoff. ``seed``: 0 runs the problem's weights exactly, another seed jitters
+    them. ``stop_at_goal``: stop once the goal is proved. ``threads``: torch threads while
+    running (0: leave as is); the tensors are small, so one thread is usually fastest.
+
+    >>> ProveConfig(depth=4).depth, ProveConfig().stop_at_goal
+    (4, True)
+    """
+
+    steps: int = 200
+    depth: int = 6
+    cutoff: float = 1e-3
+    cutoff_decay: float = 0.5
+    min_cutoff: float = 1e-16
+    max_size: int = 7
+    rewrite: bool = True
+    op_weight: float = 0.5
+    lr: float = 0.1
+    rule_lr: float = 0.05
+    natural: bool = True
+    natural_floor: float = 1e-6
+    generator_floor: float = 0.01
+    persistence: float = 0.5
+    entropy: float = 0.05
+    kl: float = 1.0
+    power: float = 1.0
+    normalize_q: bool = False
+    promote_every: int = 5
+    promote_eps: float = 0.1
+    prune_every: int = 10
+    prune_ratio: float = 1e-2
+    max_elements: int = 200_000
+    seed: int = 0
+    stop_at_goal: bool = True
+    threads: int = 1
+
+
+_PARSERS = {"int": int, "float": float, "bool": lambda s: {"true": True, "false": False,
+                                                           "1": True, "0": False}[s.lower()]}
+
+
+def parse_settings(pairs: list[str] | tuple[str, ...]) -> dict:
+    """``KEY=VALUE`` strings as typed ``ProveConfig`` settings (for the command line).
+
+    >>> parse_settings(["depth=4", "rewrite=false", "lr=0.05"])
+    {'depth': 4, 'rewrite': False, 'lr': 0.05}
+    """
+    types = {f.name: str(f.type) for f in fields(ProveConfig)}
+    out = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if key not in types:
+            raise AutomathError(f"unknown prove setting {key!r} (known: {', '.join(types)})")
+        try:
+            out[key] = _PARSERS[types[key]](value.strip())
+        except (KeyError, ValueError):
+            raise AutomathError(f"setting {key!r} needs a {types[key]}, got {value!r}") from None
+    return out

@@ -1,0 +1,113 @@
+"""Enumeration: the base by size levels and the goals by cost classes, cheapest first.
+
+``size_levels`` builds every expression of a store by size (deduplicated), ``goal_classes``
+grows the goals of ``automath.regression.goals.Goals`` by cost; the search interleaves the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import torch
+from torch import Tensor
+
+from automath.core.generate import expand
+from automath.core.store import Store
+from automath.regression.goals import Goals
+
+
+def commutes(kernel: Callable[..., Tensor]) -> bool:
+    """Whether a binary kernel gives the same values with its arguments swapped.
+
+    >>> commutes(torch.add), commutes(torch.sub)
+    (True, False)
+    """
+    a, b = torch.rand(2, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    return bool(torch.equal(kernel(a, b), kernel(b, a)))
+
+
+def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
+                stop: Callable[[], bool] = lambda: False,
+                ) -> Iterator[tuple[int, Tensor | None]]:
+    """Every expression by size, deduplicated: yields (size, new ids) while under ``cap``.
+
+    A size level is built only if its estimated count (growth of the last level) fits under
+    ``cap`` (a number, or a callable read each time): until it does, the generator yields
+    ``(size, None)``; ``stop()`` true ends the enumeration after the rule in progress.
+
+    >>> from automath.regression.data import DataKind
+    >>> from automath.core.semantics import Semantics
+    >>> from automath.core.term import Term
+    >>> st = Store(DataKind({"x": [0.5, 2.0]}), Semantics(), ["add", "mul"])
+    >>> _ = st.add_atoms([Term("var", token="x")])
+    >>> [(s, len(ids)) for s, ids in size_levels(st, 100, max_size=5)]
+    [(3, 2), (5, 4)]
+    """
+    limit = cap if callable(cap) else (lambda: cap)
+    levels = {1: (store.size == 1).nonzero().squeeze(1)}
+    comm = [int(a) == 2 and commutes(store.kernel(r)) for r, a in enumerate(store.arity)]
+    counts = [len(levels[1])]
+    for s in range(2, max_size + 1):
+        grow = counts[-1] / max(counts[-2], 1) if len(counts) > 1 else 8.0
+        if not callable(cap) and len(store) + counts[-1] * grow > cap:
+            return
+        while len(store) + counts[-1] * grow > limit():
+            yield s, None
+        before = len(store)
+        for r, arity in enumerate(store.arity.tolist()):
+            if stop():
+                break
+            _level(store, levels, s, r, arity, comm[r])
+        new = torch.arange(before, len(store))
+        levels[s] = new[store.size[new] == s]
+        counts.append(max(len(levels[s]), 1))
+        if len(levels[s]):
+            yield s, levels[s]
+        if stop():
+            return
+
+
+def _level(store: Store, levels: dict[int, Tensor], s: int, r: int, arity: int,
+           comm: bool) -> None:
+    if arity == 1 and s - 1 in levels:
+        expand(store, r, levels[s - 1])
+    for s1 in range(1, s - 1) if arity == 2 else ():
+        a, b = levels.get(s1), levels.get(s - 1 - s1)
+        if a is None or b is None or (comm and s1 > s - 1 - s1):
+            continue
+        expand(store, r, a.repeat_interleave(len(b)), b.repeat(len(a)))
+
+
+def goal_classes(goals: Goals, siblings: Callable[[int], Tensor | None], cap: int,
+                 chunk: int = 1 << 22, stop: Callable[[], bool] = lambda: False,
+                 ) -> Iterator[tuple[int, Tensor]]:
+    """Goals by cost (nodes outside the hole), cheapest first: yields (cost, new goal ids).
+
+    ``siblings(s)`` gives the store's elements of size ``s`` (None: not enumerated yet).
+
+    >>> from automath.regression.data import data_domain
+    >>> st = data_domain("nguyen", {"x": [0.5, 1.5, 2.5]}).new_store()
+    >>> goals = Goals(st.values[0] * 2, st)                       # the target x + x
+    >>> [(c, len(ids)) for c, ids in goal_classes(goals, {1: torch.tensor([0])}.get, 20)][:2]
+    [(1, 2), (2, 7)]
+    """
+    by_cost, none = {0: torch.tensor([0])}, torch.tensor([], dtype=torch.int64)
+    for cost in range(1, 64):
+        jobs = [(by_cost.get(cost - 1, none), None)]
+        jobs += [(by_cost.get(c, none), siblings(cost - 1 - c)) for c in range(cost - 1)]
+        parts = [none]
+        for frontier, sib in jobs:
+            if sib is not None and len(sib) == 0:
+                continue
+            width = 8 if sib is None else 6 * len(sib)
+            step = max(1, chunk // (width * goals.values.shape[1]))
+            for i in range(0, len(frontier), step):
+                if len(goals) >= cap or stop():
+                    break
+                part = frontier[i:i + step]
+                parts.append(goals.expand(part, none, limit=cap - len(goals)) if sib is None
+                             else goals.expand(part, sib, unary=False, limit=cap - len(goals)))
+        by_cost[cost] = torch.cat(parts)
+        yield cost, by_cost[cost]
+        if len(goals) >= cap or stop():
+            return

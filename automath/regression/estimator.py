@@ -1,0 +1,419 @@
+"""Formulas from data: the scikit-learn estimator ``SymbolicRegressor`` and CSV helpers.
+
+The search itself (base enumeration, goals and the weighted loop) lives in ``search``, the
+data domain and losses in ``data``, size levels and goal classes in ``enumeration``. The
+estimator turns a search into an accuracy/size front of formulas, refits constants and selects one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import numpy as np
+import sympy
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import _num_samples, check_is_fitted
+from torch import Tensor
+
+from automath.core.errors import AutomathError, DataError
+from automath.core.grammar import Grammar
+from automath.core.term import Term
+from automath.core.threads import torch_threads
+from automath.regression.data import SCORES, DataKind, data_domain, nmse, scaled_nmse
+from automath.regression.enumeration import commutes, goal_classes, size_levels
+from automath.regression.formula import (
+    Formula,
+    fit_constants,
+    snap_constants,
+    sympy_term,
+    term_sympy,
+)
+from automath.regression.goals import Goals, ProjIndex
+from automath.regression.search import GuidedLoop, Search, SearchConfig, SearchResult
+
+__all__ = [
+    "GRAMMAR_ALIASES", "SCORES", "DataKind", "Formula", "Goals", "GuidedLoop", "InputError",
+    "ProjIndex", "Search", "SearchConfig", "SearchResult", "SymbolicRegressor", "commutes",
+    "data_domain", "fit_constants", "fit_csv", "front_records", "goal_classes", "nmse",
+    "read_csv", "scaled_nmse", "size_levels", "snap_constants", "term_sympy", "validate_data",
+]
+
+GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
+NAN = float("nan")  # the weight of a row the weighted loop did not weigh
+
+try:
+    from sklearn.utils.validation import validate_data
+except ImportError:  # scikit-learn < 1.6
+    def validate_data(estimator, *args, **kwargs):  # noqa: ANN001, ANN201
+        """scikit-learn < 1.6: the estimator's own ``_validate_data``."""
+        return estimator._validate_data(*args, **kwargs)
+
+
+class InputError(DataError, ValueError):
+    """Bad training or prediction data (also a ``ValueError``, as scikit-learn expects).
+
+    >>> issubclass(InputError, ValueError) and issubclass(InputError, DataError)
+    True
+    """
+
+
+class SymbolicRegressor(RegressorMixin, BaseEstimator):
+    """Exact formulas from data: base enumeration and goal lookups, the weighted loop after them.
+
+    What finds formulas: exhaustive enumeration of small expressions (deduplicated by their
+    values at the data points) and lookups of the target's residuals among them; the weighted
+    loop (``ExpectedScore`` on the affine-invariant NMSE) runs only when those fail within the
+    budget. Under the default budget they recover Nguyen 1–11 without the loop; under a tight
+    ``base_elements`` the loop's learned weights find some targets they miss (see
+    ``automath.regression.search``).
+
+    ``grammar``: a shipped name (``nguyen``: + − × ÷ sin cos exp log, no numerals; ``trig``,
+    alias ``arith+trig``; ``arith``), a ``.lark`` path or a ``Grammar``. Budget:
+    ``base_elements`` (default: 60M floats' worth of fingerprints), ``max_goals``, ``deep``
+    (size of the second siblings of two-step goals; 0: off), ``steps`` of the weighted loop,
+    ``max_time`` (seconds, soft). ``constants``: numeral atoms (``"auto"``: ``1`` where the
+    grammar has numerals); ``fit_constants`` refits ``Σ a_i·t_i + b`` over the best shapes'
+    summands with L-BFGS and snaps to p/q, k·π, k·e where the loss holds. ``max_points``:
+    rows the search fingerprints (all rows score the front). ``warm_start`` seeds the next
+    fit with this fit's front. ``callback`` gets each search event (a dict); it must pickle
+    if the model is pickled. ``device``: only ``cpu`` is tested.
+
+    ``equations_`` columns: expression, size, loss (NMSE on all rows), weight, exact, selected,
+    sympy. ``weight`` is the element's learned initial weight ``p0`` in the weighted loop (0: the
+    loop never weighted it), NaN where the loop took no step (the formula was found first) or
+    the row is not an element of the search (refitted constants, ``method="evonet"``).
+
+    >>> import numpy as np
+    >>> x = np.linspace(-1, 1, 20)[:, None]
+    >>> model = SymbolicRegressor(grammar="nguyen").fit(x, x[:, 0]**3 + x[:, 0])
+    >>> model.sympy(), model.exact_
+    (x0**3 + x0, True)
+    """
+
+    def __init__(self, grammar: str = "arith+trig", *, max_size: int = 40, steps: int = 40,
+                 max_time: float | None = None, base_elements: int | None = None,
+                 max_goals: int = 300_000, deep: int = 1, beam: int = 32,
+                 size_penalty: float = 1e-3,
+                 tol: float = 1e-12, constants: str | tuple[str, ...] = "auto",
+                 fit_constants: bool = True, max_points: int = 64,
+                 variable_names: tuple[str, ...] | None = None, method: str = "weighted",
+                 warm_start: bool = False, device: str = "cpu", n_threads: int | None = 1,
+                 callback: Callable[[dict], None] | None = None, seed: int = 0) -> None:
+        self.grammar, self.max_size, self.steps, self.max_time = grammar, max_size, steps, max_time
+        self.base_elements, self.max_goals, self.deep, self.beam = (base_elements, max_goals,
+                                                                    deep, beam)
+        self.size_penalty, self.tol, self.constants = size_penalty, tol, constants
+        self.fit_constants, self.max_points = fit_constants, max_points
+        self.variable_names, self.method, self.warm_start = variable_names, method, warm_start
+        self.device, self.n_threads, self.callback, self.seed = device, n_threads, callback, seed
+
+    def _more_tags(self) -> dict:  # scikit-learn < 1.6
+        return {"poor_score": True, "non_deterministic": self.max_time is not None}
+
+    def __sklearn_tags__(self):  # noqa: ANN204
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = True  # a formula, not a universal approximator
+        tags.non_deterministic = self.max_time is not None
+        return tags
+
+    def fit(self, X: object, y: object) -> SymbolicRegressor:  # noqa: N803
+        """Search for a formula ``y ≈ f(X)``; stops at an exact fit or when the budget ends."""
+        x, yv = self._validate(X, y, reset=True)
+        if self.method == "evonet":
+            return self._fit_evonet(x, yv)
+        if self.method != "weighted":
+            raise AutomathError(f"unknown method {self.method!r}; choose 'weighted' or 'evonet'")
+        with torch_threads(self.n_threads):
+            return self._fit(x, yv)
+
+    def _validate(self, X: object, y: object = None, reset: bool = False):  # noqa: ANN202, N803
+        if reset and y is None:
+            raise InputError("SymbolicRegressor requires y to be passed, but the target y is None")
+        _same_length(X, y)
+        try:
+            if y is None:
+                x, yv = validate_data(self, X, reset=reset, dtype=np.float64,
+                                      ensure_all_finite=False), None
+            else:
+                x, yv = validate_data(self, X, y, reset=reset, dtype=np.float64, y_numeric=True,
+                                      ensure_all_finite=False)
+                yv = np.asarray(yv, dtype=np.float64)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        for what, arr in (("X", x), ("y", yv)):
+            if arr is not None and not np.isfinite(arr).all():
+                bad = np.argwhere(~np.isfinite(arr))[0]
+                raise InputError(f"{what} has a NaN or infinite value at index {tuple(bad)}")
+        if reset and len(x) < 2:
+            raise InputError("need at least 2 samples to fit a formula (got 1 sample)")
+        if reset:
+            const = [j for j in range(x.shape[1]) if np.ptp(x[:, j]) == 0]
+            if const:
+                raise InputError(f"column {const[0]} of X is constant ({x[0, const[0]]}); drop it "
+                                 "or add it as a numeral")
+        return x, yv
+
+    def _grammar(self) -> Grammar:
+        spec = self.grammar
+        g = spec if isinstance(spec, Grammar) else Grammar.load(GRAMMAR_ALIASES.get(spec, spec))
+        if not any(c.arity > 0 for c in g.constructors.values()):
+            raise AutomathError(f"grammar {g.name!r} has no operators: nothing to build formulas "
+                                "from", file=g.path or g.name)
+        return g
+
+    def _names(self, d: int, grammar: Grammar) -> list[str]:
+        names = self.variable_names
+        if names is None and hasattr(self, "feature_names_in_"):
+            names = [str(c) for c in self.feature_names_in_]
+        names = list(names) if names is not None else [f"x{i}" for i in range(d)]
+        if len(names) != d:
+            raise InputError(f"{len(names)} variable names for {d} columns of X")
+        for n in names:
+            try:
+                ok = grammar.parse(n) == Term("var", token=n)
+            except AutomathError:
+                ok = False
+            if not ok:
+                raise InputError(f"variable name {n!r} is not a name in grammar {grammar.name!r}")
+        return names
+
+    def _numerals(self, grammar: Grammar) -> tuple[str, ...]:
+        if self.constants != "auto":
+            return tuple(self.constants)
+        return ("1",) if "num" in grammar.atoms else ()
+
+    def _fit(self, x: np.ndarray, y: np.ndarray) -> SymbolicRegressor:
+        grammar = self._grammar()
+        names, numerals = self._names(x.shape[1], grammar), self._numerals(grammar)
+        rows = np.random.default_rng(self.seed).permutation(len(x))[: self.max_points]
+        rows.sort()
+        domain = data_domain(grammar, {n: x[rows, i] for i, n in enumerate(names)}, numerals,
+                             device=self.device)
+        constants = bool(self.fit_constants and numerals)
+        cfg = SearchConfig(base_elements=self.base_elements, max_goals=self.max_goals,
+                           beam=self.beam, steps=self.steps, deep=self.deep,
+                           max_time=self.max_time, size_penalty=self.size_penalty,
+                           tol=self.tol, seed=self.seed)
+        seeds = tuple(e["term"] for e in getattr(self, "_front", []) if not e["fitted"]) \
+            if self.warm_start else ()
+        res = Search(domain, torch.tensor(y[rows]), cfg, self.callback).run(seeds)
+        self.variable_names_, self.grammar_ = names, grammar.name
+        xt, yt = torch.tensor(x), torch.tensor(y)
+        front = self._candidates(res, xt, yt, names)
+        if constants:
+            shapes = self._shapes(res, xt, yt, names)
+            front += [self._refit(e, xt, yt, names) for e in front[-3:] + shapes]
+        self._front = _pareto(front)
+        best = _select(self._front)
+        for e in self._front:
+            e["selected"] = e is best
+        self.best_term_, self.exact_ = best["term"], best["exact"]
+        self.search_log_, self.seconds_, self.n_elements_ = res.log, res.seconds, len(res.store)
+        self.found_by_ = next((e["event"] for e in res.log if e.get("exact")), None)
+        self.equations_ = _table(self._front, grammar)
+        return self
+
+    def _candidates(self, res: SearchResult, x: Tensor, y: Tensor, names: list[str]) -> list:
+        st, ok = res.store, res.store.size <= self.max_size
+        loss = torch.where(ok, res.nmse, torch.inf)
+        ids = [res.best] if res.exact else []
+        order = torch.argsort(loss, stable=True)[:2000]
+        best_by_size: dict[int, int] = {}
+        for i in order.tolist():
+            best_by_size.setdefault(int(st.size[i]), i)
+        ids += list(best_by_size.values())
+        out = []
+        w = res.weights
+        for i in dict.fromkeys(ids):
+            weight = NAN if w is None else float(w[i]) if i < len(w) else 0.0
+            out.append(self._entry(st.term(i), x, y, names, weight, fitted=False))
+        return _pareto(out)
+
+    def _entry(self, term: Term, x: Tensor, y: Tensor, names: list[str], weight: float,
+               fitted: bool) -> dict:
+        with torch.no_grad():
+            loss = float(nmse(Formula(term, names)(x).detach()[None], y.detach())[0])
+        loss = loss if loss == loss else float("inf")
+        return {"term": term, "size": term.size, "loss": loss, "weight": weight,
+                "exact": loss <= self.tol, "fitted": fitted}
+
+    def _shapes(self, res: SearchResult, x: Tensor, y: Tensor, names: list[str],
+                k: int = 6) -> list[dict]:
+        """Shapes worth fitting constants to: the ``k`` best elements after an affine map, and
+        each one plus the element that best explains what it leaves (two summands)."""
+        st, yv = res.store, res.y
+        vals = st.values.to(torch.float64)
+        small = st.size <= self.max_size // 2
+        loss = torch.where(small, scaled_nmse(vals, yv), torch.inf) + 1e-3 * st.size
+        top = torch.topk(-loss, min(k, len(st))).indices.tolist()
+        terms = [st.term(i) for i in top]
+        for i in top:
+            v = torch.stack([vals[i], torch.ones_like(yv)], 1)
+            rest = yv - v @ torch.linalg.lstsq(v, yv[:, None]).solution[:, 0]
+            j = int(torch.argmin(torch.where(small, scaled_nmse(vals, rest), torch.inf)
+                                 + 1e-3 * st.size))
+            terms.append(Term("add", (st.term(i), st.term(j))))
+        return [self._entry(t, x, y, names, NAN, fitted=False) for t in terms]
+
+    def _refit(self, entry: dict, x: Tensor, y: Tensor, names: list[str]) -> dict:
+        """``Σ a_i·t_i + b`` over the entry's summands ``t_i``, all numerals fitted and snapped."""
+        one, zero = Term("num", (), "1"), Term("num", (), "0")
+        parts = [Term("mul", (one, t)) for t in _summands(entry["term"])]
+        wrapped = Term("add", (functools.reduce(lambda a, b: Term("add", (a, b)), parts), zero))
+        module = Formula(wrapped, names)
+        fit_constants(module, x, y)
+        term = module.term(snap_constants(module, x, y))
+        return self._entry(term, x, y, names, NAN, fitted=True)
+
+    def _fit_evonet(self, x: np.ndarray, y: np.ndarray) -> SymbolicRegressor:
+        from automath.evonet.export import EvonetRegressor
+        names = self._names(x.shape[1], self._grammar())
+        net = EvonetRegressor(seed=self.seed, n_threads=self.n_threads).fit(x, y, names)
+        expr = net.sympy()
+        loss = float(np.mean((net.predict(x) - y) ** 2) / max(np.var(y), 1e-300))
+        self.evonet_, self.variable_names_, self.grammar_ = net, names, "evonet"
+        self._front = [{"term": None, "expr": expr, "size": sympy.count_ops(expr) + 1,
+                        "loss": loss, "weight": NAN, "exact": loss <= self.tol, "fitted": True,
+                        "selected": True}]
+        self.best_term_, self.exact_ = None, loss <= self.tol
+        self.search_log_, self.seconds_, self.n_elements_ = net.history_, 0.0, 0
+        self.found_by_ = "evonet" if self.exact_ else None
+        self.equations_ = _table(self._front, None)
+        return self
+
+    def predict(self, X: object) -> np.ndarray:  # noqa: N803
+        """The selected formula's values at the rows of X."""
+        check_is_fitted(self, "equations_")
+        x, _ = self._validate(X)
+        if self.best_term_ is None:
+            return self.evonet_.predict(x)
+        with torch.no_grad():
+            return Formula(self.best_term_, self.variable_names_)(torch.tensor(x)).numpy()
+
+    def sympy(self, index: int | None = None) -> sympy.Expr:
+        """The selected formula (or row ``index`` of ``equations_``) as a sympy expression."""
+        check_is_fitted(self, "equations_")
+        entry = _select(self._front) if index is None else self._front[index]
+        return entry["expr"] if entry["term"] is None else term_sympy(entry["term"])
+
+    def latex(self, index: int | None = None) -> str:
+        """The selected formula (or row ``index``) in LaTeX."""
+        return sympy.latex(self.sympy(index))
+
+    def torch_module(self) -> Formula:
+        """The selected formula as a ``torch.nn.Module`` (numerals are trainable parameters).
+
+        For ``method="evonet"`` it is the exported formula, rebuilt from sympy.
+        """
+        check_is_fitted(self, "equations_")
+        if self.best_term_ is None:
+            return Formula(sympy_term(self.sympy()), self.variable_names_)
+        return Formula(self.best_term_, self.variable_names_)
+
+
+def _summands(term: Term, limit: int = 6) -> list[Term]:
+    """The terms of a top-level sum or difference (signs dropped), at most ``limit``.
+
+    >>> [str(t) for t in _summands(Term("sub", (Term("var", token="x"), Term("var", token="y"))))]
+    ['x', 'y']
+    """
+    if term.op not in ("add", "sub"):
+        return [term]
+    out = _summands(term.args[0], limit) + _summands(term.args[1], limit)
+    return out if len(out) <= limit else [term]
+
+
+def _same_length(X: object, y: object) -> None:  # noqa: N803
+    """A clear error when X and y disagree on the number of samples."""
+    try:
+        nx, ny = _num_samples(X), None if y is None else _num_samples(y)
+    except TypeError:
+        return
+    if ny is not None and nx != ny:
+        raise InputError(f"X has {nx} rows but y has {ny} values: they must match")
+
+
+def _pareto(entries: list[dict]) -> list[dict]:
+    """Entries that no smaller-or-equal entry beats in loss, by size."""
+    out: list[dict] = []
+    for e in sorted(entries, key=lambda e: (e["size"], e["loss"])):
+        if not out or e["loss"] < out[-1]["loss"]:
+            out.append(e)
+    return out
+
+
+def _select(front: list[dict]) -> dict:
+    """The smallest exact entry; else the smallest within 10% of the lowest loss."""
+    exact = [e for e in front if e["exact"]]
+    if exact:
+        return exact[0]
+    low = min(e["loss"] for e in front)
+    return next(e for e in front if e["loss"] <= 1.1 * low + 1e-300)
+
+
+def _table(front: list[dict], grammar: Grammar | None):  # noqa: ANN202
+    rows = []
+    for e in front:
+        expr = e.get("expr") if e["term"] is None else term_sympy(e["term"])
+        rows.append({"expression": str(expr), "size": e["size"], "loss": e["loss"],
+                     "weight": e["weight"], "exact": e["exact"], "selected": e["selected"],
+                     "sympy": expr})
+    try:
+        import pandas as pd
+    except ImportError:
+        return rows
+    return pd.DataFrame(rows)
+
+
+def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Columns of a CSV file with a header: X (the other columns), y (``target``), names.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv"); _ = open(p, "w").write("a,y\\n1,2\\n3,4\\n")
+    >>> x, y, names = read_csv(p, "y"); x.ravel().tolist(), y.tolist(), names
+    ([1.0, 3.0], [2.0, 4.0], ['a'])
+    """
+    import csv
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        raise InputError(f"{path}: empty file", file=path)
+    header = [h.strip() for h in rows[0]]
+    if target not in header:
+        raise InputError(f"no column {target!r} (columns: {', '.join(header)})", file=path,
+                         line=1)
+    try:
+        data = np.array([[float(v) for v in r] for r in rows[1:] if r], dtype=np.float64)
+    except ValueError as e:
+        raise InputError(f"{path}: a value is not a number ({e})", file=path) from None
+    if data.ndim != 2 or data.shape[1] != len(header):
+        raise InputError(f"{path}: every row needs {len(header)} values", file=path)
+    k = header.index(target)
+    return np.delete(data, k, axis=1), data[:, k], [h for h in header if h != target]
+
+
+def fit_csv(path: str, target: str, **params: object) -> SymbolicRegressor:
+    """Fit ``target`` from the other columns of a CSV file (column names become variables).
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(p, "w").write("a,b,y\\n1,2,3\\n2,5,7\\n4,1,5\\n")
+    >>> fit_csv(p, "y", grammar="nguyen").sympy()
+    a + b
+    """
+    x, y, names = read_csv(path, target)
+    return SymbolicRegressor(variable_names=tuple(names), **params).fit(x, y)
+
+
+def front_records(model: SymbolicRegressor) -> list[dict]:
+    """The accuracy/size front as plain dicts (whether or not pandas is installed).
+
+    >>> x = np.linspace(1, 2, 10)[:, None]
+    >>> [r["expression"] for r in front_records(SymbolicRegressor(grammar="nguyen").fit(x,
+    ...     x[:, 0] * x[:, 0]))]
+    ['x0', 'x0**2']
+    """
+    rows = model.equations_
+    return rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)

@@ -1,0 +1,5 @@
+"""``python -m benchmarks …``: the same commands as ``automath bench …``."""
+
+from benchmarks.cli import bench
+
+bench(prog_name="python -m benchmarks")

@@ -1,0 +1,157 @@
+"""Benchmarks of the engine's hot paths, each beside a plain-torch baseline in the same run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import torch
+
+from automath.core.evolve import evolve
+from automath.core.generate import Hyperedges, expand
+from automath.core.kinds import RealKind, fingerprint_hash
+from automath.core.semantics import Semantics
+from automath.core.store import COLUMNS, Store
+from automath.core.term import Term
+
+
+def _timed(f: Callable[[], object], repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _parents(n: int, k: int, device: str) -> Store:
+    store = Store(RealKind(k=k, device=device), Semantics(), ["add", "mul"])
+    vals = torch.rand(n, k, dtype=torch.float64, generator=torch.Generator().manual_seed(n))
+    z = torch.zeros(n, dtype=torch.int64)
+    store.insert(vals.to(device), z - 1, z - 1, z - 1, z + 1)
+    return store
+
+
+def _quantized_products(store: Store, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    """The plain torch way to the rows to deduplicate: multiply, drop non-finite, quantize."""
+    vals = store.values[left] * store.values[right]
+    return store.kind.quantize(vals[torch.isfinite(vals).all(dim=1)])
+
+
+def _naive_dedup(store: Store, left: torch.Tensor, right: torch.Tensor) -> None:
+    torch.unique(_quantized_products(store, left, right), dim=0, return_inverse=True)
+
+
+def _hash_unique(store: Store, left: torch.Tensor, right: torch.Tensor) -> None:
+    """Hash every row, ``torch.unique`` the hashes (no exact check)."""
+    torch.unique(fingerprint_hash(_quantized_products(store, left, right)), return_inverse=True)
+
+
+def _grammar_parents(n: int, k: int, device: str) -> dict[str, torch.Tensor]:
+    """Columns of a store holding the first ``n`` elements that ``+`` and ``*`` build from
+    x, y, 1, 2 (all pairs, level by level): structured values, unlike random rows."""
+    store = Store(RealKind(k=k, device=device), Semantics(), ["add", "mul"])
+    store.add_atoms([Term("var", token="x"), Term("var", token="y"), Term("num", token="1"),
+                     Term("num", token="2")])
+    while len(store) < n:
+        ids = torch.arange(len(store), device=device)
+        left, right = ids.repeat_interleave(len(ids)), ids.repeat(len(ids))
+        for rule in (0, 1):
+            expand(store, rule, left, right)
+    keep = torch.arange(n, device=device)
+    return {c: getattr(store, c)[keep] for c in COLUMNS}
+
+
+def _reopened(cols: dict[str, torch.Tensor], k: int, device: str) -> Store:
+    store = Store(RealKind(k=k, device=device), Semantics(), ["add", "mul"])
+    store.load_columns(cols)
+    return store
+
+
+def _pairs(n: int, cap: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """All N² ordered pairs, or ``cap`` random ones when N² is larger."""
+    if n * n <= cap:
+        return (torch.arange(n, device=device).repeat_interleave(n),
+                torch.arange(n, device=device).repeat(n))
+    g = torch.Generator().manual_seed(n)
+    return tuple(torch.randint(0, n, (cap,), generator=g).to(device) for _ in range(2))
+
+
+def bench_generate(sizes: tuple[int, ...] = (100, 1000, 3000, 10000), k: int = 16,
+                   device: str = "cpu", cap: int = 4_000_000) -> list[dict]:
+    """Candidates fingerprinted and deduplicated per second for N parents (N² pairs, capped).
+
+    Two workloads: random parents (nearly every candidate is new, so the store grows by each)
+    and the first elements that ``+``, ``*`` build from x, y, 1, 2; ``new`` counts the
+    candidates stored (``*`` commutes, so about half are found instead). Beside
+    ours: ``torch.unique(dim=0)`` on the quantized rows, and hashing the rows then
+    ``torch.unique`` on the hashes (neither keeps a store nor confirms a hash match).
+    """
+    rows = []
+    for n in sizes:
+        left, right = _pairs(n, cap, device)
+        cols = _grammar_parents(n, k, device)
+        for workload, make in (("random", lambda n=n: _parents(n, k, device)),
+                               ("grammar", lambda cols=cols: _reopened(cols, k, device))):
+            rows.append(_generate_row(n, workload, make, left, right))
+    return rows
+
+
+def _generate_row(n: int, workload: str, make: Callable[[], Store], left: torch.Tensor,
+                  right: torch.Tensor) -> dict:
+    new = len(make())
+    ours_s = _timed(lambda: expand(make(), 1, left, right), repeat=2)
+    store = make()
+    expand(store, 1, left, right)
+    grown = len(store) - new
+    naive_s = _timed(lambda: _naive_dedup(make(), left, right), repeat=2)
+    hash_s = _timed(lambda: _hash_unique(make(), left, right), repeat=2)
+    m = left.shape[0]
+    return {"N": n, "parents": workload, "candidates": m, "new": grown,
+            "ours_M_per_s": m / ours_s / 1e6, "unique_rows_M_per_s": m / naive_s / 1e6,
+            "hash_unique_M_per_s": m / hash_s / 1e6, "vs_unique_rows": naive_s / ours_s,
+            "vs_hash_unique": hash_s / ours_s}
+
+
+def bench_evolve(edge_counts: tuple[int, ...] = (10**5, 10**6, 4 * 10**6), depth: int = 2,
+                 device: str = "cpu") -> list[dict]:
+    """Forward+backward hyperedges per second of the evolution, beside a sparse-matrix form."""
+    rows = []
+    for m in edge_counts:
+        n = max(10, m // 10)
+        g = torch.Generator().manual_seed(m)
+        e = Hyperedges(*(t.to(device) for t in (
+            torch.randint(0, 4, (m,), generator=g), torch.randint(0, n, (m,), generator=g),
+            torch.randint(0, n, (m,), generator=g), torch.randint(0, n, (m,), generator=g))))
+        p0 = torch.rand(n, dtype=torch.float64, generator=g).to(device)
+        b = torch.full((4,), 0.125, dtype=torch.float64, device=device)
+
+        def ours(e=e, p0=p0, b=b) -> None:
+            p = p0.clone().requires_grad_(True)
+            evolve(p, e, torch.tensor(0.5, dtype=torch.float64, device=device), b,
+                   depth).sum().backward()
+
+        sparse = _sparse_baseline(e, n, b)
+        ours_s = _timed(ours)
+        base_s = _timed(lambda p0=p0, sparse=sparse: sparse(p0))
+        rows.append({"edges": m, "elements": n, "ours_M_edges_per_s": m * depth / ours_s / 1e6,
+                     "sparse_mm_M_edges_per_s": m * depth / base_s / 1e6,
+                     "ratio": base_s / ours_s})
+    return rows
+
+
+def _sparse_baseline(e: Hyperedges, n: int, b: torch.Tensor) -> Callable:
+    """The same evolution with the pair products scattered by a sparse matrix product."""
+    scatter = torch.sparse_coo_tensor(torch.stack([e.c, torch.arange(len(e), device=e.c.device)]),
+                                      b[e.rule], (n, len(e))).coalesce()
+
+    def run(p0: torch.Tensor) -> None:
+        p = p0.clone().requires_grad_(True)
+        q = p
+        for _ in range(2):
+            flow = (q[e.i] * q[e.j]).unsqueeze(1)
+            q = 0.5 * q + torch.sparse.mm(scatter, flow).squeeze(1)
+            q = q / q.sum()
+        q.sum().backward()
+
+    return run

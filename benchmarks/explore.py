@@ -1,0 +1,89 @@
+"""Benchmark of ``explore`` beside QuickSpec 2.2's published wall times, and the run-store table.
+
+Each case runs in a fresh Python process (so its peak resident memory is its own), timed from
+the call to ``explore`` (defaults: learned weights included) to its return; the import of
+torch/sympy is not counted. ``weights_s`` is the part spent weighing the laws, which QuickSpec
+does not do; ``ours_s`` and the speed-up include it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from automath.core.errors import AutomathError
+
+# Published QuickSpec 2.2 wall times (seconds; MB where given) on a 2-core machine.
+QUICKSPEC = {
+    "{0,1,+,*} size 7": (2.19, None), "{0,1,+,*} size 8": (5.41, None),
+    "{0,1,+,*} size 9": (165.7, 408.0), "{0,1,+,*,negate} size 7": (3.21, None),
+    "Booleans size 7": (1.31, None), "{min,max} size 7": (0.60, None),
+}
+CASES = {
+    "{0,1,+,*} size 7": ("semiring", 7, {}), "{0,1,+,*} size 8": ("semiring", 8, {}),
+    "{0,1,+,*} size 9": ("semiring", 9, {}), "{0,1,+,*,negate} size 7": ("ring", 7, {}),
+    "Booleans size 7": ("logic", 7, {"ops": ["and", "or", "not"]}),
+    "{min,max} size 7": ("minmax", 7, {}),
+}
+_CHILD = """
+import json, resource, sys, time
+from automath.laws.explore import Stats, explore
+grammar, size, options = json.loads(sys.argv[1])
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+stats, t, cpu = Stats(), time.perf_counter(), time.process_time()
+laws = explore(grammar, size=size, stats=stats, **options)
+seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "laws": len(laws), "peak_MB": peak / 1024,
+                  "added_MB": (peak - base) / 1024, "stats": stats.__dict__}))
+"""
+
+
+def run_case(grammar: str, size: int, options: dict | None = None) -> dict:
+    """Explore one signature in a fresh process: seconds, law count, peak memory, stats."""
+    out = subprocess.run([sys.executable, "-c", _CHILD, json.dumps([grammar, size, options or {}])],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise AutomathError(f"benchmark case {grammar} size {size} failed: "
+                            f"{out.stderr.strip().splitlines()[-1:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_explore(cases: Sequence[str] | None = None, repeat: int = 3) -> list[dict]:
+    """Each acceptance signature, best of ``repeat`` runs, beside QuickSpec 2.2's times.
+
+    ``speedup`` is QuickSpec's published wall time over our best wall time (different
+    machines of the same kind: 2 cores); ``ours_cpu_s`` is the best CPU time, steadier on a
+    shared machine. Memory is the child process's peak resident set (torch included) and the
+    part added by the call.
+    """
+    rows = []
+    for name in cases or CASES:
+        grammar, size, options = CASES[name]
+        runs = [run_case(grammar, size, options) for _ in range(repeat)]
+        best = min(runs, key=lambda r: r["seconds"])
+        qs_s, qs_mb = QUICKSPEC[name]
+        cpu = min(r["cpu_seconds"] for r in runs)
+        rows.append({"signature": name, "laws": best["laws"], "ours_s": best["seconds"],
+                     "ours_cpu_s": cpu, "weights_s": best["stats"]["seconds"]["weights"],
+                     "quickspec_s": qs_s, "speedup": qs_s / best["seconds"],
+                     "peak_MB": max(r["peak_MB"] for r in runs),
+                     "added_MB": max(r["added_MB"] for r in runs),
+                     "quickspec_MB": qs_mb if qs_mb is not None else "",
+                     "classes": best["stats"]["classes"], "nodes": best["stats"]["candidates"]})
+    return rows
+
+
+def bench_growth(grammar: str = "semiring", sizes: Sequence[int] = (5, 7, 9, 11),
+                 options: dict | None = None) -> list[dict]:
+    """How time and memory grow with the size bound (one fresh process per size)."""
+    rows = []
+    for size in sizes:
+        r = run_case(grammar, size, options)
+        rows.append({"grammar": grammar, "size": size, "laws": r["laws"],
+                     "seconds": r["seconds"], "cpu_s": r["cpu_seconds"], "peak_MB": r["peak_MB"],
+                     "added_MB": r["added_MB"], "nodes": r["stats"]["candidates"],
+                     **{f"{k}_s": v for k, v in r["stats"]["seconds"].items()}})
+    return rows

@@ -1,0 +1,314 @@
+"""``automath bench sr``: exact recovery on the Nguyen problems, beside gplearn and Operon.
+
+Every method gets the same 20 uniform training points per (problem, seed) and the Nguyen
+function set {+, −, ×, ÷, sin, cos, exp, log} with no constants. A run counts as a recovery
+only if ``is_exact`` accepts the formula it returns (grid check plus a symbolic proof); a
+peer's floating-point coefficients are first snapped to simple values where that keeps the
+training loss (Operon always fits a scale and an offset). Time to recovery is wall time: ours
+and gplearn's stop at an exact fit; Operon runs its whole budget, so its time is read from a
+per-generation callback (the first generation whose best fitness reached the final one).
+Operon computes in float32, so coefficients within 1e-3 of simple values (about SRBench's
+rounding to 3 decimals) count as those values if snapping them does not make the training
+loss grow.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+from automath.core.errors import AutomathError
+from automath.regression.recovery import as_sympy, check_exact, snap_candidates
+
+Echo = Callable[[str], None] | None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A benchmark target: a formula over named variables, each with its sampling range."""
+
+    formula: str
+    ranges: dict[str, tuple[float, float]]
+    points: int = 20
+
+    @property
+    def variables(self) -> list[str]:
+        return list(self.ranges)
+
+    def sample(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """``points`` uniform training points and the target's values there.
+
+        >>> x, y = NGUYEN["Nguyen-1"].sample(0); x.shape, bool(np.allclose(y, x[:, 0]**3 +
+        ...     x[:, 0]**2 + x[:, 0]))
+        ((20, 1), True)
+        """
+        rng = np.random.default_rng([seed, sum(map(ord, self.formula))])
+        x = np.stack([rng.uniform(*self.ranges[v], self.points) for v in self.variables], 1)
+        f = sympy.lambdify(sympy.symbols(self.variables), sympy.sympify(self.formula), "numpy")
+        return x, np.asarray(f(*x.T), dtype=np.float64)
+
+
+_X, _XY, _P, _Q = {"x": (-1.0, 1.0)}, {"x": (0.0, 1.0), "y": (0.0, 1.0)}, (0.0, 2.0), (0.0, 4.0)
+NGUYEN: dict[str, Problem] = {
+    "Nguyen-1": Problem("x**3 + x**2 + x", _X),
+    "Nguyen-2": Problem("x**4 + x**3 + x**2 + x", _X),
+    "Nguyen-3": Problem("x**5 + x**4 + x**3 + x**2 + x", _X),
+    "Nguyen-4": Problem("x**6 + x**5 + x**4 + x**3 + x**2 + x", _X),
+    "Nguyen-5": Problem("sin(x**2)*cos(x) - 1", _X),
+    "Nguyen-6": Problem("sin(x) + sin(x + x**2)", _X),
+    "Nguyen-7": Problem("log(x + 1) + log(x**2 + 1)", {"x": _P}),
+    "Nguyen-8": Problem("sqrt(x)", {"x": _Q}),
+    "Nguyen-9": Problem("sin(x) + sin(y**2)", _XY),
+    "Nguyen-10": Problem("2*sin(x)*cos(y)", _XY),
+    "Nguyen-11": Problem("x**y", _XY),
+    "Nguyen-12": Problem("x**4 - x**3 + y**2/2 - y", _XY),
+}
+
+
+def select(problems: str | Sequence[str]) -> dict[str, Problem]:
+    """Problems by name: ``"nguyen"`` (all), or names/numbers such as ``"1,8"``.
+
+    >>> list(select("1, Nguyen-8"))
+    ['Nguyen-1', 'Nguyen-8']
+    """
+    names = problems.split(",") if isinstance(problems, str) else list(problems)
+    names = [n.strip() for n in names if n.strip()]
+    if [n.lower() for n in names] == ["nguyen"]:
+        return dict(NGUYEN)
+    out = {}
+    for n in names:
+        key = f"Nguyen-{n}" if n.isdigit() else n[:1].upper() + n[1:]
+        if key not in NGUYEN:
+            raise AutomathError(f"unknown problem {n!r}; known: nguyen, {', '.join(NGUYEN)}")
+        out[key] = NGUYEN[key]
+    return out
+
+
+# ---- the methods: each returns (sympy formula or None, seconds to recovery or to the end) ----
+
+
+def run_automath(problem: Problem, x: np.ndarray, y: np.ndarray, seed: int,
+                 budget: float) -> tuple[sympy.Expr, float]:
+    """Our ``SymbolicRegressor`` on the Nguyen grammar (stops at an exact fit)."""
+    from automath.regression.estimator import SymbolicRegressor
+    t = time.perf_counter()
+    model = SymbolicRegressor(grammar="nguyen", variable_names=tuple(problem.variables),
+                              max_time=budget, seed=seed).fit(x, y)
+    seconds = time.perf_counter() - t
+    FOUND_BY[(problem.formula, seed)] = model.found_by_
+    return model.sympy(), seconds
+
+
+def _protected_exp(a: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.where(a < 100, np.exp(np.minimum(a, 100)), 0.0)
+
+
+def run_gplearn(problem: Problem, x: np.ndarray, y: np.ndarray, seed: int,
+                budget: float) -> tuple[sympy.Expr, float]:
+    """gplearn's defaults (population 1000, 20 generations), Nguyen set, no constants."""
+    from gplearn.functions import make_function
+    from gplearn.genetic import SymbolicRegressor
+    exp = make_function(function=_protected_exp, name="exp", arity=1)
+    model = SymbolicRegressor(function_set=("add", "sub", "mul", "div", "sin", "cos", "log",
+                                            exp), const_range=None, stopping_criteria=1e-10,
+                              random_state=seed, n_jobs=1)
+    t = time.perf_counter()
+    model.fit(x, y)
+    seconds = time.perf_counter() - t
+    env = {"add": sympy.Add, "sub": lambda a, b: a - b, "mul": sympy.Mul,
+           "div": lambda a, b: a / b, "sin": sympy.sin, "cos": sympy.cos, "exp": sympy.exp,
+           "log": lambda a: sympy.log(sympy.Abs(a)),
+           **{f"X{i}": sympy.Symbol(v) for i, v in enumerate(problem.variables)}}
+    return sympy.sympify(str(model._program), locals=env), seconds
+
+
+def run_pyoperon(problem: Problem, x: np.ndarray, y: np.ndarray, seed: int,
+                 budget: float) -> tuple[sympy.Expr, float]:
+    """Operon's defaults (population 1000, 1000 generations), Nguyen set, one thread."""
+    import pyoperon
+    import pyoperon.sklearn as operon_sk
+    trace: list[tuple[float, float]] = []
+
+    class Timed(pyoperon.GeneticProgrammingAlgorithm):
+        def Run(self, rng, callback=None, threads=0, warm_start=False):  # noqa: ANN001, ANN202, N802
+            t0 = time.perf_counter()
+
+            def record() -> None:
+                trace.append((time.perf_counter() - t0, float(self.BestModel.GetFitness(0))))
+
+            super().Run(rng, record, threads, warm_start)
+
+    model = operon_sk.SymbolicRegressor(
+        allowed_symbols="add,sub,mul,div,sin,cos,exp,log,variable", n_threads=1,
+        random_state=seed, max_time=max(1, int(budget)))
+    original, operon_sk.op.GeneticProgrammingAlgorithm = (
+        operon_sk.op.GeneticProgrammingAlgorithm, Timed)
+    try:
+        t = time.perf_counter()
+        model.fit(x, y)
+        seconds = time.perf_counter() - t
+    finally:
+        operon_sk.op.GeneticProgrammingAlgorithm = original
+    text = model.get_model_string(model.model_, 16)
+    env = {f"X{i + 1}": sympy.Symbol(v) for i, v in enumerate(problem.variables)}
+    expr = sympy.sympify(text, locals=env)
+    if trace:
+        final = trace[-1][1]
+        seconds = next(s for s, f in trace if f <= final + 1e-12 * (1 + abs(final)))
+    return expr, seconds
+
+
+FOUND_BY: dict[tuple[str, int], str | None] = {}  # which phase of our search closed each run
+METHODS: dict[str, Callable[..., tuple[sympy.Expr, float]]] = {
+    "automath": run_automath, "gplearn": run_gplearn, "pyoperon": run_pyoperon}
+MODULES = {"gplearn": "gplearn", "pyoperon": "pyoperon"}
+
+
+def installed(method: str) -> bool:
+    """Whether a peer's package imports here.
+
+    >>> installed("automath")
+    True
+    """
+    if method not in MODULES:
+        return method in METHODS
+    try:
+        __import__(MODULES[method])
+    except ImportError:
+        return False
+    return True
+
+
+def snap_floats(expr: sympy.Expr, x: np.ndarray, y: np.ndarray, variables: Sequence[str],
+                slack: float = 1e-9, near: float = 1e-3) -> sympy.Expr:
+    """Replace each float by a simple value within ``near`` of it (relative above 1; about
+    SRBench's rounding to 3 decimals), where the training loss does not grow (beyond
+    ``slack``): a peer's float32 estimate of a simple constant counts as that constant.
+
+    >>> x = np.linspace(0, 1, 20)[:, None]; s = sympy.Symbol("x")
+    >>> snap_floats(1.0000000000001*s + 1e-14, x, x[:, 0], ["x"])
+    x
+    >>> snap_floats(1.01*s, x, x[:, 0], ["x"])  # too far from 1
+    1.01*x
+    """
+    syms = sympy.symbols(list(variables))
+
+    def loss(e: sympy.Expr) -> float:
+        with np.errstate(all="ignore"):
+            p = np.broadcast_to(sympy.lambdify(syms, e, "numpy")(*x.T), y.shape)
+        v = float(np.mean((p - y) ** 2))
+        return v if v == v else np.inf
+
+    limit = loss(expr) * (1 + slack) + slack * float(np.var(y)) + 1e-300
+    floats = sorted(expr.atoms(sympy.Float), key=lambda f: -abs(float(f)))
+    joint = {f: _nearest(f, near) for f in floats}
+    trial = expr.xreplace({f: c for f, c in joint.items() if c is not None})
+    if floats and loss(trial) <= limit:  # all at once: compensating errors cancel together
+        expr = trial
+    for f in sorted(expr.atoms(sympy.Float), key=lambda f: -abs(float(f))):
+        for cand in [sympy.Integer(0), *snap_candidates(float(f))[:2]]:
+            if abs(float(cand) - float(f)) > near * max(1.0, abs(float(f))):
+                continue
+            trial = expr.xreplace({f: cand})
+            if loss(trial) <= limit:
+                expr = trial
+                break
+    return expr
+
+
+def _nearest(f: sympy.Float, near: float) -> sympy.Expr | None:
+    """The simple value (0, p/q, k·π, k·e) nearest ``f`` if within ``near``, else None."""
+    v = float(f)
+    for cand in [sympy.Integer(0), *snap_candidates(v)[:1]]:
+        if abs(float(cand) - v) <= near * max(1.0, abs(v)):
+            return cand
+    return None
+
+
+def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.ndarray) -> str:
+    """``check_exact``'s verdict ("proved", "numeric" or "") after snapping floats."""
+    if expr is None:
+        return ""
+    expr = snap_floats(expr, x, y, problem.variables)
+    return check_exact(as_sympy(expr, problem.variables, problem.ranges), problem.formula,
+                       problem.variables, problem.ranges)
+
+
+def run_one(method: str, name: str, seed: int, budget: float) -> dict:
+    """One (method, problem, seed) run: found formula, exact or not, seconds."""
+    problem = NGUYEN[name]
+    x, y = problem.sample(seed)
+    try:
+        expr, seconds = METHODS[method](problem, x, y, seed, budget)
+    except Exception as e:  # noqa: BLE001 - a crashing peer is a failed run, not a crashed bench
+        return {"method": method, "problem": name, "seed": seed, "exact": False, "proof": "",
+                "seconds": float("nan"), "found": f"error: {type(e).__name__}: {e}"}
+    proof = _recovered(expr, problem, x, y)
+    return {"method": method, "problem": name, "seed": seed, "exact": bool(proof),
+            "proof": proof, "seconds": seconds, "found": str(expr),
+            "phase": FOUND_BY.get((problem.formula, seed)) if method == "automath" else None}
+
+
+def bench_sr(problems: str | Sequence[str] = "nguyen", seeds: int = 10,
+             peers: Sequence[str] = ("gplearn", "pyoperon"), budget: float = 60.0,
+             echo: Echo = None) -> dict:
+    """Exact-recovery rate and median time to recovery, ours and each peer's, in one run.
+
+    Returns ``{"rows": table rows, "runs": every run}``; a peer that is not installed gets
+    "not installed" in its columns.
+    """
+    chosen, methods = select(problems), ["automath", *peers]
+    unknown = [p for p in peers if p not in METHODS]
+    if unknown:
+        raise AutomathError(f"unknown peer(s) {unknown}; known: gplearn, pyoperon")
+    ready = [m for m in methods if installed(m)]
+    run_one("automath", "Nguyen-1", 99, budget)  # warm-up (imports, first torch calls)
+    runs = []
+    for name in chosen:
+        for seed in range(seeds):
+            for m in ready:
+                runs.append(run_one(m, name, seed, budget))
+                if echo is not None:
+                    r = runs[-1]
+                    echo(f"{m:9s} {name:10s} seed {seed}: exact={r['exact']!s:5s} "
+                         f"{r['seconds']:7.2f}s  {r['found'][:70]}")
+    return {"rows": summarize(runs, list(chosen), methods, ready), "runs": runs}
+
+
+def summarize(runs: list[dict], problems: list[str], methods: list[str],
+              ready: list[str]) -> list[dict]:
+    """One row per problem (and "all"): rate and median seconds per method, and each peer's
+    median time over ours (>1: we are faster) on the problems both solve."""
+    rows = []
+    for name in [*problems, "all"]:
+        row: dict[str, object] = {"problem": name}
+        mine = [r for r in runs if r["method"] == "automath" and name in (r["problem"], "all")]
+        for m in methods:
+            if m not in ready:
+                row[f"{m} exact"] = row[f"{m} median s"] = "not installed"
+                continue
+            rs = [r for r in runs if r["method"] == m and name in (r["problem"], "all")]
+            row[f"{m} exact"] = f"{sum(r['exact'] for r in rs)}/{len(rs)}"
+            row[f"{m} median s"] = _median([r["seconds"] for r in rs if r["exact"]])
+            if m != "automath":
+                row[f"{m}/ours"] = _ratio(rs, mine)
+        rows.append(row)
+    return rows
+
+
+def _median(values: list[float]) -> float | str:
+    return round(statistics.median(values), 3) if values else "-"
+
+
+def _ratio(peer: list[dict], mine: list[dict]) -> float | str:
+    a = [r["seconds"] for r in peer if r["exact"]]
+    b = [r["seconds"] for r in mine if r["exact"]]
+    if not a or not b:
+        return "-"
+    return round(statistics.median(a) / statistics.median(b), 1)
