@@ -9,13 +9,17 @@ inf or overflow anywhere is *invalid*: such an element is dropped, never merged 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sympy
 import torch
 
 from automath.core.errors import SemanticsError
-from automath.core.semantics import INT_LIMIT, Kernel, P
+
+P = 2_147_483_647  # the Mersenne prime 2**31 - 1: products of residues fit in int64
+INT_LIMIT = 2**50  # |value| above this counts as overflow in the `int` kind
+
+Kernel = Callable[..., torch.Tensor]
 
 _MULTIPLIERS: dict[tuple[int, str], torch.Tensor] = {}
 

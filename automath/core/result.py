@@ -9,6 +9,7 @@ import sympy
 import torch
 
 from automath.core.distribution import Distribution
+from automath.core.query import pattern_mask, where_mask
 from automath.core.store import Store
 
 if TYPE_CHECKING:
@@ -70,14 +71,20 @@ class Result:
         >>> [e.text for e in res.top(pattern="x")]
         ['x * x', 'x']
         """
-        dist = self.distribution
+        dist, n = self.distribution, len(self.distribution)
         if where:
-            from automath.core.query import where_mask
-            dist = dist.filter(where_mask(where, self))
+            dist = dist.filter(where_mask(where, self._columns(), n))
         if pattern:
-            from automath.core.query import pattern_mask
-            dist = dist.filter(pattern_mask(pattern, self))
+            support = self.distribution.support().tolist()
+            dist = dist.filter(pattern_mask(pattern, ((i, self.text(i)) for i in support), n))
         return [self.entry(i, w) for i, w in dist.top(k)]
+
+    def _columns(self) -> dict[str, torch.Tensor]:
+        """The fields a ``where`` filter reads, one value per element id."""
+        n = len(self.distribution)
+        scores = self.scores if self.scores is not None else torch.zeros(n)
+        return {"size": self.store.size[:n].double(), "weight": self.distribution.weights,
+                "score": scores, "id": torch.arange(n).double()}
 
     def entry(self, ident: int, weight: float | None = None) -> Entry:
         """The table row of one element.

@@ -5,20 +5,12 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import sympy
 import torch
 
 from automath.core.errors import SemanticsError
-
-if TYPE_CHECKING:
-    from automath.core.kinds import Kind
-
-P = 2_147_483_647  # the Mersenne prime 2**31 - 1: products of residues fit in int64
-INT_LIMIT = 2**50  # |value| above this counts as overflow in the `int` kind
-
-Kernel = Callable[..., torch.Tensor]
+from automath.core.kinds import INT_LIMIT, Kernel, Kind, P
 
 
 @dataclass(frozen=True)
