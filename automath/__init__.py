@@ -39,8 +39,10 @@ from automath.core.semantics import DEFAULT_SEMANTICS, OPS, Op, Semantics
 from automath.core.store import Store, to_sympy
 from automath.core.term import Term
 from automath.evonet.network import EvolvingNetwork, EvonetError
-from automath.laws.explore import ExploreError, Signature, Stats, explore, signature
-from automath.laws.universe import Law, Prover, Universe, derives
+from automath.laws.explore import ExploreError, Stats, explore, signature
+from automath.laws.prover import Prover, derives
+from automath.laws.signature import Signature
+from automath.laws.universe import Law, Universe
 from automath.proofs.prove import (
     Learner,
     LemmaLoop,

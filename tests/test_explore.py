@@ -16,7 +16,8 @@ import torch
 from automath.core.errors import AutomathError, SemanticsError
 from automath.core.semantics import DEFAULT_SEMANTICS, Op
 from automath.laws.explore import ExploreError, Stats, enumerate_terms, explore, signature
-from automath.laws.universe import Prover, Universe, derives, law_coverage
+from automath.laws.prover import Prover, derives, law_coverage
+from automath.laws.universe import Universe
 from automath.laws.weights import learn_weights
 
 SEMIRING = ["x*y = y*x", "x+y = y+x", "x*0 = 0", "x*1 = x", "x+0 = x", "(x*y)*z = x*(y*z)",

@@ -6,9 +6,10 @@ survive verification and are not derivable from the ones already kept (QuickSpec
 True
 """
 
-from automath.laws.explore import Signature, Stats, explore, signature
-from automath.laws.prover import Prover
-from automath.laws.universe import Law, Universe, derives
+from automath.laws.explore import Stats, explore, signature
+from automath.laws.prover import Prover, derives
+from automath.laws.signature import Signature
+from automath.laws.universe import Law, Universe
 from automath.laws.verify import ExploreError
 
 __all__ = ["ExploreError", "Law", "Prover", "Signature", "Stats", "Universe", "derives",

@@ -5,7 +5,7 @@ size from class representatives (``expand`` on all pairs whose sizes add up), de
 fingerprint in a ``Store``. Every candidate that merges into an existing class is a conjectured
 law ``candidate = representative``. Laws are verified exactly where a decision procedure exists
 (sympy for ring and field laws, truth tables for Booleans, all weak orderings of the variables
-for min/max) and pruned to a minimal set with the congruence closure of ``automath.laws.universe``.
+for min/max) and pruned to a minimal set with the congruence closure of ``automath.laws.prover``.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ import torch
 from automath.core.errors import SemanticsError
 from automath.core.generate import Hyperedges, expand
 from automath.core.grammar import Grammar
-from automath.core.kinds import Kind, make_kind
+from automath.core.kinds import make_kind
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
 from automath.core.store import Store
 from automath.core.term import Term
-from automath.laws.universe import Law, Universe, law_coverage, minimize, prune
+from automath.laws.prover import law_coverage, minimize, prune
+from automath.laws.signature import Signature
+from automath.laws.universe import Law, Universe
 from automath.laws.verify import ExploreError, OrderIntKind, Verifier
 from automath.laws.weights import learn_weights
 
@@ -148,22 +150,6 @@ def rename(term: Term, mapping: dict[str, str]) -> Term:
     if term.op == "var":
         return replace(term, token=mapping.get(str(term.token), term.token))
     return replace(term, args=tuple(rename(a, mapping) for a in term.args))
-
-
-@dataclass(frozen=True)
-class Signature:
-    """What to explore: grammar, operators, atoms (variables, constants), kind, semantics."""
-
-    grammar: Grammar
-    ops: tuple[str, ...]
-    variables: tuple[Term, ...]
-    constants: tuple[Term, ...]
-    kind: Kind
-    semantics: Semantics
-
-    @property
-    def atoms(self) -> tuple[Term, ...]:
-        return self.variables + self.constants
 
 
 def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),  # noqa: A002

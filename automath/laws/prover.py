@@ -3,14 +3,16 @@
 A law's instances are found by e-matching one side (inner patterns match nodes at most
 ``reach`` larger than their class's representative) and looking up the other side: static
 tables, built once per law; an instance is merged in the union-find once the inner nodes it
-went through are proved, in NumPy rounds until nothing changes.
+went through are proved, in NumPy rounds until nothing changes. Sound (every merge is an
+equational consequence, variables acting as constants); complete for proofs that stay inside
+the universe through near-minimal subterms, in the spirit of QuickSpec's bounded pruner, which
+``prune``, ``minimize``, ``derives`` and ``law_coverage`` build on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -18,9 +20,7 @@ import torch
 from automath.core.errors import AutomathError
 from automath.core.kinds import fingerprint_hash
 from automath.core.term import Term
-
-if TYPE_CHECKING:
-    from automath.laws.universe import Universe
+from automath.laws.universe import Universe
 
 MAX_MATCHES = 30_000_000  # rows of one e-matching join
 
@@ -56,6 +56,13 @@ class _Axiom:
         rows = _stack(found)
         keep = (rows[:, 1] >= 0) & (rows[:, 1] != rows[:, 0])  # outside the universe, trivial
         return _Axiom(_distinct(rows[keep]))
+
+
+def _axiom(u: Universe, lhs: Term, rhs: Term) -> _Axiom:
+    """A law compiled for a universe (cached in the universe)."""
+    if (lhs, rhs) not in u.axioms:
+        u.axioms[(lhs, rhs)] = _Axiom.compile(u, lhs, rhs)
+    return u.axioms[(lhs, rhs)]
 
 
 def _stack(tables: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -221,7 +228,7 @@ class Prover:
     >>> from automath.core.kinds import ModpKind
     >>> from automath.core.semantics import Semantics
     >>> from automath.core.generate import expand
-    >>> from automath.laws.universe import Store, Universe
+    >>> from automath.core.store import Store
     >>> s = Store(ModpKind(k=4), Semantics(), ["mul"])
     >>> atoms = s.add_atoms([Term("var", token=v) for v in "xy"])
     >>> u = Universe(s, atoms, expand(s, 0, atoms.repeat(2), atoms.repeat_interleave(2)), 3)
@@ -241,7 +248,7 @@ class Prover:
     def add(self, lhs: Term, rhs: Term) -> Prover:
         """Take ``lhs = rhs`` as an axiom (call ``saturate`` to draw its consequences)."""
         if (lhs, rhs) not in self.laws:
-            self._todo.append(self.u.axiom(lhs, rhs).rows)
+            self._todo.append(_axiom(self.u, lhs, rhs).rows)
             self.laws = self.laws | {(lhs, rhs)}
         return self
 
@@ -279,11 +286,6 @@ class Prover:
         self.parent, self._todo = parent, [rows] if rows.shape[0] else []
         return self
 
-    def instances(self, ax: _Axiom) -> tuple[torch.Tensor, torch.Tensor]:
-        """The node pairs of an axiom's instances located on both sides (now)."""
-        done = ax.rows[self.proved()[ax.rows[:, 2:]].all(dim=1)]
-        return done[:, 0], done[:, 1]
-
     def proved(self) -> torch.Tensor:
         """Per node: is it proved equal to its class representative?"""
         return self.parent == self.parent[self.u.rep_node]
@@ -301,3 +303,104 @@ class Prover:
         located = bool(a[0] >= 0) and bool(b[0] >= 0) and bool(proved[ia].all()) and bool(
             proved[ib].all())
         return located and bool(self.parent[a[0]] == self.parent[b[0]])
+
+
+Verify = Callable[[Term, Term], "str | None"]
+
+
+def _plainness(lhs: Term, rhs: Term) -> tuple[int, int]:
+    """Prefer laws whose sides use the variables in the same order (associativity over
+    left-commutativity): 0 where the orders of first use agree, then where all uses agree."""
+    return (int(lhs.variables() != rhs.variables()), int(_leaves(lhs) != _leaves(rhs)))
+
+
+def _leaves(t: Term) -> list[str]:
+    return [str(t.token)] if t.op == "var" else [v for a in t.args for v in _leaves(a)]
+
+
+def prune(u: Universe, order: torch.Tensor, tier: torch.Tensor, verify: Verify,
+          block: int = 64) -> tuple[list, list]:
+    """Walk candidate nodes in ``order``; keep each one the kept laws do not prove yet.
+
+    Within a tier the plainest open candidate goes first. Each law is verified before it
+    becomes an axiom; a false one (a fingerprint collision) is set aside, never used.
+    Returns (kept [(lhs, rhs, verdict)], refuted [(lhs, rhs)]).
+    """
+    prover, kept, refuted = Prover(u), [], []
+    live = torch.ones(order.shape[0], dtype=torch.bool)
+    while True:
+        todo = (live & ~prover.proved()[order]).nonzero().squeeze(1)
+        if todo.numel() == 0:
+            return kept, refuted
+        first = todo[tier[todo] == tier[todo[0]]][:block].tolist()
+        laws = {p: (u.term(int(order[p])), u.store.term(int(u.cls[order[p]]))) for p in first}
+        pos = min(first, key=lambda p: (_plainness(*laws[p]), p))
+        lhs, rhs = laws[pos]
+        verdict = verify(lhs, rhs)
+        if verdict is None:
+            live[pos] = False
+            refuted.append((lhs, rhs))
+            continue
+        kept.append((lhs, rhs, verdict))
+        prover.add(lhs, rhs).saturate()
+
+
+def minimize(u: Universe, kept: list, within: torch.Tensor | None = None) -> list:
+    """Drop each kept law whose removal leaves the proved nodes (``within`` a mask) unchanged.
+
+    Laws are tried first to last; the laws kept before the one on trial stay saturated in
+    one prover, copied for each trial (saturation only grows with the axioms).
+    """
+    within = torch.ones(len(u), dtype=torch.bool) if within is None else within
+    full = int((Prover(u, [k[:2] for k in kept]).saturate().proved() & within).sum())
+    before, out = Prover(u), []
+    for n, law in enumerate(kept):
+        trial = before.copy()
+        for later in kept[n + 1:]:
+            trial.add(*later[:2])
+        if not trial.saturate(until=(within, full)).reaches(within, full):
+            out.append(law)
+            before.add(*law[:2]).saturate()
+    return out
+
+
+def derives(u: Universe, axioms: Sequence[tuple[Term, Term]],
+            laws: Sequence[tuple[Term, Term]]) -> list[bool]:
+    """For each law: does saturating the universe under ``axioms`` prove it?
+
+    >>> from automath.laws.explore import enumerate_terms, signature
+    >>> g = signature("semiring").grammar
+    >>> u = Universe(*enumerate_terms(signature("semiring"), 5), 5)
+    >>> comm = [(g.parse("x + y"), g.parse("y + x"))]
+    >>> derives(u, comm, [(g.parse("(x + y) + z"), g.parse("z + (y + x)"))])
+    [True]
+    """
+    prover = Prover(u, axioms).saturate()
+    return [prover.equal(lhs, rhs) for lhs, rhs in laws]
+
+
+def law_coverage(u: Universe, laws: Sequence[tuple[Term, Term]],
+                 within: torch.Tensor | None = None) -> list[torch.Tensor]:
+    """Per law: the enumerated equations that depend on it — proved by all the laws, not by
+    the others (indices into ``u.candidates()`` restricted to the mask ``within``).
+
+    >>> from automath.laws.explore import enumerate_terms, signature
+    >>> g = signature("semiring", vars="xy").grammar
+    >>> u = Universe(*enumerate_terms(signature("semiring", vars="xy"), 3), 3)
+    >>> laws = [(g.parse("x + y"), g.parse("y + x")), (g.parse("x * 1"), g.parse("x"))]
+    >>> [c.numel() for c in law_coverage(u, laws)]  # y+x, 1+x, 1+y; x*1, y*1, 0*1, 1*1
+    [3, 4]
+    """
+    eqs = u.candidates()
+    eqs = eqs if within is None else eqs[within[eqs]]
+    prefix = [Prover(u)]  # saturated under the first n laws (saturation is order-free)
+    for lhs, rhs in laws:
+        prefix.append(prefix[-1].copy().add(lhs, rhs).saturate())
+    proved, out = prefix[-1].proved()[eqs], []
+    for n in range(len(laws)):
+        trial = prefix[n].copy()
+        for later in laws[n + 1:]:
+            trial.add(*later)
+        out.append((proved & ~trial.saturate().proved()[eqs]).nonzero().squeeze(1))
+    return out
+

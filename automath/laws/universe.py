@@ -1,19 +1,13 @@
-"""Laws and a congruence-closure prover on the enumerated term universe.
+"""Laws, and the enumerated term universe that the congruence-closure prover works on.
 
 The universe holds every enumerated term as a *node*: an atom, or ``f(a, b)`` over fingerprint
 classes ``a``, ``b`` (each standing for its smallest term, the class representative). A
-union-find over the nodes records what the laws prove; a node is *proved* once it is in its
-class representative's component. A law's instances are found by e-matching one side (inner
-patterns match nodes at most ``reach`` larger than their class's representative) and looking
-up the other side: static tables, built once per law; an instance is merged once the inner
-nodes it went through are proved, in rounds until nothing changes. Sound (every merge is an
-equational consequence, variables acting as constants); complete for proofs that stay inside
-the universe through near-minimal subterms, in the spirit of QuickSpec's bounded pruner.
+union-find over the nodes (``automath.laws.prover``) records what the laws prove; a node is
+*proved* once it is in its class representative's component.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -25,7 +19,6 @@ from automath.core.generate import SHIFT, Hyperedges
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
 from automath.core.store import Store, to_sympy
 from automath.core.term import Term
-from automath.laws.prover import Prover, _Axiom
 
 
 @dataclass(frozen=True)
@@ -106,7 +99,8 @@ class Universe:
         apps = torch.arange(len(atom_ids), len(self))
         self.by_rule = [apps[edges.rule == r] for r in range(len(store.rules))]
         self.node_rule = torch.cat([torch.full_like(atom_ids, -1), edges.rule])
-        self._compiled: dict[tuple, _Axiom] = {}
+        # The prover's caches (automath.laws.prover), kept with the universe they hold for:
+        self.axioms: dict[tuple, object] = {}  # (lhs, rhs) -> the law's instance tables
         self.closures: dict[frozenset, tuple] = {}  # law set -> saturated (parent, rows left)
         self.near = (self.size <= store.size[self.cls] + reach).nonzero().squeeze(1)
 
@@ -148,110 +142,3 @@ class Universe:
     def candidates(self) -> torch.Tensor:
         """Nodes that are not their class's representative: each one a conjectured law."""
         return (self.rep[self.cls] != torch.arange(len(self))).nonzero().squeeze(1)
-
-    def axiom(self, lhs: Term, rhs: Term) -> _Axiom:
-        """A law compiled for this universe (cached)."""
-        if (lhs, rhs) not in self._compiled:
-            self._compiled[(lhs, rhs)] = _Axiom.compile(self, lhs, rhs)
-        return self._compiled[(lhs, rhs)]
-
-
-Verify = Callable[[Term, Term], "str | None"]
-
-
-def _plainness(lhs: Term, rhs: Term) -> tuple[int, int]:
-    """Prefer laws whose sides use the variables in the same order (associativity over
-    left-commutativity): 0 where the orders of first use agree, then where all uses agree."""
-    return (int(lhs.variables() != rhs.variables()), int(_leaves(lhs) != _leaves(rhs)))
-
-
-def _leaves(t: Term) -> list[str]:
-    return [str(t.token)] if t.op == "var" else [v for a in t.args for v in _leaves(a)]
-
-
-def prune(u: Universe, order: torch.Tensor, tier: torch.Tensor, verify: Verify,
-          block: int = 64) -> tuple[list, list]:
-    """Walk candidate nodes in ``order``; keep each one the kept laws do not prove yet.
-
-    Within a tier the plainest open candidate goes first. Each law is verified before it
-    becomes an axiom; a false one (a fingerprint collision) is set aside, never used.
-    Returns (kept [(lhs, rhs, verdict)], refuted [(lhs, rhs)]).
-    """
-    prover, kept, refuted = Prover(u), [], []
-    live = torch.ones(order.shape[0], dtype=torch.bool)
-    while True:
-        todo = (live & ~prover.proved()[order]).nonzero().squeeze(1)
-        if todo.numel() == 0:
-            return kept, refuted
-        first = todo[tier[todo] == tier[todo[0]]][:block].tolist()
-        laws = {p: (u.term(int(order[p])), u.store.term(int(u.cls[order[p]]))) for p in first}
-        pos = min(first, key=lambda p: (_plainness(*laws[p]), p))
-        lhs, rhs = laws[pos]
-        verdict = verify(lhs, rhs)
-        if verdict is None:
-            live[pos] = False
-            refuted.append((lhs, rhs))
-            continue
-        kept.append((lhs, rhs, verdict))
-        prover.add(lhs, rhs).saturate()
-
-
-def minimize(u: Universe, kept: list, within: torch.Tensor | None = None) -> list:
-    """Drop each kept law whose removal leaves the proved nodes (``within`` a mask) unchanged.
-
-    Laws are tried first to last; the laws kept before the one on trial stay saturated in
-    one prover, copied for each trial (saturation only grows with the axioms).
-    """
-    within = torch.ones(len(u), dtype=torch.bool) if within is None else within
-    full = int((Prover(u, [k[:2] for k in kept]).saturate().proved() & within).sum())
-    before, out = Prover(u), []
-    for n, law in enumerate(kept):
-        trial = before.copy()
-        for later in kept[n + 1:]:
-            trial.add(*later[:2])
-        if not trial.saturate(until=(within, full)).reaches(within, full):
-            out.append(law)
-            before.add(*law[:2]).saturate()
-    return out
-
-
-def derives(u: Universe, axioms: Sequence[tuple[Term, Term]],
-            laws: Sequence[tuple[Term, Term]]) -> list[bool]:
-    """For each law: does saturating the universe under ``axioms`` prove it?
-
-    >>> from automath.laws.explore import enumerate_terms, signature
-    >>> g = signature("semiring").grammar
-    >>> u = Universe(*enumerate_terms(signature("semiring"), 5), 5)
-    >>> comm = [(g.parse("x + y"), g.parse("y + x"))]
-    >>> derives(u, comm, [(g.parse("(x + y) + z"), g.parse("z + (y + x)"))])
-    [True]
-    """
-    prover = Prover(u, axioms).saturate()
-    return [prover.equal(lhs, rhs) for lhs, rhs in laws]
-
-
-def law_coverage(u: Universe, laws: Sequence[tuple[Term, Term]],
-                 within: torch.Tensor | None = None) -> list[torch.Tensor]:
-    """Per law: the enumerated equations that depend on it — proved by all the laws, not by
-    the others (indices into ``u.candidates()`` restricted to the mask ``within``).
-
-    >>> from automath.laws.explore import enumerate_terms, signature
-    >>> g = signature("semiring", vars="xy").grammar
-    >>> u = Universe(*enumerate_terms(signature("semiring", vars="xy"), 3), 3)
-    >>> laws = [(g.parse("x + y"), g.parse("y + x")), (g.parse("x * 1"), g.parse("x"))]
-    >>> [c.numel() for c in law_coverage(u, laws)]  # y+x, 1+x, 1+y; x*1, y*1, 0*1, 1*1
-    [3, 4]
-    """
-    eqs = u.candidates()
-    eqs = eqs if within is None else eqs[within[eqs]]
-    prefix = [Prover(u)]  # saturated under the first n laws (saturation is order-free)
-    for lhs, rhs in laws:
-        prefix.append(prefix[-1].copy().add(lhs, rhs).saturate())
-    proved, out = prefix[-1].proved()[eqs], []
-    for n in range(len(laws)):
-        trial = prefix[n].copy()
-        for later in laws[n + 1:]:
-            trial.add(*later)
-        out.append((proved & ~trial.saturate().proved()[eqs]).nonzero().squeeze(1))
-    return out
-

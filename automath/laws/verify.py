@@ -23,7 +23,7 @@ from automath.core.store import to_sympy
 from automath.core.term import Term
 
 if TYPE_CHECKING:
-    from automath.laws.explore import Signature
+    from automath.laws.signature import Signature
 
 ORDER_OPS = frozenset({"max", "min"})  # values decided by the order of the variables alone
 RATIONAL_OPS = frozenset({"add", "sub", "mul", "neg", "div"})
