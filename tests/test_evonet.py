@@ -12,8 +12,10 @@ import sympy
 import torch
 
 from automath.core.errors import AutomathError, DataError, GrammarError
+from automath.evonet import OPS
 from automath.evonet.export import EvonetRegressor, export_network, snap
-from automath.evonet.network import OPS, EvolvingNetwork, EvonetError, resolve_ops
+from automath.evonet.network import EvolvingNetwork, EvonetError
+from automath.evonet.ops import resolve_ops
 
 D = torch.float64
 # a buffer view passed as ``out=`` with the wrong shape would be resized: a planning bug

@@ -8,11 +8,15 @@
 """
 
 from automath.core.lazy import lazy_names
-from automath.evonet.network import OPS, EvolvingNetwork, EvonetError
+from automath.evonet.network import EvolvingNetwork, EvonetError
+from automath.evonet.ops import NETWORK_OPS
+
+OPS = NETWORK_OPS  # the network op table's short name (not ``automath.OPS``, the grammar's)
 
 __getattr__, __dir__ = lazy_names(globals(), {
     "EvonetRegressor": "automath.evonet.export",
     "export_network": "automath.evonet.export",
 })
 
-__all__ = ["OPS", "EvolvingNetwork", "EvonetError", "EvonetRegressor", "export_network"]
+__all__ = ["NETWORK_OPS", "OPS", "EvolvingNetwork", "EvonetError", "EvonetRegressor",
+           "export_network"]

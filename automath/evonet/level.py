@@ -1,4 +1,4 @@
-"""Levels of an evolving network's slot table and their buffers (helper of ``_evonet_plan``).
+"""Levels of an evolving network's slot table, the ``Plan`` that holds them, and their buffers.
 
 A level is one gather of operand rows, one ``torch.addcmul`` for all its add, sub, mul and neg
 ops (``u + v*w``, with the constant rows 0 and ±1 standing in for absent operands: the same
@@ -9,22 +9,20 @@ level's backward pass is one broadcast multiply ``grad * D`` and one ``scatter_a
 ``Workspace`` holds every buffer and view of a plan for one batch size, dtype and device, made
 once per topology: its passes are flat lists of calls, nothing is sliced per call.  Kernels must
 be elementwise (each output entry depends on the same entry of the operands).
+``automath.evonet.plan`` builds the ``Plan`` and runs it inside autograd.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
-if TYPE_CHECKING:
-    from automath.evonet.network import OpSpec
-    from automath.evonet.plan import Plan
+from automath.evonet.ops import OpSpec
 
 # kernels computed as u + v*w: operands (u, v, w) and derivatives by each operand, as operand
 # positions or the constant rows "zero", "one" and "m1" (-1)
@@ -37,8 +35,8 @@ Calls = list[Callable[[], object]]
 def fused_pattern(spec: OpSpec) -> tuple[tuple[int | str, ...], tuple[int | str, ...]] | None:
     """Operands ``(u, v, w)`` of an op computed as ``u + v*w`` and its derivatives, else None.
 
-    >>> from automath.evonet.network import OPS
-    >>> fused_pattern(OPS["sub"]), fused_pattern(OPS["sin"])
+    >>> from automath.evonet.ops import NETWORK_OPS
+    >>> fused_pattern(NETWORK_OPS["sub"]), fused_pattern(NETWORK_OPS["sin"])
     (((0, 1, 'm1'), ('one', 'm1')), None)
     """
     return next(((p, d) for k, p, d in _FUSED if spec.kernel is k), None)
@@ -62,8 +60,8 @@ def make_level(start: int, ops: Sequence[tuple[OpSpec, list[int]]], special: dic
                consts: range, dev: torch.device) -> LevelPlan:
     """Plan one level from its ops ``(spec, operand rows)``: fused kinds first, others grouped.
 
-    >>> from automath.evonet.network import OPS
-    >>> lv = make_level(2, [(OPS["add"], [0, 1]), (OPS["sin"], [0])],
+    >>> from automath.evonet.ops import NETWORK_OPS
+    >>> lv = make_level(2, [(NETWORK_OPS["add"], [0, 1]), (NETWORK_OPS["sin"], [0])],
     ...                 {"zero": 4, "one": 5, "m1": 6}, range(4, 4), torch.device("cpu"))
     >>> lv.gidx.tolist(), lv.bidx.tolist(), lv.m
     ([0, 1, 5, 0, 5, 5], [0, 1, 0, 5], 2)
@@ -96,13 +94,42 @@ def _groups(ops: Sequence[tuple[OpSpec, list[int]]],
     return groups, rows
 
 
+@dataclass
+class Plan:
+    """Rows, constants and per-level gathers of a slot table; rebuilt when the topology changes.
+
+    >>> from automath.evonet.ops import NETWORK_OPS
+    >>> from automath.evonet.plan import build_plan
+    >>> plan = build_plan(2, torch.tensor([0, -1]), torch.tensor([[0, 1], [0, 0]]),
+    ...                   torch.tensor([1, 0]), [NETWORK_OPS["mul"]])
+    >>> plan.n_feat, plan.n_rows, plan.slot_order.tolist(), len(plan.levels)
+    (3, 6, [0], 1)
+    """
+
+    n_in: int
+    n_feat: int  # table rows [0, n_feat): inputs then alive slots; then the constants in use
+    zero: int  # row of the constant 0; rows zero + 1 and zero + 2 hold 1 and -1
+    const_idx: Tensor  # flat indices into ``consts`` of the constants in use
+    slot_order: Tensor  # alive slots in table-row order
+    read_cols: Tensor  # readout columns of the feature rows
+    inv_cols: Tensor  # table row of each readout column (the zero row for dead slots)
+    inv_const: Tensor  # (capacity, 2): each constant's row among [constants in use, zero row]
+    levels: list[LevelPlan]
+    pools: dict[tuple, list[Workspace]] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the table: features, constants in use, then 0, 1 and -1."""
+        return self.zero + 3
+
+
 class Workspace:
     """Table, gradient, gathered operands and local derivatives of a plan for one batch shape.
 
-    >>> from automath.evonet.network import OPS
+    >>> from automath.evonet.ops import NETWORK_OPS
     >>> from automath.evonet.plan import build_plan
     >>> plan = build_plan(2, torch.tensor([0]), torch.tensor([[0, 1]]), torch.tensor([1]),
-    ...                   [OPS["mul"]])
+    ...                   [NETWORK_OPS["mul"]])
     >>> ws = Workspace(plan, 1, torch.float64, torch.device("cpu"))
     >>> ws.forward(torch.tensor([[2.0, 3.0]], dtype=torch.float64), torch.zeros(2), (True, True))
     >>> ws.feat.flatten().tolist()
@@ -225,11 +252,11 @@ def _derivs(spec: OpSpec, args: list[Tensor], out: Tensor, ds: list[Tensor]) -> 
 def local_grads(spec: OpSpec, out: Tensor, args: Sequence[Tensor]) -> Sequence[Tensor]:
     """Derivatives of an elementwise op's output by each operand (autograd without a ``grad``).
 
-    >>> from automath.evonet.network import OPS
+    >>> from automath.evonet.ops import NETWORK_OPS
     >>> a, b = torch.tensor([2.0]), torch.tensor([3.0])
-    >>> [v.tolist() for v in local_grads(OPS["mul"], a * b, [a, b])]
+    >>> [v.tolist() for v in local_grads(NETWORK_OPS["mul"], a * b, [a, b])]
     [[3.0], [2.0]]
-    >>> sq = OPS["mul"]._replace(kernel=lambda u: u * u, grad=None, arity=1)
+    >>> sq = NETWORK_OPS["mul"]._replace(kernel=lambda u: u * u, grad=None, arity=1)
     >>> [v.tolist() for v in local_grads(sq, a * a, [a])]
     [[4.0]]
     """

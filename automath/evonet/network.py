@@ -13,89 +13,24 @@ index buffers in place; parameters keep their identity, so an optimizer's state 
 from __future__ import annotations
 
 import numbers
-import operator
 import random
-from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
+from collections.abc import Callable
 
-import sympy
 import torch
 from torch import Tensor
 
 from automath.core.errors import AutomathError, DataError, GrammarError
-from automath.evonet.plan import Forward, Network, Plan, apply, build_plan
-
-_EPS = 1e-6
-_EXP_MAX = 30.0
+from automath.evonet.level import Plan
+from automath.evonet.ops import DEFAULT_OPS, OpsArg, resolve_ops
+from automath.evonet.plan import Forward, Network, apply, build_plan
 
 
 class EvonetError(AutomathError):
     """A bad slot, operand or prune rule for an evolving network, or a network that is full."""
 
 
-class OpSpec(NamedTuple):
-    """An op kind: arity, torch kernel, sympy builder and an optional hand-written gradient.
-
-    >>> OPS["mul"].arity, OPS["mul"].sym(2, 3)
-    (2, 6)
-    """
-
-    arity: int
-    kernel: Callable[..., Tensor]
-    sym: Callable[..., sympy.Expr]
-    grad: Callable[..., tuple[Tensor, ...]] | None = None
-
-
-def _safe_den(b: Tensor) -> Tensor:
-    return torch.where(b.abs() < _EPS, torch.full_like(b, _EPS), b)
-
-
-def _div_grad(g: Tensor, out: Tensor, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    d = _safe_den(b)
-    return g / d, torch.where(b.abs() < _EPS, torch.zeros_like(g), -g * out / d)
-
-
-def _log_grad(g: Tensor, out: Tensor, a: Tensor) -> tuple[Tensor]:
-    return (torch.where(a.abs() < _EPS, torch.zeros_like(g), g / a),)
-
-
-OPS: dict[str, OpSpec] = {
-    "add": OpSpec(2, torch.add, operator.add, lambda g, o, a, b: (g, g)),
-    "sub": OpSpec(2, torch.sub, operator.sub, lambda g, o, a, b: (g, -g)),
-    "mul": OpSpec(2, torch.mul, operator.mul, lambda g, o, a, b: (g * b, g * a)),
-    "div": OpSpec(2, lambda a, b: a / _safe_den(b), operator.truediv, _div_grad),
-    "neg": OpSpec(1, torch.neg, operator.neg, lambda g, o, a: (-g,)),
-    "sin": OpSpec(1, torch.sin, sympy.sin, lambda g, o, a: (g * torch.cos(a),)),
-    "cos": OpSpec(1, torch.cos, sympy.cos, lambda g, o, a: (-g * torch.sin(a),)),
-    "exp": OpSpec(1, lambda a: torch.exp(a.clamp(max=_EXP_MAX)), sympy.exp,
-                  lambda g, o, a: (torch.where(a > _EXP_MAX, torch.zeros_like(g), g * o),)),
-    "log": OpSpec(1, lambda a: torch.log(a.abs().clamp(min=_EPS)),
-                  lambda a: sympy.log(sympy.Abs(a)), _log_grad),
-}
-DEFAULT_OPS = ("add", "sub", "mul", "sin", "cos")
 _COMMUTATIVE = frozenset({"add", "mul"})
-OpsArg = Iterable[str] | Mapping[str, OpSpec | tuple]
 Operand = int | float
-
-
-def resolve_ops(ops: OpsArg) -> dict[str, OpSpec]:
-    """Look aliases up in ``OPS``, or check a mapping alias -> (arity, kernel, sympy[, grad]).
-
-    >>> list(resolve_ops(("add", "mul")))
-    ['add', 'mul']
-    """
-    if isinstance(ops, Mapping):
-        table = {str(k): OpSpec(*v) for k, v in ops.items()}
-    else:
-        names = [ops] if isinstance(ops, str) else list(ops)
-        unknown = [a for a in names if a not in OPS]
-        if unknown:
-            raise GrammarError(f"unknown op alias(es) {unknown}; known: {sorted(OPS)}")
-        table = {a: OPS[a] for a in names}
-    bad = [k for k, s in table.items() if s.arity not in (1, 2)]
-    if not table or bad:
-        raise GrammarError(f"op table must be non-empty with arities 1 or 2 (bad: {bad})")
-    return table
 
 
 class EvolvingNetwork(torch.nn.Module):

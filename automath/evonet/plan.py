@@ -12,47 +12,15 @@ freed, then it serves the next forward pass, so a forward+backward allocates alm
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from automath.evonet.level import LevelPlan, Workspace, fused_pattern, long_tensor, make_level
-
-if TYPE_CHECKING:
-    from automath.evonet.network import OpSpec
+from automath.evonet.level import Plan, Workspace, fused_pattern, long_tensor, make_level
+from automath.evonet.ops import OpSpec
 
 _MAX_POOLS = 8  # batch shapes with spare workspaces kept per plan
-
-
-@dataclass
-class Plan:
-    """Rows, constants and per-level gathers of a slot table; rebuilt when the topology changes.
-
-    >>> from automath.evonet.network import OPS
-    >>> plan = build_plan(2, torch.tensor([0, -1]), torch.tensor([[0, 1], [0, 0]]),
-    ...                   torch.tensor([1, 0]), [OPS["mul"]])
-    >>> plan.n_feat, plan.n_rows, plan.slot_order.tolist(), len(plan.levels)
-    (3, 6, [0], 1)
-    """
-
-    n_in: int
-    n_feat: int  # table rows [0, n_feat): inputs then alive slots; then the constants in use
-    zero: int  # row of the constant 0; rows zero + 1 and zero + 2 hold 1 and -1
-    const_idx: Tensor  # flat indices into ``consts`` of the constants in use
-    slot_order: Tensor  # alive slots in table-row order
-    read_cols: Tensor  # readout columns of the feature rows
-    inv_cols: Tensor  # table row of each readout column (the zero row for dead slots)
-    inv_const: Tensor  # (capacity, 2): each constant's row among [constants in use, zero row]
-    levels: list[LevelPlan]
-    pools: dict[tuple, list[Workspace]] = field(default_factory=dict, repr=False)
-
-    @property
-    def n_rows(self) -> int:
-        """Rows of the table: features, constants in use, then 0, 1 and -1."""
-        return self.zero + 3
 
 
 def _first_order(fn: Callable) -> Callable:
@@ -96,9 +64,9 @@ def _lease(ctx, plan: Plan, x: Tensor, n_out: int = 0) -> Workspace:
 class Forward(torch.autograd.Function):
     """Features ``[inputs, alive slot outputs]`` as (n_feat, batch), backward level by level.
 
-    >>> from automath.evonet.network import OPS
+    >>> from automath.evonet.ops import NETWORK_OPS
     >>> plan = build_plan(2, torch.tensor([0]), torch.tensor([[0, 1]]), torch.tensor([1]),
-    ...                   [OPS["mul"]])
+    ...                   [NETWORK_OPS["mul"]])
     >>> Forward.apply(torch.tensor([[2.0, 3.0]]), torch.zeros(2), plan).tolist()
     [[2.0], [3.0], [6.0]]
     """
@@ -122,9 +90,9 @@ class Forward(torch.autograd.Function):
 class Network(torch.autograd.Function):
     """Readout ``bias + weight @ [inputs, slot outputs]`` as (batch, n_outputs), in one node.
 
-    >>> from automath.evonet.network import OPS
+    >>> from automath.evonet.ops import NETWORK_OPS
     >>> plan = build_plan(2, torch.tensor([0]), torch.tensor([[0, 1]]), torch.tensor([1]),
-    ...                   [OPS["mul"]])
+    ...                   [NETWORK_OPS["mul"]])
     >>> Network.apply(torch.tensor([[2.0, 3.0]]), torch.zeros(2), torch.tensor([[0.0, 1, 2]]),
     ...               torch.ones(1), plan).tolist()
     [[16.0]]
@@ -172,9 +140,9 @@ def build_plan(n_in: int, kind: Tensor, src: Tensor, level: Tensor,
                specs: Sequence[OpSpec]) -> Plan:
     """Evaluation plan of a slot table (kinds -1 = dead) for ``Forward`` and ``Network``.
 
-    >>> from automath.evonet.network import OPS
+    >>> from automath.evonet.ops import NETWORK_OPS
     >>> build_plan(1, torch.tensor([0]), torch.tensor([[0, 0]]), torch.tensor([1]),
-    ...            [OPS["sin"]]).read_cols.tolist()
+    ...            [NETWORK_OPS["sin"]]).read_cols.tolist()
     [0, 1]
     """
     cap, kinds, dev = len(kind), kind.tolist(), kind.device
