@@ -83,7 +83,6 @@ def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr
              prune_every, k, device):
     from automath.core.domain import Domain
     from automath.core.engine import Loop
-    from automath.runs.store import record  # noqa: F401
     spec = {"grammar": grammar, "atoms": atoms, "kind": kind, "k": k, "seed": seed,
             "device": device}
     domain = Domain.create(**spec)

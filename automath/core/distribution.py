@@ -82,14 +82,6 @@ class Distribution:
         p = p[p > 0]
         return float(-(p * p.log()).sum())
 
-    def purge(self, eps: float) -> Distribution:
-        """Zero the weights below ``eps`` (not renormalized).
-
-        >>> Distribution(torch.tensor([.5, .01, .49])).purge(.1).weights.tolist()
-        [0.5, 0.0, 0.49]
-        """
-        return Distribution(torch.where(self.weights < eps, 0, self.weights))
-
     def filter(self, keep: torch.Tensor | Callable[[int], bool]) -> Distribution:
         """Keep ids where a mask (or a predicate on the id) is true.
 
@@ -99,14 +91,3 @@ class Distribution:
         if callable(keep):
             keep = torch.tensor([bool(keep(i)) for i in range(len(self))])
         return Distribution(torch.where(keep.to(self.weights.device), self.weights, 0))
-
-    def pushforward(self, key: torch.Tensor, n: int | None = None) -> Distribution:
-        """Sum weights onto a coarser key (``key[id]`` is the new id).
-
-        >>> Distribution(torch.tensor([.2, .3, .5])).pushforward(torch.tensor([1, 0, 1])).top(2)
-        [(1, 0.7), (0, 0.3)]
-        """
-        n = int(key.max()) + 1 if n is None else n
-        return Distribution(torch.zeros(n, dtype=self.weights.dtype,
-                                        device=self.weights.device).index_add(0, key,
-                                                                              self.weights))
