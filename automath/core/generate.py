@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import torch
 
-from automath.core.store import NONE, Store, merge_positions
+from automath.core.index import member, merge_sorted
+from automath.core.store import NONE, Store
 
 SHIFT = 24  # edge keys pack (rule, i, j) as rule << 48 | i << 24 | j
 
@@ -167,23 +168,12 @@ def generate(store: Store, weights: torch.Tensor, cutoff: float, seen: torch.Ten
         if left is None:
             continue
         keys = Hyperedges(torch.full_like(left, rule), left, right, left).keys()
-        fresh = ~_member(keys, seen)  # keys hold the rule: other rules' new keys never match
+        fresh = ~member(seen, keys)  # keys hold the rule: other rules' new keys never match
         r = None if arity == 1 else right[fresh]
         edges = edges.cat(expand(store, rule, left[fresh], r, chunk=chunk))
         added.append(keys[fresh])
     new = torch.cat(added) if added else seen[:0]
     return edges, merge_sorted(seen, torch.sort(new).values) if new.numel() else seen
-
-
-def merge_sorted(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """The sorted union (with repeats) of two sorted tensors, in one linear pass.
-
-    >>> merge_sorted(torch.tensor([1, 4, 9]), torch.tensor([2, 4, 10])).tolist()
-    [1, 2, 4, 4, 9, 10]
-    """
-    out, (pa, pb) = a.new_empty(a.shape[0] + b.shape[0]), merge_positions(a, b)
-    out[pa], out[pb] = a, b
-    return out
 
 
 def _candidates(weights: torch.Tensor, cutoff: float, arity: int):  # noqa: ANN202
@@ -194,9 +184,3 @@ def _candidates(weights: torch.Tensor, cutoff: float, arity: int):  # noqa: ANN2
         return weighted_pairs(weights, cutoff)
     return None, None
 
-
-def _member(keys: torch.Tensor, sorted_keys: torch.Tensor) -> torch.Tensor:
-    if sorted_keys.numel() == 0:
-        return torch.zeros_like(keys, dtype=torch.bool)
-    pos = torch.searchsorted(sorted_keys, keys).clamp(max=sorted_keys.shape[0] - 1)
-    return sorted_keys[pos] == keys

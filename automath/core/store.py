@@ -15,6 +15,7 @@ import sympy
 import torch
 
 from automath.core.errors import SemanticsError
+from automath.core.index import SortedRuns
 from automath.core.kinds import Kind, fingerprint_hash
 from automath.core.semantics import Semantics
 from automath.core.term import Term
@@ -32,31 +33,6 @@ class _Column:
 
     def __get__(self, store: Store, owner: type | None = None) -> torch.Tensor:
         return store._cols[self.name][: store._n]
-
-
-class _KeyIndex:
-    """Sorted runs of (key, id) with geometric sizes: O(log N) runs, amortized sorting."""
-
-    def __init__(self) -> None:
-        self.runs: list[tuple[torch.Tensor, torch.Tensor]] = []
-
-    def add(self, keys: torch.Tensor, ids: torch.Tensor, *, presorted: bool = False) -> None:
-        """Add (key, id) pairs (``presorted``: already in key order) as a run, merging runs
-        no larger than twice the new one."""
-        if not presorted:
-            order = torch.argsort(keys, stable=True)
-            keys, ids = keys[order], ids[order]
-        while self.runs and self.runs[-1][0].shape[0] <= 2 * keys.shape[0]:
-            keys, ids = _merge(*self.runs.pop(), keys, ids)
-        self.runs.append((keys, ids))
-
-    def candidates(self, sorted_keys: torch.Tensor):  # noqa: ANN201
-        """For each run: (positions of the sorted query keys with a hash hit, the stored ids
-        hit). Sorted queries make each binary search walk the run in order."""
-        for sk, ids in self.runs:
-            pos = torch.searchsorted(sk, sorted_keys).clamp(max=sk.shape[0] - 1)
-            hit = (sk[pos] == sorted_keys).nonzero().squeeze(1)
-            yield hit, ids[pos[hit]]
 
 
 class Store:
@@ -79,7 +55,7 @@ class Store:
         self._n = 0
         self._cols = {c: torch.empty(0, dtype=torch.int64, device=dev) for c in COLUMNS}
         self._cols["values"] = torch.empty((0, *kind.shape), dtype=kind.dtype, device=dev)
-        self._index = _KeyIndex()
+        self._index = SortedRuns()
         self.leaves: dict[int, Term] = {}
         self._terms: dict[int, Term] = {}
 
@@ -103,7 +79,7 @@ class Store:
         dev = self.kind.device
         self._cols = {c: columns[c].to(dev) for c in COLUMNS}
         self._n = int(self._cols["keys"].shape[0])
-        self._index = _KeyIndex()
+        self._index = SortedRuns()
         self._index.add(self.keys, torch.arange(self._n, device=dev))
         self._terms.clear()
 
@@ -249,7 +225,7 @@ class Store:
         """Ids of stored elements equal to each candidate (rows ``ok``, sorted hashes ``keys``),
         or -1."""
         found = torch.full_like(keys, NONE)
-        for hit, cand in self._index.candidates(keys):
+        for hit, cand in self._index.hits(keys):
             same = self._same(rows(ok[hit]), self.values.index_select(0, cand))
             found[hit[same]] = cand[same]
         return found
@@ -383,34 +359,6 @@ class _DerivedRows:
         parents = [self.left] if self.right is None else [self.left, self.right]
         args = [self.values.index_select(0, p.index_select(0, idx)) for p in parents]
         return self.kind.apply(self.kernel, args)
-
-
-def merge_positions(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Where each entry of sorted ``a`` and of sorted ``b`` goes in their sorted union (ties:
-    ``a``'s first), found by binary search: a linear merge without a sort.
-
-    >>> pa, pb = merge_positions(torch.tensor([1, 4, 9]), torch.tensor([2, 4, 10]))
-    >>> pa.tolist(), pb.tolist()
-    ([0, 2, 4], [1, 3, 5])
-    """
-    pa = torch.arange(len(a), device=a.device) + torch.searchsorted(b, a)
-    pb = torch.arange(len(b), device=b.device) + torch.searchsorted(a, b, right=True)
-    return pa, pb
-
-
-def _merge(ka: torch.Tensor, ia: torch.Tensor, kb: torch.Tensor,
-           ib: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Merge two sorted runs of (key, id) into one (ties: the first run's pairs first).
-
-    >>> k, i = _merge(torch.tensor([1, 3, 3]), torch.tensor([0, 1, 2]),
-    ...               torch.tensor([2, 3]), torch.tensor([3, 4]))
-    >>> k.tolist(), i.tolist()
-    ([1, 2, 3, 3, 3], [0, 3, 1, 2, 4])
-    """
-    pa, pb = merge_positions(ka, kb)
-    keys, ids = ka.new_empty(len(ka) + len(kb)), ia.new_empty(len(ia) + len(ib))
-    keys[pa], keys[pb], ids[pa], ids[pb] = ka, kb, ia, ib
-    return keys, ids
 
 
 def _col(v: int) -> torch.Tensor:

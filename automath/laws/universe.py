@@ -16,6 +16,7 @@ import torch
 
 from automath.core.errors import AutomathError
 from automath.core.generate import SHIFT, Hyperedges
+from automath.core.index import lookup
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
 from automath.core.store import Store, to_sympy
 from automath.core.term import Term
@@ -120,10 +121,7 @@ class Universe:
         """The node of ``rule(a, b)`` for class ids ``a``, ``b`` (``None``: unary), or -1."""
         b = torch.full_like(a, -1) if b is None else b
         key = (torch.as_tensor(rule) << 2 * SHIFT) | (a << SHIFT) | (b + 1)
-        if self._keys.numel() == 0:
-            return torch.full_like(a, -1)
-        pos = torch.searchsorted(self._keys, key).clamp(max=self._keys.shape[0] - 1)
-        return torch.where(self._keys[pos] == key, self._node[pos], -1)
+        return lookup(self._keys, self._node, key)
 
     def term(self, node: int) -> Term:
         """The term a node stands for (its arguments are class representatives)."""

@@ -13,7 +13,7 @@ import math
 import torch
 
 from automath.core.errors import AutomathError
-from automath.core.store import _KeyIndex
+from automath.core.index import SortedRuns
 from automath.core.term import Term
 
 _BITS = 24
@@ -35,7 +35,7 @@ class _Rows:
     def __init__(self, ints: tuple[str, ...], floats: tuple[str, ...] = ()) -> None:
         self._cols = {c: torch.empty(0, dtype=torch.int64) for c in ints}
         self._cols.update({c: torch.empty(0, dtype=torch.float64) for c in floats})
-        self.n, self._index = 0, _KeyIndex()
+        self.n, self._index = 0, SortedRuns()
 
     def __len__(self) -> int:
         return self.n
@@ -46,7 +46,7 @@ class _Rows:
     def lookup(self, keys: torch.Tensor) -> torch.Tensor:
         """Ids of rows with these keys, or -1."""
         found = torch.full_like(keys, -1)
-        for hit, ids in self._index.candidates(keys):
+        for hit, ids in self._index.hits(keys):
             found[hit] = ids
         return found
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from automath.core.index import SortedRuns
 from automath.core.kinds import fingerprint_hash
 from automath.core.store import NONE, Store
 
@@ -311,31 +312,3 @@ def _first_unique(keys: Tensor) -> Tensor:
     first = torch.full_like(uniq, len(keys)).scatter_reduce(
         0, inv, torch.arange(len(keys), device=keys.device), "amin")
     return torch.sort(first).values
-
-
-class SortedRuns:
-    """A set of int64 keys as sorted runs of geometric sizes (amortized O(log N) inserts).
-
-    >>> s = SortedRuns(); s.add(torch.tensor([5, 1])); s.add(torch.tensor([3]))
-    >>> s.contains(torch.tensor([1, 2, 3])).tolist()
-    [True, False, True]
-    """
-
-    def __init__(self) -> None:
-        self.runs: list[Tensor] = []
-
-    def add(self, keys: Tensor) -> None:
-        """Insert keys."""
-        while self.runs and self.runs[-1].shape[0] <= 2 * keys.shape[0]:
-            keys = torch.cat([self.runs.pop(), keys])
-        self.runs.append(torch.sort(keys).values)
-
-    def contains(self, keys: Tensor) -> Tensor:
-        """Which keys are in the set."""
-        out = torch.zeros_like(keys, dtype=torch.bool)
-        for run in self.runs:
-            if run.numel():
-                pos = torch.searchsorted(run, keys).clamp(max=run.shape[0] - 1)
-                out |= run[pos] == keys
-        return out
-
