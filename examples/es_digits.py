@@ -5,7 +5,7 @@ Ways to train the same network, compared on held-out test accuracy and time:
 * ``ce``          -- plain cross-entropy (the differentiable reference);
 * ``fy``          -- perturbed Fenchel--Young loss (Berthet et al. 2020);
 * ``es``          -- maximise the hard accuracy ``[argmax(z) == y]`` with the per-example
-  ES gradient and a mean baseline (``automath.es``);
+  ES gradient and a mean baseline (``automath.es_apply``);
 * ``es-plain``    -- per-example ES without the baseline;
 * ``es-batch``    -- one fitness per batch (the batch accuracy) with the baseline;
 * ``es-textbook`` -- one fitness per batch, no baseline: ``g = sum_n f_n q_n / (t N)``.
@@ -32,7 +32,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import Tensor, nn
 
-from automath import AdaptiveSigma, argmax_accuracy, es_apply, perturbed_fenchel_young_loss
+from automath import es_apply
+from automath.core.es import AdaptiveSigma, argmax_accuracy, perturbed_fenchel_young_loss
 
 Loss = Callable[[Tensor, Tensor, torch.Generator], Tensor]
 ES_VARIANTS = {

@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from automath import (
-    DEFAULT_SEMANTICS,
     Domain,
     ExpressionError,
     Grammar,
@@ -17,6 +16,7 @@ from automath import (
     Term,
     shipped_grammars,
 )
+from automath.core.semantics import DEFAULT_SEMANTICS
 
 LEAVES = {"num": ["0", "1"], "var": ["x", "y", "zeta"]}  # valid in every shipped grammar
 

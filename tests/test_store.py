@@ -3,7 +3,9 @@
 import sympy
 import torch
 
-from automath import Domain, Store, Term, make_kind
+from automath import Domain, Term
+from automath.core.kinds import make_kind
+from automath.core.store import Store
 
 
 def class_of(domain: Domain, store: Store, text: str) -> int:

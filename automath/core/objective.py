@@ -125,7 +125,7 @@ class EsObjective(Objective):
     evolved distribution (argmax, exact match, a count), and the loop estimates its gradient.
 
     The estimate is taken with respect to the logits ``log p`` of the support by evolution
-    strategies (``automath.es``: ``n`` Gaussian perturbations of scale ``sigma``, a mean
+    strategies (``automath.core.es``: ``n`` Gaussian perturbations of scale ``sigma``, a mean
     baseline): each perturbed logit vector is turned back into a distribution (softmax) and
     scored; the estimate is pushed back through the evolution by autograd. The logits enter
     straight-through (``d logit / d p = 1``, i.e. the logit gradient is preconditioned by
