@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import sympy
 import torch
 
+from automath.core.buffers import Columns
 from automath.core.errors import SemanticsError
 from automath.core.index import SortedRuns
 from automath.core.kinds import Kind, fingerprint_hash
@@ -32,7 +33,7 @@ class _Column:
         self.name = name
 
     def __get__(self, store: Store, owner: type | None = None) -> torch.Tensor:
-        return store._cols[self.name][: store._n]
+        return store._cols[self.name]
 
 
 class Store:
@@ -52,9 +53,9 @@ class Store:
         self.arity = torch.tensor([semantics[r].arity for r in self.rules], dtype=torch.int64)
         self._kernels = [semantics.kernel(r, kind.family) for r in self.rules]
         dev = kind.device
-        self._n = 0
-        self._cols = {c: torch.empty(0, dtype=torch.int64, device=dev) for c in COLUMNS}
-        self._cols["values"] = torch.empty((0, *kind.shape), dtype=kind.dtype, device=dev)
+        empty = {c: torch.empty(0, dtype=torch.int64, device=dev) for c in COLUMNS}
+        empty["values"] = torch.empty((0, *kind.shape), dtype=kind.dtype, device=dev)
+        self._cols = Columns(empty)
         self._index = SortedRuns()
         self.leaves: dict[int, Term] = {}
         self._terms: dict[int, Term] = {}
@@ -62,7 +63,7 @@ class Store:
     values, keys, rule, left, right, size = (_Column() for _ in COLUMNS)
 
     def __len__(self) -> int:
-        return self._n
+        return len(self._cols)
 
     def load_columns(self, columns: dict[str, torch.Tensor]) -> None:
         """Replace the store's contents (used when a saved run is reopened).
@@ -77,10 +78,10 @@ class Store:
         True
         """
         dev = self.kind.device
-        self._cols = {c: columns[c].to(dev) for c in COLUMNS}
-        self._n = int(self._cols["keys"].shape[0])
+        self._cols = Columns({c: columns[c].to(dev) for c in COLUMNS},
+                             n=int(columns["keys"].shape[0]))
         self._index = SortedRuns()
-        self._index.add(self.keys, torch.arange(self._n, device=dev))
+        self._index.add(self.keys, torch.arange(len(self), device=dev))
         self._terms.clear()
 
     def kernel(self, rule: int):
@@ -272,26 +273,17 @@ class Store:
         """Append elements whose values are ``rows(ok)``, written a block at a time;
         ``index``: their (keys, ids) already in key order."""
         new = dict(zip(COLUMNS[1:], (keys, rule, left, right, size), strict=True))
-        n, m = self._n, keys.shape[0]
-        self._reserve(n + m)
+        m = keys.shape[0]
+        n = self._cols.extend(m)
         for c, col in new.items():
-            self._cols[c][n:n + m] = col
+            self._cols[c][n:] = col
         values = self._cols["values"]
         for s in range(0, m, _BLOCK):
             values[n + s:n + min(s + _BLOCK, m)] = rows(ok[s:s + _BLOCK])
-        self._n = n + m
         if index is None:
             self._index.add(keys, torch.arange(n, n + m, device=keys.device))
         else:
             self._index.add(*index, presorted=True)
-
-    def _reserve(self, total: int) -> None:
-        """Grow every column to hold ``total`` rows, by doubling (amortized O(1) per row)."""
-        for c, col in self._cols.items():
-            if col.shape[0] < total:
-                grown = col.new_empty((max(2 * col.shape[0], total, 64), *col.shape[1:]))
-                grown[:self._n] = col[:self._n]
-                self._cols[c] = grown
 
     def _improve(self, ids, rule, left, right, size) -> None:  # noqa: ANN001
         """Where a candidate is a smaller derivation of a stored element, adopt it."""

@@ -12,6 +12,7 @@ import math
 
 import torch
 
+from automath.core.buffers import Columns
 from automath.core.errors import AutomathError
 from automath.core.index import SortedRuns
 from automath.core.term import Term
@@ -33,15 +34,15 @@ class _Rows:
     """Growable int64/float64 column buffers with a packed-key index (hash-consing)."""
 
     def __init__(self, ints: tuple[str, ...], floats: tuple[str, ...] = ()) -> None:
-        self._cols = {c: torch.empty(0, dtype=torch.int64) for c in ints}
-        self._cols.update({c: torch.empty(0, dtype=torch.float64) for c in floats})
-        self.n, self._index = 0, SortedRuns()
+        empty = {c: torch.empty(0, dtype=torch.int64) for c in ints}
+        empty.update({c: torch.empty(0, dtype=torch.float64) for c in floats})
+        self._cols, self._index = Columns(empty), SortedRuns()
 
     def __len__(self) -> int:
-        return self.n
+        return len(self._cols)
 
     def __getitem__(self, col: str) -> torch.Tensor:
-        return self._cols[col][: self.n]
+        return self._cols[col]
 
     def lookup(self, keys: torch.Tensor) -> torch.Tensor:
         """Ids of rows with these keys, or -1."""
@@ -58,22 +59,17 @@ class _Rows:
             uniq, inv = torch.unique(keys[miss], return_inverse=True)
             first = torch.full_like(uniq, miss.numel()).scatter_reduce(
                 0, inv, torch.arange(miss.numel()), "amin")
-            self.append({c: v[miss[first]] for c, v in rows.items()}, len(uniq))
-            self._index.add(uniq, torch.arange(self.n - len(uniq), self.n))
-            found[miss] = self.n - len(uniq) + inv
+            start = self.append({c: v[miss[first]] for c, v in rows.items()}, len(uniq))
+            self._index.add(uniq, torch.arange(start, start + len(uniq)))
+            found[miss] = start + inv
         return found
 
-    def append(self, rows: dict[str, torch.Tensor], m: int | None = None) -> None:
-        m = next(iter(rows.values())).shape[0] if m is None else m
-        for c, col in self._cols.items():
-            if col.shape[0] < self.n + m:
-                grown = col.new_zeros(max(2 * col.shape[0], self.n + m, 64))
-                grown[: self.n] = col[: self.n]
-                self._cols[c] = col = grown
-            col[self.n:self.n + m] = rows[c] if c in rows else 0
-        self.n += m
-        if self.n > _MAX:
+    def append(self, rows: dict[str, torch.Tensor], m: int) -> int:
+        """Append ``m`` rows (missing columns: zeros); returns the first new row."""
+        start = self._cols.append(rows, m)
+        if len(self) > _MAX:
             raise CapacityError(f"more than {_MAX} rows; lower max_size or the budget")
+        return start
 
 
 def _pack(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:

@@ -140,15 +140,15 @@ class ProofSpace:
         lhs, rhs, vmax = s["lhs"][sids], s["rhs"][sids], s["vmax"][sids]
         lo, hi = torch.minimum(lhs, rhs), torch.maximum(lhs, rhs)
         closed = vmax == 0
-        s._cols["cls"][sids[closed]] = sids[closed]  # placeholder, fixed below
+        s["cls"][sids[closed]] = sids[closed]  # placeholder, fixed below
         flip = closed & (lhs != lo)
         if flip.any():
-            s._cols["cls"][sids[flip]] = self.add_statements(lo[flip], hi[flip])
+            s["cls"][sids[flip]] = self.add_statements(lo[flip], hi[flip])
         for sid in sids[~closed].tolist():
             back = self.statement(self.terms.to_term(int(s["rhs"][sid])),
                                   self.terms.to_term(int(s["lhs"][sid])))
-            s._cols["cls"][sid] = min(sid, back)
-        s._cols["logp"][sids] += torch.where(lhs != rhs, math.log(2.0), 0.0)
+            s["cls"][sid] = min(sid, back)
+        s["logp"][sids] += torch.where(lhs != rhs, math.log(2.0), 0.0)
 
     # ---- generation -------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ class ProofSpace:
         first[1:] = c[idx][1:] != c[idx][:-1]
         idx = idx[first]
         for col in ("rule", "left", "right", "size"):
-            e._cols[col][c[idx]] = rows[col][idx]
+            e[col][c[idx]] = rows[col][idx]
 
     def _sides(self, elems: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         ref = self.elems["ref"][elems]
