@@ -11,6 +11,7 @@ import torch
 
 from automath.core.errors import AutomathError, ExpressionError
 from automath.core.grammar import Grammar
+from automath.core.interpret import evaluate
 from automath.core.kinds import Kind, make_kind
 from automath.core.objective import ExpectedScore
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
@@ -110,7 +111,7 @@ class Domain:
         if isinstance(text_or_term, sympy.Basic):
             return self._evaluate_sympy(text_or_term)
         term = self.parse(text_or_term) if isinstance(text_or_term, str) else text_or_term
-        return _evaluate(term, self.new_store())
+        return evaluate(term, self.kind, self.semantics)
 
     def _evaluate_sympy(self, expr: sympy.Basic) -> torch.Tensor:
         if self.kind.name != "real":
@@ -160,14 +161,6 @@ def _alias_line(g: Grammar, alias: str) -> int:
         if f"-> {alias}" in line or f"->{alias}" in line:
             return n
     return 0
-
-
-def _evaluate(term: Term, store: Store) -> torch.Tensor:
-    if not term.args:
-        return store._leaf_value(term)
-    args = [_evaluate(a, store)[None] for a in term.args]
-    rule = store._rule_index(term.op)
-    return store.kind.apply(store.kernel(rule), args)[0]
 
 
 def closeness(domain: Domain, target: str) -> ExpectedScore:

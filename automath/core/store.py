@@ -17,6 +17,7 @@ import torch
 from automath.core.buffers import Columns
 from automath.core.errors import SemanticsError
 from automath.core.index import SortedRuns
+from automath.core.interpret import evaluate, to_sympy
 from automath.core.kinds import Kind, fingerprint_hash
 from automath.core.semantics import Semantics
 from automath.core.term import Term
@@ -131,7 +132,7 @@ class Store:
             size = 1 + int(self.size[[k for k in kids if k != NONE]].sum())
             return int(self.insert(vals, _col(rule), _col(kids[0]), _col(kids[1]),
                                    _col(size))[0])
-        vals = self._leaf_value(term)[None]
+        vals = evaluate(term, self.kind, self.semantics)[None]
         ident = int(self.insert(vals, _col(NONE), _col(NONE), _col(NONE), _col(1))[0])
         if ident != NONE:
             self.leaves.setdefault(ident, term)
@@ -141,13 +142,6 @@ class Store:
         if op not in self.rules:
             raise SemanticsError(f"operator {op!r} is not a rule of this store", token=op)
         return self.rules.index(op)
-
-    def _leaf_value(self, term: Term) -> torch.Tensor:
-        if term.op == "var":
-            return self.kind.variable(str(term.token))
-        if term.op == "num":
-            return self.kind.constant(str(term.token))
-        return self.semantics.kernel(term.op, self.kind.family)(self.kind)
 
     def insert(self, values: torch.Tensor, rule: torch.Tensor, left: torch.Tensor,
                right: torch.Tensor, size: torch.Tensor) -> torch.Tensor:
@@ -323,21 +317,6 @@ Term(op='var', args=(), token='x')), token=None)
         x*(x + 1)
         """
         return to_sympy(self.term(ident), self.semantics)
-
-
-def to_sympy(term: Term, semantics: Semantics) -> sympy.Basic:
-    """Build the sympy expression of a term with the semantics' builders.
-
-    >>> to_sympy(Term("add", (Term("var", token="x"), Term("num", token="2"))), Semantics())
-    x + 2
-    """
-    if term.op == "var":
-        return sympy.Symbol(str(term.token))
-    if term.op == "num":
-        return sympy.Rational(str(term.token))
-    if term.op not in semantics:
-        raise SemanticsError(f"operator {term.op!r} has no semantics", token=term.op)
-    return semantics[term.op].sympy(*(to_sympy(a, semantics) for a in term.args))
 
 
 class _DerivedRows:

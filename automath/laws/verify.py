@@ -17,9 +17,9 @@ from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
 from automath.core.errors import AutomathError
+from automath.core.interpret import evaluate, to_sympy
 from automath.core.kinds import BoolKind, IntKind, Kind, make_kind
-from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
-from automath.core.store import to_sympy
+from automath.core.semantics import DEFAULT_SEMANTICS
 from automath.core.term import Term
 
 if TYPE_CHECKING:
@@ -76,25 +76,6 @@ def _time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-
-
-def evaluate(term: Term, kind: Kind, semantics: Semantics) -> torch.Tensor:
-    """A term's values at a kind's samples (computed afresh, no store).
-
-    >>> k = BoolKind(variables=("p", "q"))
-    >>> evaluate(Term("and", (Term("var", token="p"), Term("var", token="q"))), k,
-    ...          DEFAULT_SEMANTICS).tolist()
-    [False, False, False, True]
-    """
-    if term.op == "var":
-        return kind.variable(str(term.token))
-    if term.op == "num":
-        return kind.constant(str(term.token))
-    kernel = semantics.kernel(term.op, kind.name)
-    if not term.args:
-        return kernel(kind)
-    args = [evaluate(a, kind, semantics)[None] for a in term.args]
-    return kind.apply(kernel, args)[0]
 
 
 class Verifier:
@@ -157,11 +138,9 @@ class Verifier:
         """A term in the ring QQ[variables] (built-in add, sub, mul, neg and numerals)."""
         if self._ring is None:
             self._ring = ring(self.names or ("_",), QQ)[0]
-        if term.op == "var":
-            return self._ring.gens[self.names.index(str(term.token))]
-        if term.op == "num":
-            return self._ring.ground_new(QQ.from_sympy(sympy.Rational(str(term.token))))
-        return self.sig.semantics[term.op].sympy(*(self._poly(a) for a in term.args))
+        gens, ground = self._ring.gens, self._ring.ground_new
+        return to_sympy(term, self.sig.semantics, symbol=lambda v: gens[self.names.index(v)],
+                        number=lambda n: ground(QQ.from_sympy(sympy.Rational(n))))
 
 
 def _ops_in(term: Term, sig: Signature) -> set[str]:

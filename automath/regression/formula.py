@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from automath.core.errors import ExpressionError
+from automath.core.interpret import to_sympy
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
 from automath.core.term import Term
 
@@ -137,12 +138,7 @@ def term_sympy(term: Term, semantics: Semantics | None = None) -> sympy.Expr:
     >>> term_sympy(Grammar.load("trig").parse("0.5*x + 1/2"))
     0.5*x + 1/2
     """
-    sem = semantics or DEFAULT_SEMANTICS
-    if term.op == "num":
-        return numeral(str(term.token))
-    if term.op == "var":
-        return sympy.Symbol(str(term.token))
-    return sem[term.op].sympy(*(term_sympy(a, sem) for a in term.args))
+    return to_sympy(term, semantics or DEFAULT_SEMANTICS, number=numeral)
 
 
 _SYMPY_OPS = {sympy.Add: "add", sympy.Mul: "mul", sympy.Pow: "pow", sympy.sin: "sin",
