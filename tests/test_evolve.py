@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from automath import Domain, ExpectedScore, Op, Semantics
-from automath.core.engine import simplex_step
 from automath.core.evolve import apply_rules, evolve, rule_weights
 from automath.core.generate import Hyperedges, expand
+from automath.core.learning import simplex_step
 from automath.core.store import Store
 
 DOUBLE = Semantics().with_op("double", Op(1, lambda a: 2 * a, {"real": lambda a: 2 * a}))

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import torch
 
-from automath.core.engine import simplex_step
 from automath.core.evolve import evolve
 from automath.core.generate import Hyperedges
+from automath.core.learning import simplex_step
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,16 @@
 """Learning for lemma discovery: ProvingGround's objective on proofs and its gradient steps.
 
 The loss is ``entropy·H(p0) + kl·KL(P ‖ Q)**power``: ``P`` the statements' own weights, ``Q``
-the evolved proof weight pushed forward to statements. The ``Learner`` takes simplex steps on
-the generating weights ``p0`` (preconditioned by the weights) and Adam steps on rule logits.
+the evolved proof weight pushed forward to statements. The ``Learner`` is the core
+``WeightLearner`` with the proofs' settings: simplex steps on the generating weights ``p0``,
+preconditioned by the weights, and Adam steps on rule logits.
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-from automath.core.engine import simplex_step
-from automath.core.evolve import evolve, rule_weights
-from automath.core.generate import Hyperedges
-from automath.core.optim import Adam
+from automath.core.learning import WeightLearner, rule_logits
 
 
 class LemmaObjective:
@@ -61,13 +57,13 @@ def lemma_scores(p: torch.Tensor, q: torch.Tensor, floor: float = 1e-12) -> torc
     return -p / (q * q.log())
 
 
-class Learner:
-    """Generating weights ``p0`` on the simplex plus rule weights (softmax logits, Adam).
+class Learner(WeightLearner):
+    """The weight learner with the proofs' settings: rule logits from the persistence, and with
+    ``natural`` the gradient preconditioned by the current weights (floored), so a new statement
+    gains weight in proportion to its statement weight rather than to ``p/q``, which is
+    unbounded; a one-point support is first spread a little (0.1 %) over the alive elements.
 
-    The weights live on the whole generated support; with ``natural`` the gradient is
-    preconditioned by the current weights (floored), so a new statement gains weight in
-    proportion to its statement weight rather than to ``p/q``, which is unbounded.
-
+    >>> from automath.core.generate import Hyperedges
     >>> e = Hyperedges(*(torch.tensor([v]) for v in (0, 1, 0, 2)))  # app(f, a) -> f(a)
     >>> obj = LemmaObjective(torch.tensor([0, 2, 1]), torch.tensor([.01, .99, 0]).log(),
     ...                      entropy=0, kl=10)
@@ -81,31 +77,5 @@ class Learner:
     def __init__(self, n_rules: int, *, persistence: float = 0.5, lr: float = 0.1,
                  rule_lr: float = 0.05, depth: int = 2, natural: bool = True,
                  natural_floor: float = 1e-6) -> None:
-        self.lr, self.depth, self.natural, self.natural_floor = lr, depth, natural, natural_floor
-        self.logits = torch.zeros(1 + n_rules, dtype=torch.float64)
-        self.logits[0] = math.log(persistence * n_rules / max(1e-9, 1 - persistence))
-        self.logits.requires_grad_(True)
-        self.opt = Adam(self.logits, lr=rule_lr)
-
-    def rules(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Persistence ``a`` and rule weights ``b`` (detached)."""
-        return rule_weights(self.logits.detach())
-
-    def step(self, p0: torch.Tensor, edges: Hyperedges, objective: LemmaObjective,
-             alive: torch.Tensor | None = None) -> tuple[torch.Tensor, float]:
-        """One gradient step on ``p0`` (simplex) and the rule logits; returns new ``p0``, loss."""
-        alive = torch.ones_like(p0, dtype=torch.bool) if alive is None else alive
-        p = p0.clone().requires_grad_(True)
-        a, b = rule_weights(self.logits)
-        p_t = evolve(p, edges, a, b, self.depth)
-        loss = objective(p, p_t)
-        self.logits.grad = None
-        loss.backward()
-        grad = -p.grad
-        if self.natural:
-            grad = grad * torch.maximum(p0, p_t.detach()).clamp_min(self.natural_floor)
-        if int(((p0 > 0) & alive).sum()) < 2:  # simplex_step cannot leave a one-point support
-            p0 = 0.999 * p0 + 0.001 * alive.to(p0.dtype) / alive.sum()
-        p0 = simplex_step(p0, grad, self.lr, alive)
-        self.opt.step()
-        return p0, float(loss.detach())
+        super().__init__(rule_logits(n_rules, persistence), lr=lr, rule_lr=rule_lr, depth=depth,
+                         natural_floor=natural_floor if natural else None, spread=0.001)

@@ -35,10 +35,8 @@ from torch import Tensor
 
 from automath.core.domain import Domain
 from automath.core.engine import Loop, LoopState
-from automath.core.evolve import evolve, rule_weights
-from automath.core.generate import Hyperedges
+from automath.core.learning import grow
 from automath.core.objective import ExpectedScore
-from automath.core.optim import Adam
 from automath.core.store import Store
 from automath.core.term import Term
 from automath.regression.data import SCORES, nmse, scaled_nmse
@@ -117,26 +115,12 @@ class GuidedLoop(Loop):
     def _initial_state(self) -> LoopState:
         torch.manual_seed(self.config.seed)
         store, p0 = self._start
-        dev, n_rules = store.keys.device, len(store.rules)
-        logits = torch.zeros(1 + n_rules, dtype=torch.float64, device=dev)
-        c = self.config.persistence
-        logits[0] = torch.log(torch.tensor(c * n_rules / max(1e-9, 1 - c)))
-        empty = torch.empty(0, dtype=torch.int64, device=dev)
-        return LoopState(store, p0, torch.ones(len(store), dtype=torch.bool, device=dev),
-                         Hyperedges.empty(dev), empty, logits)
+        return self._fresh_state(store, p0)
 
     def grow(self) -> None:
         """Give elements added outside ``step`` (goal hits) a zero weight slot."""
         st = self.state
-        extra = len(st.store) - st.p0.shape[0]
-        if extra > 0:
-            st.p0 = torch.cat([st.p0, st.p0.new_zeros(extra)])
-            st.alive = torch.cat([st.alive, st.alive.new_ones(extra)])
-
-    def evolved(self) -> Tensor:
-        """The evolved weights ``p_T`` of the current state."""
-        a, b = rule_weights(self.state.logits.detach())
-        return evolve(self.state.p0, self._live_edges(), a, b, self.config.depth)
+        st.p0, st.alive = grow(st.p0, st.alive, len(st.store))
 
 
 class Search:
@@ -203,7 +187,7 @@ class Search:
         for _ in range(cfg.steps if best is None else 0):
             if self._out_of_time():
                 break
-            self.loop.step(self._optimizer())
+            self.loop.step()
             self.loop_steps += 1
             heavy = self._heavy()
             level1 = self.goals.expand(torch.tensor([0]), heavy, unary=False)
@@ -212,12 +196,6 @@ class Search:
             if best is not None:
                 break
         return self._result(best, t0)
-
-    def _optimizer(self) -> Adam:
-        if not hasattr(self, "_opt"):
-            logits = self.loop.state.logits.requires_grad_(True)
-            self._opt = Adam(logits, lr=self.loop.config.rule_lr)
-        return self._opt
 
     def _out_of_time(self) -> bool:
         return self._deadline is not None and time.perf_counter() > self._deadline
