@@ -17,15 +17,9 @@ import pytest
 import torch
 
 from automath.core.term import Term
-from automath.proofs.prove import (
-    Learner,
-    LemmaLoop,
-    LemmaObjective,
-    ProofCheckError,
-    Step,
-    check_proof,
-    prove,
-)
+from automath.proofs.checker import ProofCheckError, Step, check_proof
+from automath.proofs.learner import Learner, LemmaObjective
+from automath.proofs.prove import LemmaLoop, prove
 from automath.proofs.space import (
     PROOF,
     Problem,

@@ -82,7 +82,8 @@ def _save_laws(db: str, records: list[dict], domain: dict, config: dict, quiet: 
 def prove_cmd(problem: str, steps: int | None, seed: int, settings: tuple[str, ...], top: int,
               as_json: bool, db: str) -> None:
     """Prove PROBLEM's goal (a shipped name or a .toml file) and learn which lemmas matter."""
-    from automath.proofs.prove import parse_settings, prove
+    from automath.proofs.config import parse_settings
+    from automath.proofs.prove import prove
     from automath.runs.store import RunStore
     res = prove(problem, steps=steps, seed=seed, **parse_settings(settings))
     records = res.to_records(top)

@@ -16,8 +16,9 @@ to ``P`` rather than to the unbounded ``P/Q``; the axioms and constants keep a f
 
 Proofs are unfolded from provenance into primitive steps (``rewrite`` expands into congruence,
 symmetry and transitivity) and replayed by ``check_proof``, which shares no code with the
-generator. The objective and learner live in ``_learner``, the checker in ``_checker``, the
-settings in ``_prove_config``; their names are importable from here too.
+generator. The objective and learner live in ``automath.proofs.learner`` (the learner is the core
+``WeightLearner``), the checker in ``automath.proofs.checker``, the settings in
+``automath.proofs.config``.
 """
 
 from __future__ import annotations
@@ -32,16 +33,11 @@ import torch
 from automath.core.errors import AutomathError
 from automath.core.evolve import evolve
 from automath.core.generate import Hyperedges
+from automath.core.learning import LiveEdges, grow, pad
 from automath.core.threads import torch_threads
-from automath.proofs.checker import ProofCheckError as ProofCheckError
-from automath.proofs.checker import Step as Step
-from automath.proofs.checker import check_proof as check_proof
-from automath.proofs.checker import format_steps as format_steps
-from automath.proofs.config import ProveConfig as ProveConfig
-from automath.proofs.config import parse_settings as parse_settings
-from automath.proofs.learner import Learner as Learner
-from automath.proofs.learner import LemmaObjective as LemmaObjective
-from automath.proofs.learner import lemma_scores as lemma_scores
+from automath.proofs.checker import ProofCheckError, Step, check_proof, format_steps
+from automath.proofs.config import ProveConfig
+from automath.proofs.learner import Learner, LemmaObjective, lemma_scores
 from automath.proofs.problem import Problem
 from automath.proofs.space import PROOF, TERM, ProofSpace, _Derivation
 
@@ -90,7 +86,7 @@ class LemmaLoop:
         self.p0 /= self.p0.sum()
         self.alive = torch.ones(n, dtype=torch.bool)
         self.protected = self.alive.clone()
-        self.edges = Hyperedges.empty()
+        self.edges, self._live = Hyperedges.empty(), LiveEdges()
         self.learner = Learner(len(sp.rules), persistence=cfg.persistence, lr=cfg.lr,
                                rule_lr=cfg.rule_lr, depth=cfg.depth, natural=cfg.natural,
                                natural_floor=cfg.natural_floor)
@@ -136,15 +132,11 @@ class LemmaLoop:
 
     def live_edges(self) -> Hyperedges:
         """The recorded edges whose parents and child are all alive."""
-        e, alive = self.edges, self.alive
-        ok = alive[e.i] & alive[e.c] & torch.where(e.j >= 0, alive[e.j.clamp(min=0)], True)
-        return e.select(ok)
+        return self._live(self.edges, self.alive)
 
     def evolved(self, p0: torch.Tensor | None = None, depth: int | None = None) -> torch.Tensor:
         """The evolved distribution ``p_T`` (detached rule weights)."""
-        a, b = self.rules()
-        depth = self.config.depth if depth is None else depth
-        return evolve(self.p0 if p0 is None else p0, self.live_edges(), a, b, depth)
+        return self.learner.evolved(self.p0 if p0 is None else p0, self.live_edges(), depth)
 
     def _generate(self) -> None:
         sp, cfg = self.space, self.config
@@ -154,12 +146,11 @@ class LemmaLoop:
         weights = self.evolved(depth=cfg.depth - 1)
         new = sp.generate(weights, b, self.cutoff, self.alive)
         self.edges = self.edges.cat(new)
-        grow = len(sp.elems) - self.p0.shape[0]
-        if grow == 0:  # nothing new passes: look further next time
+        n = len(sp.elems)
+        if n == self.p0.shape[0]:  # nothing new passes: look further next time
             self.cutoff = max(cfg.min_cutoff, self.cutoff * cfg.cutoff_decay)
-        self.p0 = torch.cat([self.p0, self.p0.new_zeros(grow)])
-        self.alive = torch.cat([self.alive, self.alive.new_ones(grow)])
-        self.protected = torch.cat([self.protected, self.protected.new_zeros(grow)])
+        self.p0, self.alive = grow(self.p0, self.alive, n)
+        self.protected = pad(self.protected, n, False)
         self.alive[new.c] = True  # a pruned element derived again comes back
 
     def objective(self, trivial: bool = False) -> LemmaObjective:
