@@ -17,76 +17,16 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import sympy
 
+from automath.core.constants import loss_limit, near, simple_values, snap_greedy, snap_value
 from automath.core.errors import AutomathError
-from automath.regression.recovery import as_sympy, check_exact, snap_candidates
+from automath.regression.recovery import as_sympy, check_exact
+from benchmarks.datasets import NGUYEN, Problem, select
 
 Echo = Callable[[str], None] | None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A benchmark target: a formula over named variables, each with its sampling range."""
-
-    formula: str
-    ranges: dict[str, tuple[float, float]]
-    points: int = 20
-
-    @property
-    def variables(self) -> list[str]:
-        return list(self.ranges)
-
-    def sample(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """``points`` uniform training points and the target's values there.
-
-        >>> x, y = NGUYEN["Nguyen-1"].sample(0); x.shape, bool(np.allclose(y, x[:, 0]**3 +
-        ...     x[:, 0]**2 + x[:, 0]))
-        ((20, 1), True)
-        """
-        rng = np.random.default_rng([seed, sum(map(ord, self.formula))])
-        x = np.stack([rng.uniform(*self.ranges[v], self.points) for v in self.variables], 1)
-        f = sympy.lambdify(sympy.symbols(self.variables), sympy.sympify(self.formula), "numpy")
-        return x, np.asarray(f(*x.T), dtype=np.float64)
-
-
-_X, _XY, _P, _Q = {"x": (-1.0, 1.0)}, {"x": (0.0, 1.0), "y": (0.0, 1.0)}, (0.0, 2.0), (0.0, 4.0)
-NGUYEN: dict[str, Problem] = {
-    "Nguyen-1": Problem("x**3 + x**2 + x", _X),
-    "Nguyen-2": Problem("x**4 + x**3 + x**2 + x", _X),
-    "Nguyen-3": Problem("x**5 + x**4 + x**3 + x**2 + x", _X),
-    "Nguyen-4": Problem("x**6 + x**5 + x**4 + x**3 + x**2 + x", _X),
-    "Nguyen-5": Problem("sin(x**2)*cos(x) - 1", _X),
-    "Nguyen-6": Problem("sin(x) + sin(x + x**2)", _X),
-    "Nguyen-7": Problem("log(x + 1) + log(x**2 + 1)", {"x": _P}),
-    "Nguyen-8": Problem("sqrt(x)", {"x": _Q}),
-    "Nguyen-9": Problem("sin(x) + sin(y**2)", _XY),
-    "Nguyen-10": Problem("2*sin(x)*cos(y)", _XY),
-    "Nguyen-11": Problem("x**y", _XY),
-    "Nguyen-12": Problem("x**4 - x**3 + y**2/2 - y", _XY),
-}
-
-
-def select(problems: str | Sequence[str]) -> dict[str, Problem]:
-    """Problems by name: ``"nguyen"`` (all), or names/numbers such as ``"1,8"``.
-
-    >>> list(select("1, Nguyen-8"))
-    ['Nguyen-1', 'Nguyen-8']
-    """
-    names = problems.split(",") if isinstance(problems, str) else list(problems)
-    names = [n.strip() for n in names if n.strip()]
-    if [n.lower() for n in names] == ["nguyen"]:
-        return dict(NGUYEN)
-    out = {}
-    for n in names:
-        key = f"Nguyen-{n}" if n.isdigit() else n[:1].upper() + n[1:]
-        if key not in NGUYEN:
-            raise AutomathError(f"unknown problem {n!r}; known: nguyen, {', '.join(NGUYEN)}")
-        out[key] = NGUYEN[key]
-    return out
 
 
 # ---- the methods: each returns (sympy formula or None, seconds to recovery or to the end) ----
@@ -205,30 +145,20 @@ def snap_floats(expr: sympy.Expr, x: np.ndarray, y: np.ndarray, variables: Seque
         v = float(np.mean((p - y) ** 2))
         return v if v == v else np.inf
 
-    limit = loss(expr) * (1 + slack) + slack * float(np.var(y)) + 1e-300
+    limit = loss_limit(loss(expr), float(np.var(y)), slack)
     floats = sorted(expr.atoms(sympy.Float), key=lambda f: -abs(float(f)))
-    joint = {f: _nearest(f, near) for f in floats}
+    joint = {f: snap_value(float(f), near, zero=True) for f in floats}
     trial = expr.xreplace({f: c for f, c in joint.items() if c is not None})
     if floats and loss(trial) <= limit:  # all at once: compensating errors cancel together
         expr = trial
-    for f in sorted(expr.atoms(sympy.Float), key=lambda f: -abs(float(f))):
-        for cand in [sympy.Integer(0), *snap_candidates(float(f))[:2]]:
-            if abs(float(cand) - float(f)) > near * max(1.0, abs(float(f))):
-                continue
-            trial = expr.xreplace({f: cand})
-            if loss(trial) <= limit:
-                expr = trial
-                break
-    return expr
+    floats = sorted(expr.atoms(sympy.Float), key=lambda f: -abs(float(f)))
+    return snap_greedy(expr, floats, lambda f: _candidates(float(f), near),
+                       lambda e, f, c: e.xreplace({f: c}), loss, limit)
 
 
-def _nearest(f: sympy.Float, near: float) -> sympy.Expr | None:
-    """The simple value (0, p/q, k·π, k·e) nearest ``f`` if within ``near``, else None."""
-    v = float(f)
-    for cand in [sympy.Integer(0), *snap_candidates(v)[:1]]:
-        if abs(float(cand) - v) <= near * max(1.0, abs(v)):
-            return cand
-    return None
+def _candidates(v: float, tol: float) -> list[sympy.Expr]:
+    """0 and the two simple values nearest ``v``, those within ``tol`` of it."""
+    return [c for c in [sympy.Integer(0), *simple_values(v)[:2]] if near(c, v, tol)]
 
 
 def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.ndarray) -> str:

@@ -23,8 +23,8 @@ def test_quickstart_finds_the_target_first():
 
 def test_sequence_demo_recovers_two_formulas_through_the_es_objective():
     from automath import Domain
-    from automath.core.semantics import DEFAULT_SEMANTICS
     from automath.core.interpret import to_sympy
+    from automath.core.semantics import DEFAULT_SEMANTICS
 
     found = load("sequences").main(["--only", "triangular", "cubes"])
     n = sympy.Symbol("n")

@@ -20,7 +20,8 @@ from automath.regression.estimator import DataKind, SymbolicRegressor, data_doma
 from automath.regression.formula import sympy_term, term_sympy
 from automath.regression.recovery import Formula, Goals, ProjIndex, is_exact, prove_zero
 from automath.regression.search import Search, SearchConfig
-from benchmarks.sr import NGUYEN, snap_floats
+from benchmarks.datasets import NGUYEN
+from benchmarks.sr import snap_floats
 
 X1 = {"x": (-1.0, 1.0)}
 

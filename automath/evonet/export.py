@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import sympy
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from automath.core.constants import snap_value
 from automath.core.errors import DataError
 from automath.core.threads import torch_threads
 from automath.evonet.network import (
@@ -37,10 +37,8 @@ def snap(value: float, tol: float = 1e-3, max_den: int = 6) -> sympy.Expr:
     >>> snap(0.99997), snap(-0.5000004), snap(1e-5), snap(0.123456789)
     (1, -1/2, 0, 0.123457)
     """
-    r = Fraction(value).limit_denominator(max_den)
-    if abs(value - r) <= tol * max(1.0, abs(value)):
-        return sympy.Rational(r.numerator, r.denominator)
-    return sympy.Float(value, 6)
+    r = snap_value(value, tol, max_den=max_den, bases=(sympy.Integer(1),))
+    return sympy.Float(value, 6) if r is None else r
 
 
 @dataclass

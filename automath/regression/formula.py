@@ -10,31 +10,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
-from fractions import Fraction
 
 import sympy
 import torch
 from torch import Tensor
 
+from automath.core.constants import loss_limit, simple_values, snap_greedy
 from automath.core.errors import ExpressionError
 from automath.core.interpret import to_sympy
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
 from automath.core.term import Term
-
-SPECIAL = {"pi": sympy.pi, "E": sympy.E}
-
-
-def snap_candidates(value: float, max_den: int = 12) -> list[sympy.Expr]:
-    """Simple values near ``value``, nearest first: rationals p/q (q <= max_den), k·π, k·e.
-
-    >>> snap_candidates(0.49999999)[0], snap_candidates(6.2831853)[0]
-    (1/2, 2*pi)
-    """
-    out = []
-    for base in (sympy.Integer(1), *SPECIAL.values()):
-        frac = Fraction(value / float(base)).limit_denominator(max_den)
-        out.append(sympy.Rational(frac.numerator, frac.denominator) * base)
-    return sorted(set(out), key=lambda c: abs(float(c) - value))
 
 
 def _postorder(term: Term) -> list[Term]:
@@ -216,16 +201,19 @@ def snap_constants(module: Formula, x: Tensor, y: Tensor, slack: float = 1e-9) -
     >>> snap_constants(f, x, x[:, 0] + 0.5)
     ['1', '1/2']
     """
-    base = _mse(module, x, y)
-    limit = base * (1 + slack) + slack * float(y.var()) + 1e-300
-    tokens = [_token(v, 12) for v in module.constants.detach().tolist()]
-    for k, value in enumerate(module.constants.detach().tolist()):
-        for cand in snap_candidates(value)[:2]:
-            with torch.no_grad():
-                module.constants[k] = float(cand)
-            if _mse(module, x, y) <= limit:
-                tokens[k] = str(cand)
-                break
-            with torch.no_grad():
-                module.constants[k] = value
-    return tokens
+    values = module.constants.detach().tolist()
+
+    def loss(consts: list) -> float:
+        with torch.no_grad():
+            module.constants.copy_(torch.tensor([float(c) for c in consts], dtype=torch.float64))
+        return _mse(module, x, y)
+
+    limit = loss_limit(loss(values), float(y.var()), slack)
+    snapped = snap_greedy(values, range(len(values)), lambda k: simple_values(values[k])[:2],
+                          _put, loss, limit)
+    loss(snapped)
+    return [str(c) if isinstance(c, sympy.Basic) else _token(c, 12) for c in snapped]
+
+
+def _put(values: list, k: int, value: object) -> list:
+    return [*values[:k], value, *values[k + 1:]]

@@ -19,13 +19,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import sympy
 
+from automath.core.constants import SPECIAL
 from automath.core.errors import ExpressionError
 from automath.regression.formula import (
-    SPECIAL,
     Formula,
     fit_constants,
     numeral,
-    snap_candidates,
     snap_constants,
     term_sympy,
 )
@@ -53,8 +52,8 @@ __all__ = [
     "BINARY_INVERSES", "EPS", "LEFT", "LINEAR", "MATCH_RTOL", "RATIO", "RIGHT", "ROOT_RTOL",
     "SPECIAL", "UNARY", "UNARY_INVERSES", "Batch", "Formula", "Goals", "Inverse", "ProjIndex",
     "Ranges", "SortedRuns", "agree_on_grid", "as_sympy", "check_exact", "close", "fit_constants",
-    "grid", "is_exact", "numeral", "prove_zero", "snap_candidates", "snap_constants",
-    "term_sympy", "vanishes_precisely", "window",
+    "grid", "is_exact", "numeral", "prove_zero", "snap_constants", "term_sympy",
+    "vanishes_precisely", "window",
 ]
 
 Ranges = Mapping[str, tuple[float, float]]
