@@ -83,6 +83,19 @@ def merge_pairs(ka: Tensor, va: Tensor, kb: Tensor, vb: Tensor) -> tuple[Tensor,
     return keys, values
 
 
+def first_occurrences(keys: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The distinct keys (sorted), each key's index among them, and where each distinct key
+    first occurs.
+
+    >>> [t.tolist() for t in first_occurrences(torch.tensor([7, 3, 7, 5, 3]))]
+    [[3, 5, 7], [2, 0, 2, 1, 0], [1, 3, 0]]
+    """
+    uniq, inv = torch.unique(keys, return_inverse=True)
+    first = torch.full_like(uniq, len(keys)).scatter_reduce(
+        0, inv, torch.arange(len(keys), device=keys.device), "amin")
+    return uniq, inv, first
+
+
 class SortedRuns:
     """Int64 keys, each with an optional int64 value, as sorted runs of geometric sizes.
 

@@ -14,7 +14,7 @@ import torch
 
 from automath.core.buffers import Columns
 from automath.core.errors import AutomathError
-from automath.core.index import SortedRuns
+from automath.core.index import SortedRuns, first_occurrences
 from automath.core.term import Term
 
 _BITS = 24
@@ -56,9 +56,7 @@ class _Rows:
         found = self.lookup(keys)
         miss = (found < 0).nonzero().squeeze(1)
         if miss.numel():
-            uniq, inv = torch.unique(keys[miss], return_inverse=True)
-            first = torch.full_like(uniq, miss.numel()).scatter_reduce(
-                0, inv, torch.arange(miss.numel()), "amin")
+            uniq, inv, first = first_occurrences(keys[miss])
             start = self.append({c: v[miss[first]] for c, v in rows.items()}, len(uniq))
             self._index.add(uniq, torch.arange(start, start + len(uniq)))
             found[miss] = start + inv

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from automath.core.index import SortedRuns
+from automath.core.index import SortedRuns, first_occurrences
 from automath.core.kinds import fingerprint_hash
 from automath.core.store import NONE, Store
 
@@ -308,7 +308,5 @@ def _propagate(f: Callable[[Tensor], Tensor], g: Tensor, tol: Tensor, err: Tenso
 
 def _first_unique(keys: Tensor) -> Tensor:
     """The first position of each distinct key, ascending."""
-    uniq, inv = torch.unique(keys, return_inverse=True)
-    first = torch.full_like(uniq, len(keys)).scatter_reduce(
-        0, inv, torch.arange(len(keys), device=keys.device), "amin")
+    _, _, first = first_occurrences(keys)
     return torch.sort(first).values
