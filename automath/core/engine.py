@@ -116,7 +116,12 @@ class Loop:
         return self.result()
 
     def step(self) -> None:
-        """One step: generate, evolve, score, update weights, maybe prune."""
+        """One step: generate, evolve, score, update weights, maybe prune.
+
+        >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1"); loop.step()
+        >>> loop.state.step, len(loop.state.store) > 2, loop.state.history[-1]["step"]
+        (1, True, 1)
+        """
         st, cfg = self.state, self.config
         self._generate()
         edges = self._live_edges()

@@ -118,7 +118,14 @@ class GuidedLoop(Loop):
         return self._fresh_state(store, p0)
 
     def grow(self) -> None:
-        """Give elements added outside ``step`` (goal hits) a zero weight slot."""
+        """Give elements added outside ``step`` (goal hits) a zero weight slot.
+
+        >>> from automath.regression.data import data_domain
+        >>> d = data_domain("nguyen", {"x": [0.5, 1.5]}); st = d.new_store()
+        >>> loop = GuidedLoop(d, ExpectedScore(lambda s, i: i.double()), st, torch.ones(1))
+        >>> _ = st.add_term(d.parse("x + x")); loop.grow(); loop.state.p0.tolist()
+        [1.0, 0.0]
+        """
         st = self.state
         st.p0, st.alive = grow(st.p0, st.alive, len(st.store))
 
