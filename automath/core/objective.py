@@ -63,7 +63,9 @@ class Objective:
 
         >>> p = torch.tensor([.5, .5, 0.], requires_grad=True)
         >>> top = EsObjective(lambda q, store: -(q.argmax() == 1).double(), seed=0)
-        >>> loss = (Entropy() + top).loss(p, _Sized(3)); loss.backward()
+        >>> from automath.core.domain import Domain
+        >>> store = Domain.create("arith", atoms="x,1,2").new_store()  # 3 elements
+        >>> loss = (Entropy() + top).loss(p, store); loss.backward()
         >>> round(loss.item(), 4), bool(p.grad[1] < p.grad[0])
         (0.6931, True)
         """
@@ -134,7 +136,9 @@ class EsObjective(Objective):
 
     >>> obj = EsObjective(lambda p, store: -(p.argmax() == 2).double(), n=64)
     >>> p = torch.tensor([.5, .3, .2], requires_grad=True)
-    >>> loss = obj.loss(p, _Sized(3)); loss.backward()
+    >>> from automath.core.domain import Domain
+    >>> store = Domain.create("arith", atoms="x,1,2").new_store()  # 3 elements
+    >>> loss = obj.loss(p, store); loss.backward()
     >>> float(loss.detach()) + 0.0, bool(p.grad[2] < 0)
     (0.0, True)
     """
@@ -173,7 +177,9 @@ class TopMatch(EsObjective):
 
     >>> obj = TopMatch(lambda store, ids: (ids == 2).double(), n=64, sigma=1.0)
     >>> p = torch.tensor([.5, .3, .2], requires_grad=True)
-    >>> loss = obj.loss(p, _Sized(3)); loss.backward()
+    >>> from automath.core.domain import Domain
+    >>> store = Domain.create("arith", atoms="x,1,2").new_store()  # 3 elements
+    >>> loss = obj.loss(p, store); loss.backward()
     >>> float(loss.detach()) + 0.0, bool(p.grad[2] < 0)
     (0.0, True)
     """
@@ -191,18 +197,6 @@ class TopMatch(EsObjective):
 
     def batch(self, ps: torch.Tensor, store: Store) -> torch.Tensor:
         return -self.scores(store).to(ps.device)[ps.argmax(dim=-1)]
-
-
-class _Sized:
-    """A stand-in store of a given length (for doctests)."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.size = torch.ones(n, dtype=torch.int64)
-        self.keys = torch.zeros(n)
-
-    def __len__(self) -> int:
-        return self.n
 
 
 class KL(Objective):
