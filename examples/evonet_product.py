@@ -12,10 +12,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from automath import EvonetRegressor  # noqa: E402
+from automath import EvonetRegressor
 
 
 def _print_generation(record: dict) -> None:

@@ -29,7 +29,7 @@ def find(terms: list[int], steps: int = 60, seed: int = 0) -> tuple[int | None, 
     domain = Domain.create("sequence", atoms="n,1,2", k=len(terms), seed=seed)
     want = torch.tensor(terms)
 
-    def fraction_matched(store, ids):  # noqa: ANN001, ANN202
+    def fraction_matched(store, ids):
         return (store.values[ids] == want).double().mean(dim=1)
 
     loop = Loop(domain, TopMatch(fraction_matched, n=128, seed=seed), steps=steps, seed=seed)

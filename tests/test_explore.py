@@ -36,7 +36,7 @@ BOOL_OPS = ("and", "or", "not")
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():  # noqa: ANN202
+def _one_thread():
     """The prover's small tensor ops run fastest on one thread."""
     old = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -44,11 +44,11 @@ def _one_thread():  # noqa: ANN202
     torch.set_num_threads(old)
 
 
-def _pairs(grammar, texts):  # noqa: ANN001, ANN202
+def _pairs(grammar, texts):
     return [tuple(grammar.parse(side) for side in t.split("=")) for t in texts]
 
 
-def _equivalent(name: str, laws, expected: list[str], size: int, **options) -> None:  # noqa: ANN001
+def _equivalent(name: str, laws, expected: list[str], size: int, **options) -> None:
     """Each set derives every law of the other, in a prover universe built independently of
     the exploration's (a larger size bound)."""
     sig = signature(name, **options)
@@ -62,7 +62,7 @@ def _equivalent(name: str, laws, expected: list[str], size: int, **options) -> N
     assert not extra, f"the expected laws do not derive {extra}"
 
 
-def _ring_true(law) -> bool:  # noqa: ANN001
+def _ring_true(law) -> bool:
     """Sympy on the printed text (independent of our term -> sympy conversion)."""
     return sympy.expand(sympy.sympify(law.lhs_text) - sympy.sympify(law.rhs_text)) == 0
 
@@ -88,7 +88,7 @@ def test_minmax_laws_are_the_nine_lattice_laws_and_true_by_brute_force() -> None
         assert law.verified == "proved: exhaustive"
         for _ in range(300):
             env = {"max": max, "min": min, **{v: rng.randint(-5, 5) for v in "xyz"}}
-            assert eval(law.lhs_text, env) == eval(law.rhs_text, env), str(law)  # noqa: S307
+            assert eval(law.lhs_text, env) == eval(law.rhs_text, env), str(law)
     _equivalent("minmax", laws, MINMAX, 7)
 
 
@@ -115,7 +115,7 @@ def _truth_table_equal(lhs: str, rhs: str) -> bool:
     lhs, rhs = (re.sub(r"\bTrue\b", "T", re.sub(r"\bFalse\b", "F", s)) for s in (lhs, rhs))
     for bits in itertools.product([False, True], repeat=3):
         env = {"T": _B(True), "F": _B(False), **dict(zip("xyz", map(_B, bits), strict=True))}
-        if eval(lhs, env).v != eval(rhs, env).v:  # noqa: S307
+        if eval(lhs, env).v != eval(rhs, env).v:
             return False
     return True
 
@@ -144,7 +144,7 @@ NAME: /[a-z]+/
 """
 
 
-def test_a_user_written_grammar_with_user_semantics(tmp_path) -> None:  # noqa: ANN001
+def test_a_user_written_grammar_with_user_semantics(tmp_path) -> None:
     path = tmp_path / "boolring.lark"
     path.write_text(USER_GRAMMAR)
     xor = Op(2, sympy.Xor, {"bool": torch.logical_xor})
@@ -280,7 +280,7 @@ def _shares(needs: list[list[int]], m: int) -> list[float]:
     ([range(0, 6), range(5, 8), range(7, 9)], [0, 1, 2]),  # 6 > 3 > 2 equations
     ([range(0, 1), range(1, 4), range(4, 9)], [2, 1, 0]),  # disjoint: 1 < 3 < 5
 ])
-def test_a_law_more_of_the_theory_depends_on_weighs_more(cover, order) -> None:  # noqa: ANN001
+def test_a_law_more_of_the_theory_depends_on_weighs_more(cover, order) -> None:
     w = learn_weights([torch.tensor(list(c)) for c in cover]).tolist()
     assert abs(sum(w) - 1) < 1e-12 and min(w) >= 0
     assert [w[i] > w[j] for i, j in itertools.pairwise(order)] == [True] * (len(order) - 1)
@@ -337,7 +337,7 @@ def test_laws_print_in_grammar_syntax_and_as_json_records() -> None:
     assert law.eq.lhs == sympy.sympify(rec["lhs"]) and law.eq.rhs == sympy.sympify(rec["rhs"])
 
 
-def test_the_example_runs(capsys) -> None:  # noqa: ANN001
+def test_the_example_runs(capsys) -> None:
     import importlib.util
     from pathlib import Path
 
@@ -359,7 +359,7 @@ def test_bench_rows_carry_times_memory_and_the_quickspec_ratio() -> None:
     assert abs(row["speedup"] - row["quickspec_s"] / row["ours_s"]) < 1e-9
 
 
-def test_each_law_is_verified_by_the_operators_it_uses(tmp_path) -> None:  # noqa: ANN001
+def test_each_law_is_verified_by_the_operators_it_uses(tmp_path) -> None:
     path = tmp_path / "negmax.lark"
     path.write_text('?start: e\n?e: NAME -> var | "-" e -> neg | "max" "(" e "," e ")" -> max\n'
                     "NAME: /[a-z]+/\n%import common.WS\n%ignore WS\n")
@@ -370,4 +370,4 @@ def test_each_law_is_verified_by_the_operators_it_uses(tmp_path) -> None:  # noq
     for law in explore(str(path), kind="int", size=5):
         for _ in range(200):
             env = {"max": max, **{v: rng.randint(-9, 9) for v in "xyz"}}
-            assert eval(law.lhs_text, env) == eval(law.rhs_text, env)  # noqa: S307
+            assert eval(law.lhs_text, env) == eval(law.rhs_text, env)

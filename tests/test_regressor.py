@@ -315,7 +315,7 @@ def test_the_loops_learning_finds_what_base_and_goals_miss(name, budget, deep, s
     x, y = problem.sample(seed)
     domain = data_domain("nguyen", {"x": x[:, 0]})
 
-    def search(steps: int, lr: float = 0.1):  # noqa: ANN202
+    def search(steps: int, lr: float = 0.1):
         cfg = SearchConfig(base_elements=budget, max_goals=budget, deep=deep, steps=steps,
                            lr=lr, seed=seed)
         with torch_threads(1):

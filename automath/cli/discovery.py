@@ -153,7 +153,7 @@ def _plain(value: object) -> object:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _with_progress(work, quiet: bool):  # noqa: ANN001, ANN202
+def _with_progress(work, quiet: bool):
     cols = [SpinnerColumn(), TextColumn("fit {task.fields[info]}"), TimeElapsedColumn()]
     with Progress(*cols, console=console, transient=True, disable=quiet) as bar:
         task = bar.add_task("fit", total=None, info="")

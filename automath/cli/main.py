@@ -28,7 +28,7 @@ from automath.core.errors import AutomathError
 class _Group(click.Group):
     """Turns every AutomathError into a one-line message and exit code 2."""
 
-    def invoke(self, ctx: click.Context):  # noqa: ANN201
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AutomathError as e:
@@ -79,7 +79,7 @@ def run(grammar: str, atoms: str | None, kind: str | None, target: str | None, s
         console.print(f"journal: {write_entry(store, run_id, result)}")
 
 
-def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr,  # noqa: ANN001, ANN202
+def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr,
              prune_every, k, device):
     from automath.core.domain import Domain
     from automath.core.engine import Loop
@@ -93,13 +93,13 @@ def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr
     return loop, store.create(spec, {**asdict(loop.config), "target": loop.target})
 
 
-def _progress(loop, save, run_id):  # noqa: ANN001, ANN202
+def _progress(loop, save, run_id):
     cols = [TextColumn(f"run {run_id}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
             TextColumn("{task.fields[info]}"), TimeElapsedColumn()]
     with Progress(*cols, console=console, transient=False) as bar:
         task = bar.add_task("run", total=loop.config.steps, completed=loop.state.step, info="")
 
-        def on_step(state) -> None:  # noqa: ANN001
+        def on_step(state) -> None:
             save(state)
             h = state.history[-1]
             bar.update(task, completed=state.step,
@@ -160,7 +160,7 @@ def _search(pattern: str, text: str) -> bool:
         raise AutomathError(f"bad --pattern {pattern!r}: {e}") from None
 
 
-def _query_loop(store, run_id, top, where, pattern, fmt) -> None:  # noqa: ANN001
+def _query_loop(store, run_id, top, where, pattern, fmt) -> None:
     from automath.runs.store import open_run
     entries = open_run(store, run_id).result().top(top, where=where, pattern=pattern)
     records = [{"rank": n, **{k: v for k, v in asdict(e).items() if k != "expr"},
@@ -211,7 +211,7 @@ def grammar_check(spec: str, kind: str | None) -> None:
     console.print(f"[green]ok[/]: {d.grammar.name} with kind {d.kind.name}")
 
 
-def _example(d, alias: str, arity: int) -> str:  # noqa: ANN001
+def _example(d, alias: str, arity: int) -> str:
     from automath.core.term import Term
     leaf = Term("var", (), "x") if "var" in d.grammar.atoms else Term(alias)
     return d.grammar.format(Term(alias, (leaf,) * arity))

@@ -176,7 +176,7 @@ def generate(store: Store, weights: torch.Tensor, cutoff: float, seen: torch.Ten
     return edges, merge_sorted(seen, torch.sort(new).values) if new.numel() else seen
 
 
-def _candidates(weights: torch.Tensor, cutoff: float, arity: int):  # noqa: ANN202
+def _candidates(weights: torch.Tensor, cutoff: float, arity: int):
     if arity == 1:
         left = (weights >= cutoff).nonzero().squeeze(1)
         return left, torch.full_like(left, NONE)

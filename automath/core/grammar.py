@@ -260,16 +260,16 @@ def _transformer(parser: lark.Lark, atoms: dict[str, str]) -> lark.Transformer:
     return type("TermBuilder", (_PassThrough,), methods)()
 
 
-def _leaf(alias: str):  # noqa: ANN202
+def _leaf(alias: str):
     return lambda self, children: Term(alias, (), str(children[0]))
 
 
-def _node(alias: str):  # noqa: ANN202
+def _node(alias: str):
     return lambda self, children: Term(alias, tuple(c for c in children if isinstance(c, Term)))
 
 
 class _PassThrough(lark.Transformer):
-    def __default__(self, data, children, meta):  # noqa: ANN001
+    def __default__(self, data, children, meta):
         if len(children) == 1 and isinstance(children[0], Term):
             return children[0]
         raise ValueError(f"rule {data!r} has no alias; give it one with '-> name'")

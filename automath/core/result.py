@@ -160,7 +160,7 @@ class Result:
                  "weight": e.weight, "size": e.size, "score": e.score,
                  "provenance": e.provenance} for n, e in enumerate(self.top(k), 1)]
 
-    def to_frame(self, k: int = 10):  # noqa: ANN201
+    def to_frame(self, k: int = 10):
         """The ``k`` heaviest elements as a pandas DataFrame (needs pandas).
 
         >>> from automath.core.domain import Domain

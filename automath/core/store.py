@@ -183,7 +183,7 @@ class Store:
                             right if binary else None)
         return self._insert(rows, torch.full_like(left, rule), left, right, size)
 
-    def _insert(self, rows, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
+    def _insert(self, rows, rule, left, right, size) -> torch.Tensor:
         """Insert the candidates whose values ``rows(idx)`` gives (``idx``: candidate rows).
 
         Valid candidates are put in hash order once: the index search, the grouping of equal
@@ -206,7 +206,7 @@ class Store:
         self._improve(found, rule, left, right, size)
         return ids
 
-    def _keys(self, rows, m: int) -> tuple[torch.Tensor, torch.Tensor]:  # noqa: ANN001
+    def _keys(self, rows, m: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Hash and validity of every candidate, a cache-sized block at a time."""
         keys = torch.empty(m, dtype=torch.int64, device=self.kind.device)
         valid = torch.empty(m, dtype=torch.bool, device=self.kind.device)
@@ -216,7 +216,7 @@ class Store:
             keys[s:s + _BLOCK] = fingerprint_hash(self.kind.quantize(vals))
         return keys, valid
 
-    def _lookup(self, rows, ok: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+    def _lookup(self, rows, ok: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
         """Ids of stored elements equal to each candidate (rows ``ok``, sorted hashes ``keys``),
         or -1."""
         found = torch.full_like(keys, NONE)
@@ -228,7 +228,7 @@ class Store:
     def _same(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return (self.kind.quantize(a) == self.kind.quantize(b)).all(dim=1)
 
-    def _append(self, rows, ok, keys, rule, left, right, size) -> torch.Tensor:  # noqa: ANN001
+    def _append(self, rows, ok, keys, rule, left, right, size) -> torch.Tensor:
         """Append candidates (in hash order) not in the store, merging equal ones; returns
         their ids. A group's smallest derivation (then its first candidate) represents it;
         new ids follow the candidates' order."""
@@ -254,7 +254,7 @@ class Store:
                                       size[c])
         return ids
 
-    def _insert_one(self, val, key, rule, left, right, size) -> int:  # noqa: ANN001
+    def _insert_one(self, val, key, rule, left, right, size) -> int:
         same = ((self.keys == key) & self._same(self.values, val.expand_as(self.values)))
         hits = same.nonzero().squeeze(1)
         if hits.numel():
@@ -263,7 +263,7 @@ class Store:
                      right[None], size[None])
         return len(self) - 1
 
-    def _extend(self, rows, ok, keys, rule, left, right, size, index=None) -> None:  # noqa: ANN001
+    def _extend(self, rows, ok, keys, rule, left, right, size, index=None) -> None:
         """Append elements whose values are ``rows(ok)``, written a block at a time;
         ``index``: their (keys, ids) already in key order."""
         new = dict(zip(COLUMNS[1:], (keys, rule, left, right, size), strict=True))
@@ -279,7 +279,7 @@ class Store:
         else:
             self._index.add(*index, presorted=True)
 
-    def _improve(self, ids, rule, left, right, size) -> None:  # noqa: ANN001
+    def _improve(self, ids, rule, left, right, size) -> None:
         """Where a candidate is a smaller derivation of a stored element, adopt it."""
         better = (size < self.size[ids]).nonzero().squeeze(1)
         if better.numel() == 0:
@@ -322,7 +322,7 @@ Term(op='var', args=(), token='x')), token=None)
 class _DerivedRows:
     """The values of ``kernel(values[left], values[right])`` for chosen candidate rows."""
 
-    def __init__(self, values, kind, kernel, left, right) -> None:  # noqa: ANN001
+    def __init__(self, values, kind, kernel, left, right) -> None:
         self.values, self.kind, self.kernel = values, kind, kernel
         self.left, self.right = left, right
 

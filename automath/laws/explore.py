@@ -34,7 +34,7 @@ KIND_PREFERENCE = ("modp", "int", "bool", "perm", "real")  # the first kind with
 DEFAULT_MEMORY = 2 * 2**30
 
 
-def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),  # noqa: A002
+def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),
             size: int = 7, kind: str | None = None, constants: Sequence[str] | None = None,
             ops: Sequence[str] | None = None, semantics: Semantics | None = None,
             timeout: float = 5.0, weights: bool = True, k: int = 16, seed: int = 0,
@@ -152,7 +152,7 @@ def rename(term: Term, mapping: dict[str, str]) -> Term:
     return replace(term, args=tuple(rename(a, mapping) for a in term.args))
 
 
-def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),  # noqa: A002
+def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),
               kind: str | None = None, constants: Sequence[str] | None = None,
               ops: Sequence[str] | None = None, semantics: Semantics | None = None,
               k: int = 16, seed: int = 0) -> Signature:
@@ -270,7 +270,7 @@ def enumerate_terms(sig: Signature, size: int, max_memory: int = DEFAULT_MEMORY,
     return store, atoms, edges
 
 
-def _pairs(by_size: dict[int, torch.Tensor], s: int, arity: int):  # noqa: ANN202
+def _pairs(by_size: dict[int, torch.Tensor], s: int, arity: int):
     empty = torch.zeros(0, dtype=torch.int64)
     if arity == 1:
         return by_size.get(s - 1, empty), None

@@ -92,7 +92,7 @@ def _distinct(rows: torch.Tensor) -> torch.Tensor:
     return rows[first.scatter_reduce(0, inv, torch.arange(rows.shape[0]), "amin")]
 
 
-def _table(u: Universe, prog: tuple, nv: int, pool: torch.Tensor | None):  # noqa: ANN202
+def _table(u: Universe, prog: tuple, nv: int, pool: torch.Tensor | None):
     """Nodes matching a compound pattern (among ``pool``; all nodes if None), with variable
     bindings (class ids, -1 if unbound) and the inner nodes the match went through (gathers
     by ``index_select``, several times faster than indexing on the CPU)."""
@@ -127,7 +127,7 @@ def _take(t: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     return t.index_select(0, idx)
 
 
-def _free(u: Universe, nodes: torch.Tensor, binds: torch.Tensor, inner: torch.Tensor):  # noqa: ANN202
+def _free(u: Universe, nodes: torch.Tensor, binds: torch.Tensor, inner: torch.Tensor):
     """Bind each variable the matched side lacks to every atom (a rare case)."""
     for v in range(binds.shape[1]):
         if bool((binds[:, v] < 0).any()):
@@ -138,7 +138,7 @@ def _free(u: Universe, nodes: torch.Tensor, binds: torch.Tensor, inner: torch.Te
     return nodes, binds, inner
 
 
-def _structure(u: Universe, prog: tuple, sigma: torch.Tensor):  # noqa: ANN202
+def _structure(u: Universe, prog: tuple, sigma: torch.Tensor):
     """The node of each instance of a program (-1: not in the universe) and its inner
     application nodes, which must be proved equal to their class's representative."""
     if prog[0] == "v":

@@ -66,7 +66,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
-    def alarm(signum, frame) -> None:  # noqa: ANN001
+    def alarm(signum, frame) -> None:
         raise TimeoutError
 
     old = signal.signal(signal.SIGALRM, alarm)

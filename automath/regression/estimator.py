@@ -46,7 +46,7 @@ NAN = float("nan")  # the weight of a row the weighted loop did not weigh
 try:
     from sklearn.utils.validation import validate_data
 except ImportError:  # scikit-learn < 1.6
-    def validate_data(estimator, *args, **kwargs):  # noqa: ANN001, ANN201
+    def validate_data(estimator, *args, **kwargs):
         """scikit-learn < 1.6: the estimator's own ``_validate_data``."""
         return estimator._validate_data(*args, **kwargs)
 
@@ -112,13 +112,13 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     def _more_tags(self) -> dict:  # scikit-learn < 1.6
         return {"poor_score": True, "non_deterministic": self.max_time is not None}
 
-    def __sklearn_tags__(self):  # noqa: ANN204
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.regressor_tags.poor_score = True  # a formula, not a universal approximator
         tags.non_deterministic = self.max_time is not None
         return tags
 
-    def fit(self, X: object, y: object) -> SymbolicRegressor:  # noqa: N803
+    def fit(self, X: object, y: object) -> SymbolicRegressor:
         """Search for a formula ``y ≈ f(X)``; stops at an exact fit or when the budget ends."""
         x, yv = self._validate(X, y, reset=True)
         if self.method == "evonet":
@@ -128,7 +128,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         with torch_threads(self.n_threads):
             return self._fit(x, yv)
 
-    def _validate(self, X: object, y: object = None, reset: bool = False):  # noqa: ANN202, N803
+    def _validate(self, X: object, y: object = None, reset: bool = False):
         if reset and y is None:
             raise InputError("SymbolicRegressor requires y to be passed, but the target y is None")
         _same_length(X, y)
@@ -283,7 +283,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.equations_ = _table(self._front, None)
         return self
 
-    def predict(self, X: object) -> np.ndarray:  # noqa: N803
+    def predict(self, X: object) -> np.ndarray:
         """The selected formula's values at the rows of X."""
         check_is_fitted(self, "equations_")
         x, _ = self._validate(X)
@@ -325,7 +325,7 @@ def _summands(term: Term, limit: int = 6) -> list[Term]:
     return out if len(out) <= limit else [term]
 
 
-def _same_length(X: object, y: object) -> None:  # noqa: N803
+def _same_length(X: object, y: object) -> None:
     """A clear error when X and y disagree on the number of samples."""
     try:
         nx, ny = _num_samples(X), None if y is None else _num_samples(y)
@@ -353,7 +353,7 @@ def _select(front: list[dict]) -> dict:
     return next(e for e in front if e["loss"] <= 1.1 * low + 1e-300)
 
 
-def _table(front: list[dict], grammar: Grammar | None):  # noqa: ANN202
+def _table(front: list[dict], grammar: Grammar | None):
     rows = []
     for e in front:
         expr = e.get("expr") if e["term"] is None else term_sympy(e["term"])

@@ -181,7 +181,7 @@ class Goals:
         return Batch(*(f[ok] for f in batch))
 
     def _binary(self, g: Tensor, tol: Tensor, err: Tensor, parents: Tensor, siblings: Tensor,
-                r: int):  # noqa: ANN202
+                r: int):
         inv = BINARY_INVERSES.get(self.store.rules[r])
         if inv is None or int(self.store.arity[r]) != 2 or len(siblings) == 0:
             return None
@@ -200,7 +200,7 @@ class Goals:
                         torch.full_like(gi, side), torch.full_like(gi, r)))
         return tuple(torch.cat(c) for c in zip(*out, strict=True))
 
-    def _unary(self, g: Tensor, tol: Tensor, err: Tensor, parents: Tensor, r: int):  # noqa: ANN202
+    def _unary(self, g: Tensor, tol: Tensor, err: Tensor, parents: Tensor, r: int):
         inv = UNARY_INVERSES.get(self.store.rules[r])
         if inv is None or int(self.store.arity[r]) != 1:
             return None

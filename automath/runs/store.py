@@ -386,7 +386,7 @@ def _load_state(blob: bytes, store: Store) -> LoopState:
                      data["logits"].to(dev), data["opt"], data["step"], data["history"])
 
 
-def open_run(db: RunStore, run_id: int):  # noqa: ANN201
+def open_run(db: RunStore, run_id: int):
     """Rebuild the loop of a stored run at its last finished step.
 
     >>> db = _scratch()
@@ -410,7 +410,7 @@ def open_run(db: RunStore, run_id: int):  # noqa: ANN201
     return loop
 
 
-def record(db: RunStore, run_id: int, loop, k: int = 20):  # noqa: ANN001, ANN201
+def record(db: RunStore, run_id: int, loop, k: int = 20):
     """An ``on_step`` callback that saves each finished step of ``loop`` to ``db``.
 
     The run is marked ``finished`` once the loop reaches its configured number of steps:
