@@ -16,9 +16,12 @@ from automath.core.semantics import Semantics
 from automath.core.store import Store
 from automath.core.term import Term
 from automath.core.threads import torch_threads
-from automath.regression.estimator import DataKind, SymbolicRegressor, data_domain, size_levels
-from automath.regression.formula import sympy_term, term_sympy
-from automath.regression.recovery import Formula, Goals, ProjIndex, is_exact, prove_zero
+from automath.regression.data import DataKind, data_domain
+from automath.regression.enumeration import size_levels
+from automath.regression.estimator import SymbolicRegressor
+from automath.regression.formula import Formula, sympy_term, term_sympy
+from automath.regression.goals import Goals, ProjIndex
+from automath.regression.recovery import is_exact, prove_zero
 from automath.regression.search import Search, SearchConfig
 from benchmarks.datasets import NGUYEN
 from benchmarks.sr import snap_floats

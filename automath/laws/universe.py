@@ -17,8 +17,9 @@ import torch
 from automath.core.errors import AutomathError
 from automath.core.generate import SHIFT, Hyperedges
 from automath.core.index import lookup
+from automath.core.interpret import to_sympy
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
-from automath.core.store import Store, to_sympy
+from automath.core.store import Store
 from automath.core.term import Term
 
 

@@ -21,8 +21,7 @@ from automath.core.errors import AutomathError, DataError
 from automath.core.grammar import Grammar
 from automath.core.term import Term
 from automath.core.threads import torch_threads
-from automath.regression.data import SCORES, DataKind, data_domain, nmse, scaled_nmse
-from automath.regression.enumeration import commutes, goal_classes, size_levels
+from automath.regression.data import data_domain, nmse, scaled_nmse
 from automath.regression.formula import (
     Formula,
     fit_constants,
@@ -30,15 +29,7 @@ from automath.regression.formula import (
     sympy_term,
     term_sympy,
 )
-from automath.regression.goals import Goals, ProjIndex
-from automath.regression.search import GuidedLoop, Search, SearchConfig, SearchResult
-
-__all__ = [
-    "GRAMMAR_ALIASES", "SCORES", "DataKind", "Formula", "Goals", "GuidedLoop", "InputError",
-    "ProjIndex", "Search", "SearchConfig", "SearchResult", "SymbolicRegressor", "commutes",
-    "data_domain", "fit_constants", "fit_csv", "front_records", "goal_classes", "nmse",
-    "read_csv", "scaled_nmse", "size_levels", "snap_constants", "term_sympy", "validate_data",
-]
+from automath.regression.search import Search, SearchConfig, SearchResult
 
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
 NAN = float("nan")  # the weight of a row the weighted loop did not weigh

@@ -19,42 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import sympy
 
-from automath.core.constants import SPECIAL
 from automath.core.errors import ExpressionError
-from automath.regression.formula import (
-    Formula,
-    fit_constants,
-    numeral,
-    snap_constants,
-    term_sympy,
-)
-from automath.regression.goals import (
-    BINARY_INVERSES,
-    EPS,
-    LEFT,
-    LINEAR,
-    MATCH_RTOL,
-    RATIO,
-    RIGHT,
-    ROOT_RTOL,
-    UNARY,
-    UNARY_INVERSES,
-    Batch,
-    Goals,
-    Inverse,
-    ProjIndex,
-    SortedRuns,
-    close,
-    window,
-)
-
-__all__ = [
-    "BINARY_INVERSES", "EPS", "LEFT", "LINEAR", "MATCH_RTOL", "RATIO", "RIGHT", "ROOT_RTOL",
-    "SPECIAL", "UNARY", "UNARY_INVERSES", "Batch", "Formula", "Goals", "Inverse", "ProjIndex",
-    "Ranges", "SortedRuns", "agree_on_grid", "as_sympy", "check_exact", "close", "fit_constants",
-    "grid", "is_exact", "numeral", "prove_zero", "snap_constants", "term_sympy",
-    "vanishes_precisely", "window",
-]
 
 Ranges = Mapping[str, tuple[float, float]]
 _PROOFS = (sympy.simplify, lambda e: sympy.expand(sympy.expand_log(e, force=True)),
