@@ -6,10 +6,55 @@ from dataclasses import dataclass
 
 import torch
 
+from automath.core.errors import AutomathError
 from automath.core.index import member, merge_sorted
 from automath.core.store import NONE, Store
 
-SHIFT = 24  # edge keys pack (rule, i, j) as rule << 48 | i << 24 | j
+SHIFT = 28  # edge keys pack (rule, i, j) as rule << 56 | i << 28 | (j + 1), all below 2**63
+ID_LIMIT = (1 << SHIFT) - 1  # ids 0 .. 2**28 - 2, so that j + 1 fits its 28 bits
+RULE_LIMIT = 1 << (63 - 2 * SHIFT)  # 128 rules: keys stay non-negative int64, hence sortable
+
+
+class KeyRangeError(AutomathError):
+    """More elements or rules than the packed edge keys hold."""
+
+
+def check_key_range(n_ids: int, n_rules: int) -> None:
+    """Raise ``KeyRangeError`` unless ``n_ids`` ids and ``n_rules`` rules fit edge keys.
+
+    >>> check_key_range(ID_LIMIT, RULE_LIMIT)
+    >>> check_key_range(ID_LIMIT + 1, 2)
+    Traceback (most recent call last):
+    ...
+    automath.core.generate.KeyRangeError: 268435456 elements exceed the edge-key limit of \
+268435455; lower the size bound or raise the cutoff
+    """
+    if n_ids > ID_LIMIT:
+        raise KeyRangeError(f"{n_ids} elements exceed the edge-key limit of {ID_LIMIT}; "
+                            "lower the size bound or raise the cutoff")
+    if n_rules > RULE_LIMIT:
+        raise KeyRangeError(f"{n_rules} rules exceed the edge-key limit of {RULE_LIMIT}; "
+                            "use a grammar with fewer operators")
+
+
+def edge_keys(rule: torch.Tensor | int, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
+    """One non-negative int64 per (rule, i, j), ``j = -1`` for unary rules; ids below
+    ``ID_LIMIT`` and rules below ``RULE_LIMIT`` (see ``check_key_range``).
+
+    >>> edge_keys(1, torch.tensor([2]), torch.tensor([-1])).tolist() == [1 << 56 | 2 << 28]
+    True
+    """
+    return (torch.as_tensor(rule) << 2 * SHIFT) | (i << SHIFT) | (j + 1)
+
+
+def split_keys(keys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The (rule, i, j) that ``edge_keys`` packed.
+
+    >>> [t.tolist() for t in split_keys(edge_keys(3, torch.tensor([5]), torch.tensor([-1])))]
+    [[3], [5], [-1]]
+    """
+    mask = (1 << SHIFT) - 1
+    return keys >> 2 * SHIFT, (keys >> SHIFT) & mask, (keys & mask) - 1
 
 
 @dataclass(frozen=True)
@@ -17,7 +62,7 @@ class Hyperedges:
     """Derivations ``rule(i, j) -> c`` (``j = -1`` for unary rules), as int64 tensors.
 
     >>> e = Hyperedges.empty().cat(Hyperedges(*(torch.tensor([v]) for v in (0, 1, 2, 3))))
-    >>> len(e), e.keys().tolist() == [(1 << 24 | 3)]
+    >>> len(e), e.keys().tolist() == [(1 << 28 | 3)]
     (1, True)
     """
 
@@ -72,13 +117,13 @@ class Hyperedges:
         return Hyperedges(*(f[mask] for f in self.fields()))
 
     def keys(self) -> torch.Tensor:
-        """One int64 per edge identifying (rule, i, j).
+        """One int64 per edge identifying (rule, i, j) (``edge_keys``).
 
         >>> e = Hyperedges(*(torch.tensor(v) for v in ([0, 1], [0, 2], [1, -1], [3, 4])))
-        >>> e.keys().tolist() == [0 << 48 | 0 << 24 | 2, 1 << 48 | 2 << 24 | 0]
+        >>> e.keys().tolist() == [0 << 56 | 0 << 28 | 2, 1 << 56 | 2 << 28 | 0]
         True
         """
-        return (self.rule << 2 * SHIFT) | (self.i << SHIFT) | (self.j + 1)
+        return edge_keys(self.rule, self.i, self.j)
 
     def to(self, device: str | torch.device) -> Hyperedges:
         """The same edges on another device.
@@ -162,12 +207,13 @@ def generate(store: Store, weights: torch.Tensor, cutoff: float, seen: torch.Ten
     >>> [(r, i, j) for r, i, j, c in zip(*(f.tolist() for f in e.fields()))]  # x+x, -x
     [(0, 0, 0), (1, 0, -1)]
     """
+    check_key_range(len(store), len(store.rules))
     edges, added = Hyperedges.empty(store.keys.device), []
     for rule, arity in enumerate(store.arity.tolist()):
         left, right = _candidates(weights, cutoff, arity)
         if left is None:
             continue
-        keys = Hyperedges(torch.full_like(left, rule), left, right, left).keys()
+        keys = edge_keys(rule, left, right)
         fresh = ~member(seen, keys)  # keys hold the rule: other rules' new keys never match
         r = None if arity == 1 else right[fresh]
         edges = edges.cat(expand(store, rule, left[fresh], r, chunk=chunk))

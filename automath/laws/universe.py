@@ -14,8 +14,7 @@ from functools import cached_property
 import sympy
 import torch
 
-from automath.core.errors import AutomathError
-from automath.core.generate import SHIFT, Hyperedges
+from automath.core.generate import Hyperedges, check_key_range, edge_keys
 from automath.core.index import lookup
 from automath.core.interpret import to_sympy
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
@@ -82,9 +81,7 @@ class Universe:
 
     def __init__(self, store: Store, atom_ids: torch.Tensor, edges: Hyperedges,
                  bound: int, reach: int = 2) -> None:
-        if len(store) >= 1 << SHIFT:
-            raise AutomathError(f"{len(store)} classes exceed the universe's limit of "
-                                f"{1 << SHIFT}; use a smaller size")
+        check_key_range(len(store), len(store.rules))
         self.store, self.bound, self.edges = store, bound, edges
         self.atoms = atom_ids
         self.cls = torch.cat([atom_ids, edges.c])
@@ -121,8 +118,7 @@ class Universe:
                b: torch.Tensor | None) -> torch.Tensor:
         """The node of ``rule(a, b)`` for class ids ``a``, ``b`` (``None``: unary), or -1."""
         b = torch.full_like(a, -1) if b is None else b
-        key = (torch.as_tensor(rule) << 2 * SHIFT) | (a << SHIFT) | (b + 1)
-        return lookup(self._keys, self._node, key)
+        return lookup(self._keys, self._node, edge_keys(rule, a, b))
 
     def term(self, node: int) -> Term:
         """The term a node stands for (its arguments are class representatives)."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import torch
 
-from automath.core.generate import Hyperedges
+from automath.core.generate import Hyperedges, check_key_range, edge_keys
 from automath.core.term import Term
 from automath.proofs.checker import Step
 from automath.proofs.hashcons import CapacityError as CapacityError
@@ -164,11 +164,12 @@ class ProofSpace:
                  alive: torch.Tensor) -> Hyperedges:
         """Apply every rule to alive parents whose flow ``b_r·w_i·w_j`` passes ``cutoff``,
         skipping (rule, i, j) expanded before; returns the new edges."""
+        check_key_range(len(self.elems), len(self.rules))
         masks = self.masks(alive)
         edges = Hyperedges.empty()
         for r, rule in enumerate(self.rules):
             i, j = self._candidates(rule, weights, masks, cutoff / float(rule_w[r]))
-            keys = Hyperedges(torch.full_like(i, r), i, j, i).keys()
+            keys = edge_keys(r, i, j)
             fresh = self.seen.lookup(keys) < 0
             edges = edges.cat(self.expand(r, i[fresh], j[fresh]))
             self.seen.intern(keys[fresh], {})
