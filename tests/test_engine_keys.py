@@ -51,3 +51,57 @@ def test_limit_error_names_the_limit() -> None:
     with pytest.raises(AutomathError, match=str(gen.RULE_LIMIT)):
         gen.check_key_range(10, gen.RULE_LIMIT + 1)
     assert gen.ID_LIMIT >= (1 << BITS) - 2 and gen.RULE_LIMIT >= 1 << 7
+
+
+# ---- defect 5: one winner per improved element -------------------------------------------------
+
+def _store_with_targets(n_targets: int):
+    from automath.core.kinds import ModpKind
+    from automath.core.semantics import Semantics
+    from automath.core.store import Store
+    from automath.core.term import Term
+    s = Store(ModpKind(k=4), Semantics(), rules=["add"])
+    atoms = s.add_atoms([Term("var", token=f"v{k}") for k in range(n_targets)])
+    v = s.values[atoms]
+    big = torch.full_like(atoms, 100)  # v + v, stored with a large size that rivals can beat
+    return s, s.insert(s.kernel(0)(v, v), torch.zeros_like(atoms), atoms, atoms, big)
+
+
+def _oracle(start: list[tuple], target: list[int], size: list[int], label: list[int]) -> list:
+    """Per element, the first candidate of the smallest size below the stored one, by a loop."""
+    best = list(start)
+    for t, z, lab in zip(target, size, label, strict=True):
+        if z < best[t][0]:
+            best[t] = (z, lab)
+    return best
+
+
+def _improve_case(target: list[int], size: list[int], n_targets: int) -> None:
+    s, ids = _store_with_targets(n_targets)
+    start = [(int(z), int(lt)) for z, lt in zip(s.size.tolist(), s.left.tolist(), strict=True)]
+    label = list(range(1000, 1000 + len(target)))  # each candidate's own left id, to see who won
+    t = torch.tensor(target)
+    col = lambda v: torch.tensor(v, dtype=torch.int64)  # noqa: E731
+    got = s.insert(s.values[ids[t]], col([0] * len(t)), col(label), col([0] * len(t)), col(size))
+    assert got.tolist() == ids[t].tolist()
+    want = _oracle(start, ids[t].tolist(), size, label)
+    assert list(zip(s.size.tolist(), s.left.tolist(), strict=True)) == want
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_smallest_then_first_candidate_wins(flip: bool) -> None:
+    target, size = [0, 1, 0, 0, 1, 2, 0, 2], [7, 7, 3, 3, 5, 100, 4, 101]
+    if flip:
+        target, size = target[::-1], size[::-1]
+    _improve_case(target, size, 3)
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_many_rivals_per_element(flip: bool) -> None:
+    g = torch.Generator().manual_seed(5)
+    n = 200_000
+    target = torch.randint(0, 3, (n,), generator=g).tolist()
+    size = torch.randint(3, 60, (n,), generator=g).tolist()
+    if flip:
+        target, size = target[::-1], size[::-1]
+    _improve_case(target, size, 3)

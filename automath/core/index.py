@@ -96,6 +96,21 @@ def first_occurrences(keys: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     return uniq, inv, first
 
 
+def smallest_per_target(target: Tensor, size: Tensor) -> Tensor:
+    """Per distinct target (ascending), the position of its smallest ``size``, ties to the
+    first position: one winner each, so that writing ``t[target[w]] = v[w]`` is well defined.
+
+    >>> smallest_per_target(torch.tensor([4, 2, 4, 4, 2]), torch.tensor([5, 3, 1, 1, 3])).tolist()
+    [1, 2]
+    """
+    order = torch.argsort(size, stable=True)
+    order = order[torch.argsort(target[order], stable=True)]  # by target, size, position
+    t = target[order]
+    first = torch.ones_like(t, dtype=torch.bool)
+    first[1:] = t[1:] != t[:-1]
+    return order[first]
+
+
 class SortedRuns:
     """Int64 keys, each with an optional int64 value, as sorted runs of geometric sizes.
 

@@ -16,7 +16,7 @@ import torch
 
 from automath.core.buffers import Columns
 from automath.core.errors import SemanticsError
-from automath.core.index import SortedRuns
+from automath.core.index import SortedRuns, smallest_per_target
 from automath.core.interpret import evaluate, to_sympy
 from automath.core.kinds import Kind, fingerprint_hash
 from automath.core.semantics import Semantics
@@ -194,7 +194,7 @@ class Store:
         ok = valid.nonzero().squeeze(1)
         if ok.numel() == 0:
             return ids
-        keys, order = torch.sort(keys.index_select(0, ok))
+        keys, order = torch.sort(keys.index_select(0, ok), stable=True)  # ties: input order
         ok = ok[order]
         rule, left, right, size = (t.index_select(0, ok) for t in (rule, left, right, size))
         found = self._lookup(rows, ok, keys)
@@ -280,14 +280,15 @@ class Store:
             self._index.add(*index, presorted=True)
 
     def _improve(self, ids, rule, left, right, size) -> None:
-        """Where a candidate is a smaller derivation of a stored element, adopt it."""
+        """Where a candidate is a smaller derivation of a stored element, adopt it: per
+        element, its smallest candidate (then the first), each element written once."""
         better = (size < self.size[ids]).nonzero().squeeze(1)
         if better.numel() == 0:
             return
-        order = better[torch.argsort(size[better], stable=True).flip(0)]
-        tgt = ids[order]  # later writes win: the smallest size is written last
-        self.size[tgt], self.rule[tgt] = size[order], rule[order]
-        self.left[tgt], self.right[tgt] = left[order], right[order]
+        win = better[smallest_per_target(ids[better], size[better])]
+        tgt = ids[win]
+        self.size[tgt], self.rule[tgt] = size[win], rule[win]
+        self.left[tgt], self.right[tgt] = left[win], right[win]
         self._terms.clear()
 
     def term(self, ident: int) -> Term:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import torch
 
 from automath.core.generate import Hyperedges, check_key_range, edge_keys
+from automath.core.index import smallest_per_target
 from automath.core.term import Term
 from automath.proofs.checker import Step
 from automath.proofs.hashcons import CapacityError as CapacityError
@@ -211,11 +212,7 @@ class ProofSpace:
         e = self.elems
         better = (rows["size"] < e["size"][c]) & (rows["left"] != c) & (rows["right"] != c)
         idx = better.nonzero().squeeze(1)
-        idx = idx[torch.argsort(rows["size"][idx], stable=True)]
-        idx = idx[torch.argsort(c[idx], stable=True)]  # per element, smallest first
-        first = torch.ones_like(idx, dtype=torch.bool)
-        first[1:] = c[idx][1:] != c[idx][:-1]
-        idx = idx[first]
+        idx = idx[smallest_per_target(c[idx], rows["size"][idx])]  # one write per element
         for col in ("rule", "left", "right", "size"):
             e[col][c[idx]] = rows[col][idx]
 
