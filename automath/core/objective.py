@@ -8,6 +8,7 @@ Every objective is a loss to *minimize*: ``ExpectedScore`` is ``-Σ p·score``, 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 import torch
@@ -15,6 +16,10 @@ import torch
 from automath.core.store import Store
 
 ScoreFn = Callable[[Store, torch.Tensor], torch.Tensor]  # (store, ids) -> score per id
+
+
+def _no_store() -> None:
+    """The cache owner of an objective that has scored nothing yet."""
 
 
 class Objective:
@@ -100,9 +105,20 @@ class ExpectedScore(Objective):
 
     def __init__(self, score: ScoreFn, size_penalty: float = 0.0) -> None:
         self.score, self.size_penalty = score, size_penalty
-        self._cache = torch.empty(0)
+        self._cache, self._cached_for = torch.empty(0), _no_store
 
     def scores(self, store: Store) -> torch.Tensor:
+        """Per-element scores of ``store``; cached for the last store scored, extended as it grows.
+
+        >>> from automath import Domain
+        >>> obj = ExpectedScore(lambda store, ids: store.size[ids].double())
+        >>> d = Domain.create("arith", atoms="x,1"); a, b = d.new_store(), d.new_store()
+        >>> _ = b.add_term(d.parse("x + 1"))
+        >>> obj.scores(a).tolist(), obj.scores(b).tolist()
+        ([1.0, 1.0], [1.0, 1.0, 3.0])
+        """
+        if self._cached_for() is not store or self._cache.shape[0] > len(store):
+            self._cache, self._cached_for = torch.empty(0), weakref.ref(store)
         n, done = len(store), self._cache.shape[0]
         if done < n:
             ids = torch.arange(done, n, device=store.keys.device)

@@ -24,6 +24,7 @@ from automath.core.kinds import make_kind
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
 from automath.core.store import Store
 from automath.core.term import Term
+from automath.core.threads import torch_threads
 from automath.laws.prover import law_coverage, minimize, prune
 from automath.laws.signature import Signature
 from automath.laws.universe import Law, Universe
@@ -78,12 +79,8 @@ def run(sig: Signature, size: int, *, timeout: float = 5.0, weights: bool = True
     Laws have sides of size at most ``size``; the prover works on terms up to ``size + slack``.
     """
     stats = stats if stats is not None else Stats()
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)  # small tensor ops run fastest on one thread
-    try:
+    with torch_threads(1):  # small tensor ops run fastest on one thread
         return _run(sig, size, timeout, weights, max_memory, slack, reach, stats)
-    finally:
-        torch.set_num_threads(old)
 
 
 def _run(sig: Signature, size: int, timeout: float, weights: bool, max_memory: int,

@@ -113,7 +113,6 @@ class GuidedLoop(Loop):
         super().__init__(domain, objective, **config)
 
     def _initial_state(self) -> LoopState:
-        torch.manual_seed(self.config.seed)
         store, p0 = self._start
         return self._fresh_state(store, p0)
 

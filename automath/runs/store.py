@@ -369,7 +369,7 @@ def _dump_state(st: LoopState) -> bytes:
     data["leaves"] = {i: (t.op, t.token) for i, t in s.leaves.items()}
     data.update(p0=st.p0.cpu(), alive=st.alive.cpu(), edges=[f.cpu() for f in st.edges.fields()],
                 seen=st.seen.cpu(), logits=st.logits.detach().cpu(), opt=st.opt_state,
-                step=st.step, history=st.history, rng=torch.get_rng_state())
+                step=st.step, history=st.history)
     buf = io.BytesIO()
     torch.save(data, buf)
     return buf.getvalue()
@@ -380,7 +380,6 @@ def _load_state(blob: bytes, store: Store) -> LoopState:
     dev = store.keys.device
     store.load_columns({f: data[f] for f in _STORE_FIELDS})
     store.leaves = {i: Term(op, (), tok) for i, (op, tok) in data["leaves"].items()}
-    torch.set_rng_state(data["rng"])
     return LoopState(store, data["p0"].to(dev), data["alive"].to(dev),
                      Hyperedges(*(f.to(dev) for f in data["edges"])), data["seen"].to(dev),
                      data["logits"].to(dev), data["opt"], data["step"], data["history"])
