@@ -105,3 +105,16 @@ def test_many_rivals_per_element(flip: bool) -> None:
     if flip:
         target, size = target[::-1], size[::-1]
     _improve_case(target, size, 3)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_winner_per_target_matches_a_loop(seed: int) -> None:
+    from automath.core.index import smallest_per_target
+    g = torch.Generator().manual_seed(seed)
+    target, size = torch.randint(0, 9, (5000,), generator=g), torch.randint(0, 6, (5000,),
+                                                                            generator=g)
+    best: dict[int, int] = {}
+    for pos, (t, z) in enumerate(zip(target.tolist(), size.tolist(), strict=True)):
+        if t not in best or z < size[best[t]]:
+            best[t] = pos
+    assert smallest_per_target(target, size).tolist() == [best[t] for t in sorted(best)]
