@@ -86,3 +86,32 @@ def test_journal_entry_has_config_top_elements_and_a_png(tmp_path: Path):
     assert '"target": "x*x*x + 2*x"' in text and "| 1 | `" in text
     png = tmp_path / "journal" / md.name.replace(".md", ".png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"({png.name})" in text
+
+
+def test_run_saved_with_24_bit_seen_keys_resumes_with_the_same_pairs(tmp_path: Path):
+    """A state saved before edge keys were repacked (no format marker, rule << 48 | i << 24 |
+    j + 1) resumes with the pairs it had tried: the old layout decoded by hand is the oracle."""
+    import io
+
+    import torch
+
+    from automath.core.generate import split_keys
+    from automath.runs.store import record
+
+    db = RunStore(tmp_path / "runs.db")
+    rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 3, "target": "x + 1"})
+    loop = open_run(db, rid)
+    loop.run(3, on_step=record(db, rid, loop))
+    triples = [t.tolist() for t in split_keys(loop.state.seen)]
+    assert len(triples[0]) > 0
+    (blob,) = db.conn.execute("SELECT blob FROM state WHERE run_id = ?", (rid,)).fetchone()
+    data = torch.load(io.BytesIO(blob), weights_only=False)
+    rule, i, j = (torch.tensor(t) for t in triples)
+    data["seen"] = rule << 48 | i << 24 | (j + 1)
+    del data["edge_keys"]
+    buf = io.BytesIO()
+    torch.save(data, buf)
+    with db.conn:
+        db.conn.execute("UPDATE state SET blob = ? WHERE run_id = ?", (buf.getvalue(), rid))
+    resumed = open_run(db, rid)
+    assert [t.tolist() for t in split_keys(resumed.state.seen)] == triples

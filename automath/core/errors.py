@@ -35,6 +35,10 @@ class ExpressionError(AutomathError):
     """Text that does not parse as an expression of the grammar."""
 
 
+class KeyRangeError(AutomathError):
+    """More elements or rules than the packed edge keys hold."""
+
+
 class SemanticsError(AutomathError):
     """An operator with no kernel for the chosen value kind, or bad values."""
 

@@ -6,17 +6,13 @@ from dataclasses import dataclass
 
 import torch
 
-from automath.core.errors import AutomathError
+from automath.core.errors import KeyRangeError
 from automath.core.index import member, merge_sorted
 from automath.core.store import NONE, Store
 
 SHIFT = 28  # edge keys pack (rule, i, j) as rule << 56 | i << 28 | (j + 1), all below 2**63
 ID_LIMIT = (1 << SHIFT) - 1  # ids 0 .. 2**28 - 2, so that j + 1 fits its 28 bits
 RULE_LIMIT = 1 << (63 - 2 * SHIFT)  # 128 rules: keys stay non-negative int64, hence sortable
-
-
-class KeyRangeError(AutomathError):
-    """More elements or rules than the packed edge keys hold."""
 
 
 def check_key_range(n_ids: int, n_rules: int) -> None:
@@ -26,7 +22,7 @@ def check_key_range(n_ids: int, n_rules: int) -> None:
     >>> check_key_range(ID_LIMIT + 1, 2)
     Traceback (most recent call last):
     ...
-    automath.core.generate.KeyRangeError: 268435456 elements exceed the edge-key limit of \
+    automath.core.errors.KeyRangeError: 268435456 elements exceed the edge-key limit of \
 268435455; lower the size bound or raise the cutoff
     """
     if n_ids > ID_LIMIT:

@@ -16,7 +16,7 @@ import torch
 
 from automath.core.engine import LoopState
 from automath.core.errors import RunStoreError
-from automath.core.generate import Hyperedges
+from automath.core.generate import Hyperedges, edge_keys
 from automath.core.store import Store
 from automath.core.term import Term
 
@@ -361,6 +361,21 @@ def _row(r: tuple) -> dict:
 
 
 _STORE_FIELDS = ("values", "keys", "rule", "left", "right", "size")
+EDGE_KEY_FORMAT = 2  # 1 (unmarked): rule << 48 | i << 24 | j + 1; 2: generate.edge_keys
+
+
+def _repack(seen: torch.Tensor) -> torch.Tensor:
+    """Seen keys saved in the first (24-bit) layout, packed as ``edge_keys`` packs them now.
+
+    Both layouts order keys by (rule, i, j), so a sorted set stays sorted:
+
+    >>> from automath.core.generate import split_keys
+    >>> old = torch.tensor([1 << 48 | 2 << 24 | 0, 1 << 48 | 2 << 24 | 4])
+    >>> [t.tolist() for t in split_keys(_repack(old))]  # rules, i, j
+    [[1, 1], [2, 2], [-1, 3]]
+    """
+    mask = (1 << 24) - 1
+    return edge_keys(seen >> 48, (seen >> 24) & mask, (seen & mask) - 1)
 
 
 def _dump_state(st: LoopState) -> bytes:
@@ -369,7 +384,7 @@ def _dump_state(st: LoopState) -> bytes:
     data["leaves"] = {i: (t.op, t.token) for i, t in s.leaves.items()}
     data.update(p0=st.p0.cpu(), alive=st.alive.cpu(), edges=[f.cpu() for f in st.edges.fields()],
                 seen=st.seen.cpu(), logits=st.logits.detach().cpu(), opt=st.opt_state,
-                step=st.step, history=st.history)
+                step=st.step, history=st.history, edge_keys=EDGE_KEY_FORMAT)
     buf = io.BytesIO()
     torch.save(data, buf)
     return buf.getvalue()
@@ -380,8 +395,9 @@ def _load_state(blob: bytes, store: Store) -> LoopState:
     dev = store.keys.device
     store.load_columns({f: data[f] for f in _STORE_FIELDS})
     store.leaves = {i: Term(op, (), tok) for i, (op, tok) in data["leaves"].items()}
+    seen = data["seen"] if data.get("edge_keys") == EDGE_KEY_FORMAT else _repack(data["seen"])
     return LoopState(store, data["p0"].to(dev), data["alive"].to(dev),
-                     Hyperedges(*(f.to(dev) for f in data["edges"])), data["seen"].to(dev),
+                     Hyperedges(*(f.to(dev) for f in data["edges"])), seen.to(dev),
                      data["logits"].to(dev), data["opt"], data["step"], data["history"])
 
 
