@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from automath.core.interpret import evaluate
 from automath.core.kinds import Kind, make_kind
 from automath.core.objective import ExpectedScore
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
-from automath.core.store import Store
+from automath.core.store import MAX_ARITY, Store
 from automath.core.term import Term
 
 # Shipped domain presets: the atoms, value kind and default target of each shipped grammar.
@@ -66,6 +67,7 @@ class Domain:
         names = [a.strip() for a in (atoms.split(",") if isinstance(atoms, str) else atoms)]
         terms = tuple(g.parse(a) for a in names if a)
         sem = semantics or DEFAULT_SEMANTICS
+        _check_arity(g)
         _check_semantics(g, sem)
         kind_name = kind or preset.get("kind", "real")
         variables = tuple(dict.fromkeys(v for t in terms for v in t.variables()))
@@ -156,9 +158,32 @@ def _check_semantics(g: Grammar, sem: Semantics) -> None:
                            token=missing[0])
 
 
+def _check_arity(g: Grammar) -> None:
+    """Refuse a constructor the engine's store cannot hold (more than 2 arguments).
+
+    >>> _check_arity(Grammar('?start: e\\n?e: "f" "(" e "," e "," e ")" -> f\\n  | "x" -> x'))
+    Traceback (most recent call last):
+    ...
+    automath.core.errors.GrammarError: <text>:2: alias 'f' takes 3 arguments; the engine \
+supports constructors of arity 0, 1 and 2 (at token 'f')
+    """
+    for alias, con in g.constructors.items():
+        if con.arity > MAX_ARITY:
+            from automath.core.errors import GrammarError
+            raise GrammarError(f"alias {alias!r} takes {con.arity} arguments; the engine "
+                               "supports constructors of arity 0, 1 and 2",
+                               file=g.path or g.name, line=_alias_line(g, alias), token=alias)
+
+
 def _alias_line(g: Grammar, alias: str) -> int:
+    """The first line of the grammar text defining ``alias`` (``-> alias``), or 0.
+
+    >>> _alias_line(Grammar.load("arith"), "mul")
+    8
+    """
+    pattern = re.compile(rf"->\s*{re.escape(alias)}\b")
     for n, line in enumerate(g.text.splitlines(), 1):
-        if f"-> {alias}" in line or f"->{alias}" in line:
+        if pattern.search(line):
             return n
     return 0
 

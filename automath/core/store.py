@@ -23,6 +23,7 @@ from automath.core.semantics import Semantics
 from automath.core.term import Term
 
 NONE = -1
+MAX_ARITY = 2  # provenance holds two parents (left, right)
 _BLOCK = 1 << 13  # candidates per fingerprint block: a few hundred KB, so it stays in cache
 COLUMNS = ("values", "keys", "rule", "left", "right", "size")
 
@@ -52,6 +53,10 @@ class Store:
     def __init__(self, kind: Kind, semantics: Semantics, rules: Sequence[str]) -> None:
         self.kind, self.semantics, self.rules = kind, semantics, tuple(rules)
         self.arity = torch.tensor([semantics[r].arity for r in self.rules], dtype=torch.int64)
+        for r, n in zip(self.rules, self.arity.tolist(), strict=True):
+            if n > MAX_ARITY:
+                raise SemanticsError(f"operator {r!r} takes {n} arguments; a store holds "
+                                     "operators of arity 1 and 2", token=r)
         self._kernels = [semantics.kernel(r, kind.family) for r in self.rules]
         dev = kind.device
         empty = {c: torch.empty(0, dtype=torch.int64, device=dev) for c in COLUMNS}
@@ -127,8 +132,11 @@ class Store:
             if NONE in kids:
                 return NONE
             rule = self._rule_index(term.op)
+            if len(kids) != int(self.arity[rule]):
+                raise SemanticsError(f"{term.op!r} takes {int(self.arity[rule])} arguments, "
+                                     f"got {len(kids)}", token=term.op)
             vals = self.kind.apply(self.kernel(rule), [self.values[k][None] for k in kids])
-            kids = (kids + [NONE, NONE])[:2]
+            kids = (kids + [NONE])[:2]
             size = 1 + int(self.size[[k for k in kids if k != NONE]].sum())
             return int(self.insert(vals, _col(rule), _col(kids[0]), _col(kids[1]),
                                    _col(size))[0])
@@ -290,6 +298,23 @@ class Store:
         self.size[tgt], self.rule[tgt] = size[win], rule[win]
         self.left[tgt], self.right[tgt] = left[win], right[win]
         self._terms.clear()
+        self._propagate_sizes(tgt)
+
+    def _propagate_sizes(self, changed: torch.Tensor) -> None:
+        """Lower the sizes of elements built (via their provenance) on ``changed`` elements,
+        level by level, until no size changes: a size is always its rebuilt term's size."""
+        n = len(self)
+        has_r = (self.right >= 0) & (self.right < n)
+        derived = (self.rule >= 0) & (self.left >= 0) & (self.left < n)  # real parents only
+        left, right = self.left.clamp(0, n - 1), self.right.clamp(0, n - 1)
+        while changed.numel():
+            mark = torch.zeros(n, dtype=torch.bool, device=changed.device)
+            mark[changed] = True
+            rows = (derived & (mark[left] | (has_r & mark[right]))).nonzero().squeeze(1)
+            cand = 1 + self.size[left[rows]] + torch.where(has_r[rows], self.size[right[rows]], 0)
+            lower = cand < self.size[rows]
+            changed = rows[lower]
+            self.size[changed] = cand[lower]
 
     def term(self, ident: int) -> Term:
         """The term that built element ``ident`` (rebuilt from provenance).
