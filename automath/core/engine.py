@@ -2,7 +2,10 @@
 
 Each step generates children of the heavy pairs (the support grows with weight 0), takes one
 ``WeightLearner`` step — ``p0`` on the simplex over the whole generated support, rule logits by
-Adam (see ``automath.core.learning``) — and every ``prune_every`` steps drops light elements.
+Adam (see ``automath.core.learning``) — and every ``prune_every`` steps drops light elements,
+keeping the recorded derivations of what it keeps. The pairs whose child was dropped are
+forgotten (edges and ``seen`` keys): parents heavy again derive that child again, and it
+comes back (same fingerprint, same id).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from automath.core.distribution import Distribution
 from automath.core.domain import Domain, closeness
 from automath.core.errors import DistributionError
 from automath.core.generate import Hyperedges, generate
-from automath.core.learning import LiveEdges, WeightLearner, grow, rule_logits
+from automath.core.index import member
+from automath.core.learning import LiveEdges, WeightLearner, grow, provenance_closure, rule_logits
 from automath.core.objective import Objective
 from automath.core.result import Result
 from automath.core.store import Store
@@ -150,6 +154,17 @@ class Loop:
         new, st.seen = generate(st.store, self.evolved(), cfg.cutoff, st.seen)
         st.edges = st.edges.cat(new)
         st.p0, st.alive = grow(st.p0, st.alive, len(st.store))
+        self._revive(new.c)
+
+    def _revive(self, children: torch.Tensor) -> None:
+        """Bring back the pruned ``children`` of new edges (a pair forgotten at a prune and
+        derived again gives the same fingerprint, so the same id), with their derivations."""
+        st = self.state
+        back = children[~st.alive[children]]
+        if back.numel():
+            alive = st.alive.clone()
+            alive[back] = True
+            st.alive = provenance_closure(alive, st.store.left, st.store.right)
 
     def _live_edges(self) -> Hyperedges:
         """The edges whose elements are all alive, kept up to date as edges are appended."""
@@ -158,12 +173,34 @@ class Loop:
         return self._live(self.state.edges, self.state.alive)
 
     def _prune(self) -> None:
+        """Kill light non-atoms, except the recorded derivations of what is kept; forget the
+        pairs whose child died, so that they can be derived again.
+
+        >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x*x + 1", prune_every=5)
+        >>> _ = loop.run(steps=5); st = loop.state
+        >>> kept = st.alive & (st.store.left >= 0)  # the parents of every kept element live
+        >>> bool(st.alive[st.store.left[kept]].all()), bool(st.alive[st.edges.c].all())
+        (True, True)
+        """
         st = self.state
         atoms = torch.zeros_like(st.alive)
         atoms[list(st.store.leaves)] = True
-        st.alive = st.alive & ((st.p0 >= self.config.prune_below) | atoms)
+        keep = st.alive & ((st.p0 >= self.config.prune_below) | atoms)
+        st.alive = provenance_closure(keep, st.store.left, st.store.right)
         st.p0 = torch.where(st.alive, st.p0, 0)
         st.p0 = st.p0 / st.p0.sum()
+        self._forget_dead_children()
+
+    def _forget_dead_children(self) -> None:
+        """Drop the edges into dead elements and their keys from ``seen``, so that parents that
+        are heavy again derive those children again."""
+        st = self.state
+        dead = ~st.alive[st.edges.c]
+        if dead.any():
+            gone = torch.sort(st.edges.select(dead).keys()).values
+            st.seen = st.seen[~member(gone, st.seen)]
+            st.edges = st.edges.select(~dead)
+            self._live = LiveEdges()
 
     def _record(self, loss: float, n_edges: int) -> dict:
         a, _ = self.learner.rules()

@@ -5,7 +5,8 @@ gradient step centred on the weighted mean, clipped at 0 and renormalized — no
 logits, so an element whose weight is still 0 can acquire weight. The persistence ``a`` and the
 rule weights ``b`` are softmax logits (``rule_logits``) trained with Adam. A step evolves a copy
 of ``p0`` with autograd, scores it, and steps both (``WeightLearner.step``). The support grows
-as elements arrive (``grow``) and the evolution runs on the edges whose elements are all alive
+as elements arrive (``grow``), pruning keeps the recorded derivations of what it keeps
+(``provenance_closure``), and the evolution runs on the edges whose elements are all alive
 (``LiveEdges``).
 """
 
@@ -172,6 +173,26 @@ def all_alive(edges: Hyperedges, alive: torch.Tensor) -> torch.Tensor:
     """
     j_ok = torch.where(edges.j >= 0, alive[edges.j.clamp(min=0)], True)
     return alive[edges.i] & alive[edges.c] & j_ok
+
+
+def provenance_closure(alive: torch.Tensor, left: torch.Tensor,
+                       right: torch.Tensor) -> torch.Tensor:
+    """``alive`` plus every element on the recorded derivation (``left``, ``right``; -1 for
+    none) of an alive one, transitively down to the leaves.
+
+    Element 3 = op(1, 2), 1 = op(0), 0 and 2 leaves: keeping 3 keeps 1, 2 and 0:
+
+    >>> left, right = torch.tensor([-1, 0, -1, 1, -1]), torch.tensor([-1, -1, -1, 2, -1])
+    >>> provenance_closure(torch.tensor([0, 0, 0, 1, 1], dtype=bool), left, right).tolist()
+    [True, True, True, True, True]
+    """
+    alive, frontier = alive.clone(), alive.nonzero().squeeze(1)
+    while frontier.numel():  # each round walks one level down: as many rounds as the depth
+        kids = torch.cat([left[frontier], right[frontier]])
+        kids = kids[kids >= 0]
+        frontier = torch.unique(kids[~alive[kids]])
+        alive[frontier] = True
+    return alive
 
 
 class LiveEdges:
