@@ -58,10 +58,14 @@ def main() -> None:
 @click.option("--resume", type=int, help="Continue run ID from its last finished step.")
 @click.option("--journal", is_flag=True, help="Write journal/<date>-run<id>.md with a plot.")
 @click.option("--top", type=int, default=10, show_default=True)
+@click.option("--entropy", type=float, default=0.0, show_default=True,
+              help="Add W * Entropy() to the loss (W > 0 concentrates, W < 0 spreads).")
+@click.option("--score", "score", help="User score module:function, f(store, ids) -> tensor.")
 @DB
 def run(grammar: str, atoms: str | None, kind: str | None, target: str | None, steps: int,
         seed: int, depth: int, cutoff: float, lr: float, prune_every: int, k: int, device: str,
-        resume: int | None, journal: bool, top: int, db: str) -> None:
+        resume: int | None, journal: bool, top: int, entropy: float, score: str | None,
+        db: str) -> None:
     """Run a generation-and-learning loop on GRAMMAR (a shipped name or a .lark file)."""
     from automath.runs.store import RunStore, open_run, record
     store = RunStore(db)
@@ -69,28 +73,48 @@ def run(grammar: str, atoms: str | None, kind: str | None, target: str | None, s
         loop, run_id = open_run(store, resume), resume
     else:
         loop, run_id = _new_run(store, grammar, atoms, kind, target, steps, seed, depth,
-                                cutoff, lr, prune_every, k, device)
+                                cutoff, lr, prune_every, k, device, entropy, score)
     save = record(store, run_id, loop)
     result = _progress(loop, save, run_id)
     console.print(f"run [bold]{run_id}[/] in {db}: step {loop.state.step}")
     _table(result.to_records(top))
+    _verdict(result, uses_target=store.run(run_id)["config"].get("score") is None)
     if journal:
         from automath.runs.journal import write_entry
         console.print(f"journal: {write_entry(store, run_id, result)}")
 
 
 def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr,
-             prune_every, k, device):
+             prune_every, k, device, entropy=0.0, score=None):
     from automath.core.domain import Domain
     from automath.core.engine import Loop
+    from automath.runs.store import run_objective
     spec = {"grammar": grammar, "atoms": atoms, "kind": kind, "k": k, "seed": seed,
             "device": device}
     domain = Domain.create(**spec)
-    loop = Loop(domain, target=target, steps=steps, seed=seed, depth=depth, cutoff=cutoff,
-                lr=lr, prune_every=prune_every)
+    objective = run_objective(domain, target, entropy, score)
+    loop = Loop(domain, objective, target=target, steps=steps, seed=seed, depth=depth,
+                cutoff=cutoff, lr=lr, prune_every=prune_every)
     spec.update(atoms=",".join(domain.grammar.format(a) for a in domain.atoms
                                if a.op in domain.grammar.atoms), kind=domain.kind.name)
-    return loop, store.create(spec, {**asdict(loop.config), "target": loop.target})
+    extra = {"entropy": entropy} if entropy else {}
+    extra.update({"score": score} if score else {})
+    return loop, store.create(spec, {**asdict(loop.config), "target": loop.target, **extra})
+
+
+def _verdict(result, uses_target: bool) -> None:
+    """Print whether the target was reached, the best-scoring and the heaviest element."""
+    best, reached = result.verdict()
+    if best is None:
+        return
+    heavy = result.top(1)[0]
+    if uses_target and reached:
+        click.echo(f"target reached: {best.text} (weight {best.weight:.4g})")
+    else:
+        head = "target not reached; " if uses_target else ""
+        click.echo(f"{head}best score {best.score:.4g}: {best.text} (weight {best.weight:.4g})")
+    if heavy.id != best.id or not reached:
+        click.echo(f"highest weight {heavy.weight:.4g}: {heavy.text} (score {heavy.score:.4g})")
 
 
 def _progress(loop, save, run_id):

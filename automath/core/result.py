@@ -79,6 +79,35 @@ class Result:
             dist = dist.filter(pattern_mask(pattern, ((i, self.text(i)) for i in support), n))
         return [self.entry(i, w) for i, w in dist.top(k)]
 
+    def best(self) -> Entry | None:
+        """The best-scoring element (the heaviest of those tied); ``None`` without scores.
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> res = Result(d, s, torch.tensor([.9, .1]), torch.tensor([.5, .7]), [], {})
+        >>> res.best().text, res.best().score
+        ('1', 0.7)
+        """
+        if self.scores is None or len(self.scores) == 0:
+            return None
+        scores, weights = self.scores[: len(self.distribution)], self.distribution.weights
+        tied = scores >= scores.max() - 1e-12
+        return self.entry(int(torch.where(tied, weights, weights.new_tensor(-1.0)).argmax()))
+
+    def verdict(self, tol: float = 1e-9) -> tuple[Entry | None, bool]:
+        """The best-scoring entry and whether its score reaches 1 (for ``closeness``: the
+        target itself, at every sample).
+
+        >>> from automath.core.domain import Domain, closeness
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> _ = s.add_term(d.parse("x + 1"))
+        >>> res = Result(d, s, torch.tensor([.5, .4, .1]), closeness(d, "x + 1").scores(s), [], {})
+        >>> best, reached = res.verdict(); best.text, reached
+        ('x + 1', True)
+        """
+        best = self.best()
+        return best, best is not None and best.score >= 1.0 - tol
+
     def _columns(self) -> dict[str, torch.Tensor]:
         """The fields a ``where`` filter reads, one value per element id."""
         n = len(self.distribution)

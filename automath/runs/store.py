@@ -6,9 +6,12 @@ run killed mid-way keeps every finished step and resumes from the last one.
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
+import os
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -401,6 +404,50 @@ def _load_state(blob: bytes, store: Store) -> LoopState:
                      data["logits"].to(dev), data["opt"], data["step"], data["history"])
 
 
+def load_score(spec: str):
+    """The user score function named ``module:function`` (``f(store, ids) -> tensor``).
+
+    >>> load_score("automath.core.store:Store").__name__
+    'Store'
+    >>> load_score("nocolon")
+    Traceback (most recent call last):
+    automath.core.errors.RunStoreError: --score 'nocolon': expected module:function
+    """
+    module, _, name = spec.partition(":")
+    if not module or not name:
+        raise RunStoreError(f"--score {spec!r}: expected module:function")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())  # a module beside the user, as `python -m` would find it
+    try:
+        fn = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as e:
+        raise RunStoreError(f"--score {spec!r}: {e}") from None
+    if not callable(fn):
+        raise RunStoreError(f"--score {spec!r}: {name} is not callable")
+    return fn
+
+
+def run_objective(domain, target: str | None, entropy: float = 0.0, score: str | None = None):
+    """A run's objective from its stored config: closeness to ``target`` (or the user score
+    ``score``) plus ``entropy * Entropy()``; ``None`` for the loop's own default.
+
+    >>> from automath.core.domain import Domain
+    >>> obj = run_objective(Domain.create("arith", atoms="x,1"), "x + 1", 0.5)
+    >>> [(w, type(o).__name__) for w, o in obj.terms]
+    [(1.0, 'ExpectedScore'), (0.5, 'Entropy')]
+    """
+    from automath.core.domain import PRESETS, closeness
+    from automath.core.objective import Entropy, ExpectedScore
+    target = target or PRESETS.get(domain.grammar.name, {}).get("target")
+    if score is None and target is None:
+        raise RunStoreError(f"grammar {domain.grammar.name!r} has no preset target: give a "
+                            "target (--target) or a score (--score module:function)")
+    if score is None and not entropy:
+        return None
+    base = ExpectedScore(load_score(score)) if score else closeness(domain, target)
+    return base + entropy * Entropy() if entropy else base
+
+
 def open_run(db: RunStore, run_id: int):
     """Rebuild the loop of a stored run at its last finished step.
 
@@ -417,8 +464,10 @@ def open_run(db: RunStore, run_id: int):
     db._kind(run_id, "run", "expressions to query or resume (try --laws or --lemmas)")
     row = db.run(run_id)
     spec, cfg = dict(row["domain"]), dict(row["config"])
-    target = cfg.pop("target", None)
-    loop = Loop(Domain.create(**spec), target=target, **cfg)
+    target, score = cfg.pop("target", None), cfg.pop("score", None)
+    entropy = cfg.pop("entropy", 0.0)
+    domain = Domain.create(**spec)
+    loop = Loop(domain, run_objective(domain, target, entropy, score), target=target, **cfg)
     state = db.load_state(run_id, loop.state.store)
     if state is not None:
         loop.state = state
