@@ -99,7 +99,8 @@ def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr
                                if a.op in domain.grammar.atoms), kind=domain.kind.name)
     extra = {"entropy": entropy} if entropy else {}
     extra.update({"score": score} if score else {})
-    return loop, store.create(spec, {**asdict(loop.config), "target": loop.target, **extra})
+    aim = target if score else loop.target  # a score run aims at no preset target
+    return loop, store.create(spec, {**asdict(loop.config), "target": aim, **extra})
 
 
 def _verdict(result, uses_target: bool) -> None:
