@@ -205,10 +205,12 @@ def generate(store: Store, weights: torch.Tensor, cutoff: float, seen: torch.Ten
     """
     check_key_range(len(store), len(store.rules))
     edges, added = Hyperedges.empty(store.keys.device), []
-    for rule, arity in enumerate(store.arity.tolist()):
-        left, right = _candidates(weights, cutoff, arity)
-        if left is None:
+    arities = store.arity.tolist()
+    pairs = {a: _candidates(weights, cutoff, a) for a in set(arities) - {0}}  # once per arity
+    for rule, arity in enumerate(arities):
+        if arity not in pairs:  # a nullary rule has no parents to apply it to
             continue
+        left, right = pairs[arity]
         keys = edge_keys(rule, left, right)
         fresh = ~member(seen, keys)  # keys hold the rule: other rules' new keys never match
         r = None if arity == 1 else right[fresh]
@@ -218,11 +220,11 @@ def generate(store: Store, weights: torch.Tensor, cutoff: float, seen: torch.Ten
     return edges, merge_sorted(seen, torch.sort(new).values) if new.numel() else seen
 
 
-def _candidates(weights: torch.Tensor, cutoff: float, arity: int):
+def _candidates(weights: torch.Tensor, cutoff: float,
+                arity: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Parents of a rule of ``arity`` 1 or 2 (a store holds no larger) passing ``cutoff``."""
     if arity == 1:
         left = (weights >= cutoff).nonzero().squeeze(1)
         return left, torch.full_like(left, NONE)
-    if arity == 2:
-        return weighted_pairs(weights, cutoff)
-    return None, None
+    return weighted_pairs(weights, cutoff)
 
