@@ -13,6 +13,7 @@ def bench() -> None:
 
 
 def _threads(threads: int | None) -> None:
+    """The thread count for this benchmark process (it runs one benchmark, then exits)."""
     if threads:
         import torch
         torch.set_num_threads(threads)

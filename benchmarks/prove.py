@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import time
 
-import torch
-
+from automath.core.threads import torch_threads
+from automath.proofs.problem import Problem
 from automath.proofs.prove import LemmaLoop, ProofResult
-from automath.proofs.space import Problem
 
 VARIANTS: dict[str, dict] = {
     "default": {},
@@ -53,17 +52,19 @@ def bench_prove(problems: tuple[str, ...] = ("monoid-identities", "czech-slovak"
                 threads: int | None = 1) -> list[dict]:
     """Rows of figures per problem and variant, with each variant's time relative to the
     default loop (``vs_default`` > 1: slower than the default)."""
-    if threads:
-        torch.set_num_threads(threads)
-    rows = []
-    for name in problems:
-        problem = Problem.load(name)
-        timed_run(problem, budget)  # warm-up: imports, first-call costs
-        base = None
-        for variant in variants:
-            runs = [timed_run(problem, budget, **VARIANTS[variant]) for _ in range(repeat)]
-            best = min(runs, key=lambda r: r["seconds"])
-            base = best["seconds"] if base is None else base
-            rows.append({"problem": name, "variant": variant, **best,
-                         "vs_default": best["seconds"] / base})
+    with torch_threads(threads):
+        return [row for name in problems for row in _problem_rows(name, repeat, budget, variants)]
+
+
+def _problem_rows(name: str, repeat: int, budget: float, variants: tuple[str, ...]) -> list[dict]:
+    """One problem's rows: the best of ``repeat`` runs per variant, after a warm-up run."""
+    rows, problem = [], Problem.load(name)
+    timed_run(problem, budget)  # warm-up: imports, first-call costs
+    base = None
+    for variant in variants:
+        runs = [timed_run(problem, budget, **VARIANTS[variant]) for _ in range(repeat)]
+        best = min(runs, key=lambda r: r["seconds"])
+        base = best["seconds"] if base is None else base
+        rows.append({"problem": name, "variant": variant, **best,
+                     "vs_default": best["seconds"] / base})
     return rows

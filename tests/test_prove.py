@@ -19,15 +19,9 @@ import torch
 from automath.core.term import Term
 from automath.proofs.checker import ProofCheckError, Step, check_proof
 from automath.proofs.learner import Learner, LemmaObjective
+from automath.proofs.problem import Problem, ProblemError, shipped_problems
 from automath.proofs.prove import LemmaLoop, prove
-from automath.proofs.space import (
-    PROOF,
-    Problem,
-    ProblemError,
-    ProofSpace,
-    _Derivation,
-    shipped_problems,
-)
+from automath.proofs.space import PROOF, ProofSpace, _Derivation
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -188,6 +188,16 @@ def _alias_line(g: Grammar, alias: str) -> int:
     return 0
 
 
+def preset_target(domain: Domain, target: str | None = None) -> str | None:
+    """``target``, or else the shipped grammar's preset target (None for a user grammar).
+
+    >>> d = Domain.create("arith", atoms="x,1")
+    >>> preset_target(d), preset_target(d, "x + 1")
+    ('x*x*x + 2*x', 'x + 1')
+    """
+    return target or PRESETS.get(domain.grammar.name, {}).get("target")
+
+
 def closeness(domain: Domain, target: str) -> ExpectedScore:
     """Score = closeness of each element to a target at the samples, in [0, 1].
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 
 from automath.core.distribution import Distribution
-from automath.core.domain import Domain, closeness
+from automath.core.domain import Domain, closeness, preset_target
 from automath.core.errors import DistributionError
 from automath.core.generate import Hyperedges, generate
 from automath.core.index import member
@@ -70,8 +70,7 @@ class Loop:
                  target: str | None = None, **config: object) -> None:
         self.domain = domain
         self.config = LoopConfig(**config)
-        from automath.core.domain import PRESETS
-        self.target = target or PRESETS.get(domain.grammar.name, {}).get("target")
+        self.target = preset_target(domain, target)
         if objective is None and self.target is None:
             raise DistributionError("give an objective or a target")
         self.objective = objective or closeness(domain, self.target)

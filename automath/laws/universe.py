@@ -136,4 +136,4 @@ class Universe:
 
     def candidates(self) -> torch.Tensor:
         """Nodes that are not their class's representative: each one a conjectured law."""
-        return (self.rep[self.cls] != torch.arange(len(self))).nonzero().squeeze(1)
+        return (self.rep_node != torch.arange(len(self))).nonzero().squeeze(1)

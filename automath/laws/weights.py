@@ -24,7 +24,7 @@ import torch
 
 from automath.core.evolve import evolve
 from automath.core.generate import Hyperedges
-from automath.core.learning import simplex_step
+from automath.core.learning import pad, simplex_step
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class Theory:
 
     def evolve(self, p0: torch.Tensor) -> torch.Tensor:
         """One evolution step from weights ``p0`` on the laws (equations start at 0)."""
-        p = torch.cat([p0, p0.new_zeros(self.equations)])
+        p = pad(p0, self.laws + self.equations, 0.0)
         return evolve(p, self.edges, self.persistence, self.rates, 1)
 
     def loss(self, p0: torch.Tensor) -> torch.Tensor:

@@ -121,7 +121,7 @@ Term(op='var', args=(), token='x')), token=None), 3)
         has = right >= 0
         rr = right.clamp(min=0)
         rows = {"code": code, "left": left, "right": right,
-                "size": 1 + r["size"][left] + torch.where(has, r["size"][rr], 0),
+                "size": self.size_of(code, left, right),
                 "vmax": torch.maximum(r["vmax"][left], torch.where(has, r["vmax"][rr], 0)),
                 "logrho": self._logop + r["logrho"][left]
                 + torch.where(has, r["logrho"][rr], 0.0)}

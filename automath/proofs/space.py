@@ -34,12 +34,8 @@ from automath.core.generate import Hyperedges, check_key_range, edge_keys
 from automath.core.index import smallest_per_target
 from automath.core.term import Term
 from automath.proofs.checker import Step
-from automath.proofs.hashcons import CapacityError as CapacityError
 from automath.proofs.hashcons import Terms, _pack, _Rows, canonical
-from automath.proofs.problem import SHIPPED as SHIPPED
-from automath.proofs.problem import Problem as Problem
-from automath.proofs.problem import ProblemError as ProblemError
-from automath.proofs.problem import shipped_problems as shipped_problems
+from automath.proofs.problem import Problem
 
 TERM, PROOF = 0, 1
 _Applied = tuple[int, torch.Tensor, torch.Tensor]  # element kind, refs, which are valid

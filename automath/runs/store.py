@@ -436,9 +436,9 @@ def run_objective(domain, target: str | None, entropy: float = 0.0, score: str |
     >>> [(w, type(o).__name__) for w, o in obj.terms]
     [(1.0, 'ExpectedScore'), (0.5, 'Entropy')]
     """
-    from automath.core.domain import PRESETS, closeness
+    from automath.core.domain import closeness, preset_target
     from automath.core.objective import Entropy, ExpectedScore
-    target = target or PRESETS.get(domain.grammar.name, {}).get("target")
+    target = preset_target(domain, target)
     if score is None and target is None:
         raise RunStoreError(f"grammar {domain.grammar.name!r} has no preset target: give a "
                             "target (--target) or a score (--score module:function)")
