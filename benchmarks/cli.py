@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from automath.cli.common import print_table, split
+from benchmarks.prove import bench_prove_cmd
+from benchmarks.sr import bench_sr_cmd
 
 
 @click.group()
@@ -69,33 +71,5 @@ def bench_explore_cmd(repeat: int, growth: str) -> None:
         print_table(bench_growth(sizes=_ints(growth)), "explore {0,1,+,*}: growth with size")
 
 
-@bench.command("prove")
-@click.option("--problems", default="monoid-identities,czech-slovak", show_default=True)
-@click.option("--repeat", type=int, default=3, show_default=True, help="Best of N runs.")
-@click.option("--budget", type=float, default=120.0, show_default=True,
-              help="Seconds allowed per run.")
-@click.option("--threads", type=int, default=1, show_default=True)
-def bench_prove_cmd(problems: str, repeat: int, budget: float, threads: int) -> None:
-    """Time to a checked proof: the learning loop beside plain weighted search."""
-    from benchmarks.prove import bench_prove
-    rows = bench_prove(tuple(split(problems) or ()), repeat=repeat, budget=budget,
-                       threads=threads)
-    print_table(rows, "prove: best of runs (vs_default > 1: slower than the default loop)",
-                ["problem", "variant", "proved", "seconds", "vs_default", "steps", "proofs",
-                 "proof_steps", "goal_weight"])
-
-
-@bench.command("sr")
-@click.option("--problems", default="nguyen", show_default=True,
-              help="'nguyen' (all 12) or comma-separated names or numbers, e.g. 1,5,8.")
-@click.option("--seeds", type=int, default=10, show_default=True)
-@click.option("--peers", default="gplearn,pyoperon", show_default=True,
-              help="Comma-separated peers ('' for none); missing ones are reported.")
-@click.option("--budget", type=float, default=60.0, show_default=True,
-              help="Seconds per run, for every method.")
-def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float) -> None:
-    """Exact recovery on Nguyen 1–12: rate and median time, ours beside gplearn and Operon."""
-    from benchmarks.sr import bench_sr
-    out = bench_sr(problems, seeds=seeds, peers=tuple(split(peers) or ()), budget=budget,
-                   echo=click.echo)
-    print_table(out["rows"], "symbolic regression: exact recovery (ratio > 1: we are faster)")
+bench.add_command(bench_prove_cmd)
+bench.add_command(bench_sr_cmd)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import time
 
+import click
+
+from automath.cli.common import print_table, split
 from automath.core.threads import torch_threads
 from automath.proofs.problem import Problem
 from automath.proofs.prove import LemmaLoop, ProofResult
@@ -68,3 +71,18 @@ def _problem_rows(name: str, repeat: int, budget: float, variants: tuple[str, ..
         rows.append({"problem": name, "variant": variant, **best,
                      "vs_default": best["seconds"] / base})
     return rows
+
+
+@click.command("prove")
+@click.option("--problems", default="monoid-identities,czech-slovak", show_default=True)
+@click.option("--repeat", type=int, default=3, show_default=True, help="Best of N runs.")
+@click.option("--budget", type=float, default=120.0, show_default=True,
+              help="Seconds allowed per run.")
+@click.option("--threads", type=int, default=1, show_default=True)
+def bench_prove_cmd(problems: str, repeat: int, budget: float, threads: int) -> None:
+    """Time to a checked proof: the learning loop beside plain weighted search."""
+    rows = bench_prove(tuple(split(problems) or ()), repeat=repeat, budget=budget,
+                       threads=threads)
+    print_table(rows, "prove: best of runs (vs_default > 1: slower than the default loop)",
+                ["problem", "variant", "proved", "seconds", "vs_default", "steps", "proofs",
+                 "proof_steps", "goal_weight"])

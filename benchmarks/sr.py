@@ -18,9 +18,11 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
+import click
 import numpy as np
 import sympy
 
+from automath.cli.common import print_table, split
 from automath.core.constants import loss_limit, near, simple_values, snap_greedy, snap_value
 from automath.core.errors import AutomathError
 from automath.regression.recovery import as_sympy, check_exact
@@ -242,3 +244,18 @@ def _ratio(peer: list[dict], mine: list[dict]) -> float | str:
     if not a or not b:
         return "-"
     return round(statistics.median(a) / statistics.median(b), 1)
+
+
+@click.command("sr")
+@click.option("--problems", default="nguyen", show_default=True,
+              help="'nguyen' (all 12) or comma-separated names or numbers, e.g. 1,5,8.")
+@click.option("--seeds", type=int, default=10, show_default=True)
+@click.option("--peers", default="gplearn,pyoperon", show_default=True,
+              help="Comma-separated peers ('' for none); missing ones are reported.")
+@click.option("--budget", type=float, default=60.0, show_default=True,
+              help="Seconds per run, for every method.")
+def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float) -> None:
+    """Exact recovery on Nguyen 1–12: rate and median time, ours beside gplearn and Operon."""
+    out = bench_sr(problems, seeds=seeds, peers=tuple(split(peers) or ()), budget=budget,
+                   echo=click.echo)
+    print_table(out["rows"], "symbolic regression: exact recovery (ratio > 1: we are faster)")

@@ -13,15 +13,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from automath.cli.common import DB, console, import_benchmarks, print_table
-from automath.cli.discovery import (
-    FRONT_COLUMNS,
-    LAW_COLUMNS,
-    LEMMA_COLUMNS,
-    explore_cmd,
-    fit_cmd,
-    law_rows,
-    prove_cmd,
-)
+from automath.cli.explore import LAW_COLUMNS, explore_cmd, law_rows
+from automath.cli.fit import FRONT_COLUMNS, fit_cmd
+from automath.cli.prove import LEMMA_COLUMNS, prove_cmd
 from automath.core.errors import AutomathError
 
 

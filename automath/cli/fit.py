@@ -1,0 +1,74 @@
+"""``automath fit``: a formula for a column of a CSV file."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import click
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from automath.cli.common import DB, console, print_table
+
+FRONT_COLUMNS = ["rank", "expression", "size", "loss", "weight", "exact", "selected"]
+
+
+@click.command("fit")
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.option("--target", required=True, help="The column to explain.")
+@click.option("--grammar", default="arith+trig", show_default=True)
+@click.option("--max-size", type=int, default=40, show_default=True)
+@click.option("--steps", type=int, default=40, show_default=True, help="Weighted-loop steps.")
+@click.option("--max-time", type=float, help="Seconds (soft limit).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--no-constants", is_flag=True, help="No fitted constants (shapes only).")
+@click.option("--json", "as_json", is_flag=True, help="Print the front as JSON.")
+@click.option("--save/--no-save", default=True, show_default=True,
+              help="Store the front as a run in --db (see `automath query RUN`).")
+@DB
+def fit_cmd(data: str, target: str, grammar: str, max_size: int, steps: int,
+            max_time: float | None, seed: int, no_constants: bool, as_json: bool, save: bool,
+            db: str) -> None:
+    """Find a formula for TARGET from the other columns of the CSV file DATA."""
+    from automath.regression.estimator import fit_csv, front_records
+    params = {"grammar": grammar, "max_size": max_size, "steps": steps, "max_time": max_time,
+              "seed": seed, "fit_constants": not no_constants}
+    model = _with_progress(lambda cb: fit_csv(data, target, callback=cb, **params), as_json)
+    rows = [{k: _plain(v) for k, v in r.items() if k != "sympy"} for r in front_records(model)]
+    if save:
+        _save_front(db, {"data": data, "target": target, "grammar": grammar}, params, rows,
+                    quiet=as_json)
+    if as_json:
+        click.echo(json.dumps({"formula": str(model.sympy()), "exact": bool(model.exact_),
+                               "front": rows}, indent=2, default=str))
+        return
+    print_table(rows, f"{target} ≈ {model.sympy()}  (front: accuracy against size)")
+
+
+def _save_front(db: str, domain: dict, config: dict, rows: list[dict], quiet: bool) -> None:
+    from automath.runs.store import RunStore
+    run_id = RunStore(db).save_fit_run(domain, config, rows)
+    if not quiet:
+        console.print(f"run [bold]{run_id}[/] in {db}: a front of {len(rows)} formulas",
+                      highlight=False)
+
+
+def _plain(value: object) -> object:
+    """NaN (a weight the loop never set) as None, so the JSON output is strict JSON.
+
+    >>> _plain(float("nan")), _plain(0.5)
+    (None, 0.5)
+    """
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _with_progress(work, quiet: bool):
+    cols = [SpinnerColumn(), TextColumn("fit {task.fields[info]}"), TimeElapsedColumn()]
+    with Progress(*cols, console=console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("fit", total=None, info="")
+
+        def event(rec: dict) -> None:
+            info = f"{rec.get('event')}: {rec.get('elements', '')} elements"
+            bar.update(task, info=info + (" — exact" if rec.get("exact") else ""))
+
+        return work(event)
