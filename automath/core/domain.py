@@ -15,6 +15,7 @@ from automath.core.grammar import Grammar
 from automath.core.interpret import evaluate
 from automath.core.kinds import Kind, make_kind
 from automath.core.objective import ExpectedScore
+from automath.core.parsing import parse_sympy
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
 from automath.core.store import MAX_ARITY, Store
 from automath.core.term import Term
@@ -125,7 +126,8 @@ class Domain:
         return torch.as_tensor(vals, dtype=torch.float64).expand(self.kind.shape).clone()
 
     def target_values(self, text: str) -> torch.Tensor:
-        """Values of a target given in the grammar's syntax or, for reals, in sympy syntax.
+        """Values of a target given in the grammar's syntax or, for reals, in sympy syntax
+        (read by :func:`~automath.core.parsing.parse_sympy`, which evaluates nothing).
 
         >>> d = Domain.create("arith", atoms="x,1", k=4)
         >>> bool(torch.allclose(d.target_values("x**3"), d.evaluate("x * x * x")))
@@ -134,7 +136,12 @@ class Domain:
         Traceback (most recent call last):
         ...
         automath.core.errors.ExpressionError: target 'x +* 1' parses neither in grammar 'arith' \
-nor as sympy
+nor as sympy: invalid syntax (at token '*')
+        >>> d.target_values("__import__('os').system('touch MARKER')")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        automath.core.errors.ExpressionError: target "__import__('os')..." parses neither in \
+grammar 'arith' nor as sympy: ...only these functions can be called...
         """
         try:
             return self.evaluate(text)
@@ -142,10 +149,13 @@ nor as sympy
             if self.kind.name != "real":
                 raise
             try:
-                return self.evaluate(sympy.sympify(text))
-            except (sympy.SympifyError, SyntaxError, TypeError):
+                expr = parse_sympy(text)
+            except ExpressionError as e:
+                why = e.message.partition("sympy expression: ")[2] or e.message
                 raise ExpressionError(f"target {text!r} parses neither in grammar "
-                                      f"{self.grammar.name!r} nor as sympy") from None
+                                      f"{self.grammar.name!r} nor as sympy: {why}",
+                                      token=e.token) from None
+            return self.evaluate(expr)
 
 
 def _check_semantics(g: Grammar, sem: Semantics) -> None:
