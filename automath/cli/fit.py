@@ -11,6 +11,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from automath.cli.common import DB, console, print_table
 
 FRONT_COLUMNS = ["rank", "expression", "size", "loss", "weight", "exact", "selected"]
+STOPPED = {"exact": "stopped at an exact fit",
+           "time": "stopped at the time budget ({max_time} s): the best front found so far",
+           "memory": "stopped at the memory budget: the best front found so far",
+           "exhausted": "stopped after the whole search (no exact fit)"}
 
 
 @click.command("fit")
@@ -19,7 +23,8 @@ FRONT_COLUMNS = ["rank", "expression", "size", "loss", "weight", "exact", "selec
 @click.option("--grammar", default="arith+trig", show_default=True)
 @click.option("--max-size", type=int, default=40, show_default=True)
 @click.option("--steps", type=int, default=40, show_default=True, help="Weighted-loop steps.")
-@click.option("--max-time", type=float, help="Seconds (soft limit).")
+@click.option("--max-time", type=float, default=60.0, show_default=True,
+              help="Seconds for the whole fit (0: no limit).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-constants", is_flag=True, help="No fitted constants (shapes only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the front as JSON.")
@@ -31,18 +36,20 @@ def fit_cmd(data: str, target: str, grammar: str, max_size: int, steps: int,
             db: str) -> None:
     """Find a formula for TARGET from the other columns of the CSV file DATA."""
     from automath.regression.estimator import fit_csv, front_records
-    params = {"grammar": grammar, "max_size": max_size, "steps": steps, "max_time": max_time,
-              "seed": seed, "fit_constants": not no_constants}
+    params = {"grammar": grammar, "max_size": max_size, "steps": steps,
+              "max_time": max_time or None, "seed": seed, "fit_constants": not no_constants}
     model = _with_progress(lambda cb: fit_csv(data, target, callback=cb, **params), as_json)
-    rows = [{k: _plain(v) for k, v in r.items() if k != "sympy"} for r in front_records(model)]
+    rows = [{k: _plain(r[k]) for k in FRONT_COLUMNS[1:]} for r in front_records(model)]
     if save:
         _save_front(db, {"data": data, "target": target, "grammar": grammar}, params, rows,
                     quiet=as_json)
     if as_json:
         click.echo(json.dumps({"formula": str(model.sympy()), "exact": bool(model.exact_),
-                               "front": rows}, indent=2, default=str))
+                               "stopped": model.stopped_, "front": rows}, indent=2,
+                              default=str))
         return
     print_table(rows, f"{target} ≈ {model.sympy()}  (front: accuracy against size)")
+    console.print(STOPPED[model.stopped_].format(**params), highlight=False)
 
 
 def _save_front(db: str, domain: dict, config: dict, rows: list[dict], quiet: bool) -> None:

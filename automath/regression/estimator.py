@@ -21,6 +21,7 @@ from automath.core.errors import AutomathError, DataError
 from automath.core.grammar import Grammar
 from automath.core.term import Term
 from automath.core.threads import torch_threads
+from automath.regression.budget import MB, Budget
 from automath.regression.data import data_domain, nmse, scaled_nmse
 from automath.regression.formula import (
     Formula,
@@ -84,7 +85,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, grammar: str = "arith+trig", *, max_size: int = 40, steps: int = 40,
-                 max_time: float | None = None, base_elements: int | None = None,
+                 max_time: float | None = 60.0, max_memory: float | None = 2048,
+                 base_elements: int | None = None,
                  max_goals: int = 300_000, deep: int = 1, beam: int = 32,
                  size_penalty: float = 1e-3,
                  tol: float = 1e-12, constants: str | tuple[str, ...] = "auto",
@@ -93,6 +95,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                  warm_start: bool = False, device: str = "cpu", n_threads: int | None = 1,
                  callback: Callable[[dict], None] | None = None, seed: int = 0) -> None:
         self.grammar, self.max_size, self.steps, self.max_time = grammar, max_size, steps, max_time
+        self.max_memory = max_memory
         self.base_elements, self.max_goals, self.deep, self.beam = (base_elements, max_goals,
                                                                     deep, beam)
         self.size_penalty, self.tol, self.constants = size_penalty, tol, constants
@@ -183,10 +186,12 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         domain = data_domain(grammar, {n: x[rows, i] for i, n in enumerate(names)}, numerals,
                              device=self.device)
         constants = bool(self.fit_constants and numerals)
+        budget = Budget(self.max_time, None if self.max_memory is None else
+                        int(self.max_memory * MB))
         cfg = SearchConfig(base_elements=self.base_elements, max_goals=self.max_goals,
                            beam=self.beam, steps=self.steps, deep=self.deep,
-                           max_time=self.max_time, size_penalty=self.size_penalty,
-                           tol=self.tol, seed=self.seed)
+                           max_time=_search_time(self.max_time), max_memory=budget.max_memory,
+                           size_penalty=self.size_penalty, tol=self.tol, seed=self.seed)
         seeds = tuple(e["term"] for e in getattr(self, "_front", []) if not e["fitted"]) \
             if self.warm_start else ()
         res = Search(domain, torch.tensor(y[rows]), cfg, self.callback).run(seeds)
@@ -195,7 +200,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         front = self._candidates(res, xt, yt, names)
         if constants:
             shapes = self._shapes(res, xt, yt, names)
-            front += [self._refit(e, xt, yt, names) for e in front[-3:] + shapes]
+            front += [self._refit(e, xt, yt, names) for e in front[-3:] + shapes
+                      if budget.left() > 0]
+        self.stopped_ = res.stopped
         self._front = _pareto(front)
         best = _select(self._front)
         for e in self._front:
@@ -271,6 +278,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.best_term_, self.exact_ = None, loss <= self.tol
         self.search_log_, self.seconds_, self.n_elements_ = net.history_, 0.0, 0
         self.found_by_ = "evonet" if self.exact_ else None
+        self.stopped_ = "exact" if self.exact_ else "exhausted"
         self.equations_ = _table(self._front, None)
         return self
 
@@ -302,6 +310,15 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         if self.best_term_ is None:
             return Formula(sympy_term(self.sympy()), self.variable_names_)
         return Formula(self.best_term_, self.variable_names_)
+
+
+def _search_time(max_time: float | None) -> float | None:
+    """The search's share of a fit's time: 90% (the rest refits constants on all rows).
+
+    >>> _search_time(60.0), _search_time(None)
+    (54.0, None)
+    """
+    return None if max_time is None else 0.9 * max_time
 
 
 def _summands(term: Term, limit: int = 6) -> list[Term]:

@@ -39,6 +39,7 @@ from automath.core.learning import grow
 from automath.core.objective import ExpectedScore
 from automath.core.store import Store
 from automath.core.term import Term
+from automath.regression.budget import Budget
 from automath.regression.data import SCORES, nmse, scaled_nmse
 from automath.regression.enumeration import goal_classes, size_levels
 from automath.regression.goals import Goals, ProjIndex
@@ -61,8 +62,10 @@ class SearchConfig:
     beam: int = 32
     steps: int = 40
     max_time: float | None = None
+    max_memory: int | None = None
     cutoff: float = 1e-4
     lr: float = 0.1
+    rule_lr: float = 0.05
     depth: int = 2
     size_penalty: float = 1e-3
     tol: float = 1e-12
@@ -77,12 +80,14 @@ class SearchResult:
     ``weights`` is the loop's learned initial distribution ``p0`` over the store (0 for
     elements it never weighted, such as goal hits added in its last step), or None when the
     loop took no step (base and goals closed the search first); ``loop_steps`` counts its steps.
+    ``stopped`` says why it ended: ``exact``, ``time`` or ``memory`` (a budget ran out), or
+    ``exhausted`` (every part ran to its own end).
 
     >>> from automath.regression.data import data_domain
     >>> d = data_domain("nguyen", {"x": [0.5, 1.5, 2.5]})
     >>> res = Search(d, torch.tensor([1.0, 9.0, 25.0]), SearchConfig(steps=0)).run()
-    >>> res.store.sympy(res.best), res.exact, res.weights, res.loop_steps
-    (4*x**2, True, None, 0)
+    >>> res.store.sympy(res.best), res.exact, res.weights, res.loop_steps, res.stopped
+    (4*x**2, True, None, 0, 'exact')
     """
 
     store: Store
@@ -94,6 +99,7 @@ class SearchResult:
     seconds: float
     log: list[dict] = field(default_factory=list)
     loop_steps: int = 0
+    stopped: str = "exhausted"
 
 
 class GuidedLoop(Loop):
@@ -170,7 +176,7 @@ class Search:
         ``seeds`` (e.g. a previous fit's front) join the atoms as starting elements.
         """
         cfg, t0 = self.config, time.perf_counter()
-        self._deadline = None if cfg.max_time is None else t0 + cfg.max_time
+        self._budget = Budget(cfg.max_time, cfg.max_memory)
         store = self.domain.new_store()
         for term in seeds:
             store.add_term(term)
@@ -178,7 +184,8 @@ class Search:
         self.index = ProjIndex(store.values.shape[1], device=store.keys.device)
         self.goals, self.used, self.seen, self.loop_steps = Goals(self.y, store), set(), 0, 0
         self.loop = GuidedLoop(self.domain, objective, store, self._uniform(store),
-                               cutoff=cfg.cutoff, lr=cfg.lr, depth=cfg.depth, seed=cfg.seed,
+                               cutoff=cfg.cutoff, lr=cfg.lr,
+                               rule_lr=cfg.rule_lr, depth=cfg.depth, seed=cfg.seed,
                                steps=cfg.steps, max_elements=cfg.max_elements)
         full = cfg.base_elements or cfg.base_floats // max(1, self.y.numel())
         self._cap = full // 5
@@ -204,7 +211,8 @@ class Search:
         return self._result(best, t0)
 
     def _out_of_time(self) -> bool:
-        return self._deadline is not None and time.perf_counter() > self._deadline
+        """Whether the time or memory budget has run out (the budget remembers which)."""
+        return self._budget.spent()
 
     def _meet(self, t0: float) -> int | None:
         """Grow the base (by size) and the goals (by cost) in step; check each new part."""
@@ -336,5 +344,7 @@ class Search:
         if best is None:
             best = int(torch.argmin(losses + self.config.size_penalty * st.size))
         weights = self.loop.state.p0.detach().clone() if self.loop_steps else None
+        stopped = "exact" if exact else self._budget.reason or "exhausted"
+        self._event("stopped", t0, elements=len(st), reason=stopped)
         return SearchResult(st, self.y, weights, losses, best, exact, time.perf_counter() - t0,
-                            list(self.log), self.loop_steps)
+                            list(self.log), self.loop_steps, stopped)

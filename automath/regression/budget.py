@@ -1,0 +1,66 @@
+"""Budgets: a fit's time and memory limits, and which one ran out first.
+
+A ``Budget`` is started when a search starts; ``spent()`` is cheap enough to call between
+chunks of work. Memory is the growth of the process's resident set since the start (read from
+``/proc/self/statm``; where that is missing, the peak resident set from ``resource``), so the
+memory the process held before the fit does not count.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+MB = 1 << 20
+
+
+def resident_bytes() -> int:
+    """The process's resident set size in bytes (the peak where ``/proc`` is missing).
+
+    >>> resident_bytes() > 0
+    True
+    """
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak * (1 if os.uname().sysname == "Darwin" else 1024)
+
+
+class Budget:
+    """Seconds and bytes a search may use from now; ``reason`` names the first one spent.
+
+    >>> b = Budget(max_time=None, max_memory=None); b.spent(), b.reason
+    (False, None)
+    >>> b = Budget(max_time=0.0); b.spent(), b.reason
+    (True, 'time')
+    """
+
+    def __init__(self, max_time: float | None = None, max_memory: int | None = None) -> None:
+        self.start, self.base = time.perf_counter(), resident_bytes()
+        self.max_time, self.max_memory = max_time, max_memory
+        self.reason: str | None = None
+
+    def elapsed(self) -> float:
+        """Seconds since the budget started."""
+        return time.perf_counter() - self.start
+
+    def left(self) -> float:
+        """Seconds left (infinite without a time limit).
+
+        >>> Budget().left()
+        inf
+        """
+        return float("inf") if self.max_time is None else self.max_time - self.elapsed()
+
+    def spent(self) -> bool:
+        """Whether the time or the memory budget has run out (stays true once it has)."""
+        if self.reason is None:
+            if self.max_time is not None and self.elapsed() >= self.max_time:
+                self.reason = "time"
+            elif (self.max_memory is not None
+                  and resident_bytes() - self.base > self.max_memory):
+                self.reason = "memory"
+        return self.reason is not None
