@@ -2,7 +2,8 @@
 
 The names a user needs are here; each package exposes its own (``automath.laws``,
 ``automath.proofs``, ``automath.regression``, ``automath.evonet``), and the engine's stages are
-imported from ``automath.core.<stage>`` by their real names.
+imported from ``automath.core.<stage>`` by their real names. Every name but the errors is
+loaded on first use, so ``import automath`` loads neither torch nor sympy:
 
 >>> import automath
 >>> d = automath.Domain.create("arith", atoms="x,1")
@@ -10,8 +11,6 @@ imported from ``automath.core.<stage>`` by their real names.
 ['add', 'div']
 """
 
-from automath.core.domain import Domain, closeness
-from automath.core.engine import Loop
 from automath.core.errors import (
     AutomathError,
     DataError,
@@ -21,27 +20,31 @@ from automath.core.errors import (
     RunStoreError,
     SemanticsError,
 )
-from automath.core.es import es_apply, es_gradient
-from automath.core.grammar import Grammar, shipped_grammars
 from automath.core.lazy import lazy_names
-from automath.core.objective import KL, Entropy, EsObjective, ExpectedScore, Objective, TopMatch
-from automath.core.result import Result
-from automath.core.semantics import Op, Semantics
-from automath.core.term import Term
-from automath.evonet.network import EvolvingNetwork
-from automath.laws.explore import explore
-from automath.proofs.prove import ProofResult, prove
-from automath.regression.recovery import is_exact
-from automath.runs.store import RunStore
 
-# Names whose modules import scikit-learn: loaded on first use, so `import automath` stays light.
-__getattr__, __dir__ = lazy_names(globals(), {
-    "EvonetRegressor": "automath.evonet.export",
-    "SymbolicRegressor": "automath.regression.estimator",
-})
+_NAMES = {  # module of each name, imported when the name is first used
+    "automath.core.domain": ("Domain", "closeness"),
+    "automath.core.engine": ("Loop",),
+    "automath.core.es": ("es_apply", "es_gradient"),
+    "automath.core.grammar": ("Grammar", "shipped_grammars"),
+    "automath.core.objective": ("KL", "Entropy", "EsObjective", "ExpectedScore", "Objective",
+                                "TopMatch"),
+    "automath.core.result": ("Result",),
+    "automath.core.semantics": ("Op", "Semantics"),
+    "automath.core.term": ("Term",),
+    "automath.core.parsing": ("parse_sympy",),
+    "automath.evonet": ("EvolvingNetwork",),
+    "automath.evonet.export": ("EvonetRegressor",),
+    "automath.laws": ("explore",),
+    "automath.proofs": ("ProofResult", "prove"),
+    "automath.regression": ("is_exact",),
+    "automath.regression.estimator": ("SymbolicRegressor",),
+    "automath.runs.store": ("RunStore",),
+}
+__getattr__, __dir__ = lazy_names(globals(), {n: m for m, names in _NAMES.items() for n in names})
 
 __all__ = [
-    "Domain", "Grammar", "Semantics", "Op", "Term", "shipped_grammars",
+    "Domain", "Grammar", "Semantics", "Op", "Term", "shipped_grammars", "parse_sympy",
     "Loop", "Result", "Objective", "ExpectedScore", "KL", "Entropy", "TopMatch", "EsObjective",
     "closeness", "es_gradient", "es_apply",
     "explore", "prove", "ProofResult", "SymbolicRegressor", "is_exact", "EvolvingNetwork",

@@ -1,0 +1,86 @@
+"""Failures of a run database as ``RunStoreError``s: SQLite's errors with what the user can
+do, and stored JSON that no longer reads."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+from collections.abc import Callable
+
+from automath.core.errors import RunStoreError
+
+
+def stored_json(text: object, run_id: int, column: str, shape: type = object) -> object:
+    """A stored JSON column, or a RunStoreError naming the run and the column.
+
+    >>> stored_json('{"a": 1}', 3, "config", dict), stored_json("[1]", 3, "metrics")
+    ({'a': 1}, [1])
+    >>> stored_json('{"a": 1', 3, "config")
+    Traceback (most recent call last):
+    ...
+    automath.core.errors.RunStoreError: run 3: its stored config is not valid JSON \
+(Expecting ',' delimiter: line 1 column 8 (char 7)); was the database edited?
+    """
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError) as e:
+        raise RunStoreError(f"run {run_id}: its stored {column} is not valid JSON ({e}); was "
+                            "the database edited?") from None
+    if not isinstance(value, shape):
+        raise RunStoreError(f"run {run_id}: its stored {column} is a JSON "
+                            f"{type(value).__name__}, expected {shape.__name__}")
+    return value
+
+
+HINTS = {  # SQLite's message → what the user can do
+    "readonly": "the file is read-only: copy it somewhere writable or use another --db",
+    "disk is full": "the disk is full: free some space, then resume the run with --resume ID",
+    "malformed": "the file is damaged: recover what it holds with `sqlite3 FILE .recover`",
+    "not a database": "the file is not a SQLite database",
+    "locked": "another process is writing it: wait, or use another --db",
+    "unable to open": "the file cannot be opened: check the path and its permissions",
+    "no such table": "the file is a SQLite database but not a run database",
+}
+
+
+def database_error(path: str, e: sqlite3.Error) -> RunStoreError:
+    """A SQLite failure as a RunStoreError naming the file, with what the user can do.
+
+    >>> str(database_error("r.db", sqlite3.OperationalError("database or disk is full")))
+    'r.db: run database: database or disk is full (the disk is full: free some space, then \
+resume the run with --resume ID)'
+    """
+    hint = next((h for key, h in HINTS.items() if key in str(e).lower()), None)
+    return RunStoreError(f"run database: {e}" + (f" ({hint})" if hint else ""), file=path)
+
+
+def guard_sqlite(cls: type) -> type:
+    """A class decorator: every method's SQLite failure becomes a ``database_error`` naming
+    ``self.path`` (the transaction in flight is rolled back by ``with self.conn``).
+
+    >>> @guard_sqlite
+    ... class Db:
+    ...     path = "x.db"
+    ...     def read(self):
+    ...         raise sqlite3.DatabaseError("database disk image is malformed")
+    >>> Db().read()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    automath.core.errors.RunStoreError: x.db: run database: database disk image is malformed \
+(the file is damaged: ...)
+    """
+    for name, method in list(vars(cls).items()):
+        if callable(method) and not name.startswith("__"):
+            setattr(cls, name, _guarded(method))
+    return cls
+
+
+def _guarded(method: Callable) -> Callable:
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            raise database_error(self.path, e) from None
+    return guarded
