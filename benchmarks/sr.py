@@ -23,7 +23,7 @@ import numpy as np
 import sympy
 
 from automath.cli.common import print_table, split
-from automath.core.constants import loss_limit, near, simple_values, snap_greedy, snap_value
+from automath.core.constants import closed_forms, loss_limit, snap_greedy, snap_value
 from automath.core.errors import AutomathError
 from automath.regression.recovery import as_sympy, check_exact
 from benchmarks.datasets import NGUYEN, Problem, select
@@ -159,8 +159,8 @@ def snap_floats(expr: sympy.Expr, x: np.ndarray, y: np.ndarray, variables: Seque
 
 
 def _candidates(v: float, tol: float) -> list[sympy.Expr]:
-    """0 and the two simple values nearest ``v``, those within ``tol`` of it."""
-    return [c for c in [sympy.Integer(0), *simple_values(v)[:2]] if near(c, v, tol)]
+    """0 and the closed forms within ``tol`` of ``v`` (relative above 1), simplest first."""
+    return closed_forms(v, tol * max(1.0, abs(v)))[:3]
 
 
 def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.ndarray) -> str:

@@ -1,38 +1,88 @@
-"""Simple constants: the values p/q, k·π and k·e near a float, and snapping fitted floats to
-them one at a time wherever a loss does not grow beyond a limit.
+"""Closed-form constants: the values ``p/q · π^k · √r · e^m`` near a float, simplest first, and
+snapping fitted floats to them one at a time wherever a loss does not grow beyond a limit.
+
+This is the one implementation of constant recognition: the regressor (with a tolerance from
+each constant's standard error), the evolving network's export and the benchmarks' peer snapping
+all call ``closed_forms`` / ``snap_value``. A candidate is ``p/q`` (``q <= max_den``) times one
+*base* of a table (``CLOSED_FORM``: ``π^k`` for ``k`` in -2..2, ``√r`` for square-free ``r``
+up to 7, ``e^m`` for ``m`` in -1..1, and their products); reciprocals such as ``1/(4π)`` come
+from the negative powers. Among the candidates within ``tol`` the one with the smallest
+*cost* wins (digits of ``p`` and ``q``, plus one per unit of ``|k|``, ``|m|`` and for a root).
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TypeVar
 
 import sympy
 
 SPECIAL = {"pi": sympy.pi, "E": sympy.E}
-BASES = (sympy.Integer(1), *SPECIAL.values())  # simple values are rational multiples of these
 
 S = TypeVar("S")
 T = TypeVar("T")
 C = TypeVar("C")
 
 
-def simple_values(value: float, max_den: int = 12,
-                  bases: Sequence[sympy.Expr] = BASES) -> list[sympy.Expr]:
-    """Simple values near ``value``, nearest first: ``p/q · base`` (q <= ``max_den``) for each
-    base, by default 1, π and e.
+@dataclass(frozen=True)
+class Base:
+    """One base of closed forms, ``π^k · √r · e^m``, with its float value and its cost."""
 
-    >>> simple_values(0.49999999)[0], simple_values(6.2831853)[0]
-    (1/2, 2*pi)
-    >>> simple_values(0.3, max_den=6, bases=(sympy.Integer(1),))
-    [1/3]
+    pi: int = 0
+    root: int = 1
+    e: int = 0
+
+    @property
+    def expr(self) -> sympy.Expr:
+        return sympy.pi ** self.pi * sympy.sqrt(self.root) * sympy.E ** self.e
+
+    @property
+    def value(self) -> float:
+        return math.pi ** self.pi * math.sqrt(self.root) * math.e ** self.e
+
+    @property
+    def cost(self) -> int:
+        return abs(self.pi) + abs(self.e) + (self.root != 1)
+
+
+RATIONAL = (Base(),)
+PI_E = (Base(), Base(pi=1), Base(e=1))  # p/q, p/q·π, p/q·e
+CLOSED_FORM = tuple(Base(k, r, m) for k, r, m in itertools.product(
+    range(-2, 3), (1, 2, 3, 5, 6, 7), range(-1, 2)) if abs(k) + abs(m) + (r != 1) <= 3)
+
+
+def _rational_cost(frac: Fraction) -> float:
+    return math.log10(abs(frac.numerator) + 1) + math.log10(frac.denominator)
+
+
+def closed_forms(value: float, tol: float, max_den: int = 12,
+                 bases: Sequence[Base] = CLOSED_FORM, zero: bool = True,
+                 max_cost: float = math.inf) -> list[sympy.Expr]:
+    """Closed forms within ``tol`` (absolute) of ``value``, simplest first (0 when ``zero``);
+    none that costs more than ``max_cost`` (say the digits the estimate supports).
+
+    >>> closed_forms(0.0795774715459, 1e-9)[0], closed_forms(1.41421356, 1e-7)[0]
+    (1/(4*pi), sqrt(2))
+    >>> closed_forms(0.36787944, 1e-7)[0], closed_forms(0.123456789, 1e-9)
+    (exp(-1), [])
+    >>> len(closed_forms(-0.0265, 0.03)) > 10, closed_forms(-0.0265, 0.03, max_cost=1)
+    (True, [0])
     """
-    out = []
+    found: list[tuple[float, float, sympy.Expr]] = []
+    if zero and abs(value) <= tol:
+        found.append((-1.0, abs(value), sympy.Integer(0)))
     for base in bases:
-        frac = Fraction(value / float(base)).limit_denominator(max_den)
-        out.append(sympy.Rational(frac.numerator, frac.denominator) * base)
-    return sorted(set(out), key=lambda c: abs(float(c) - value))
+        frac = Fraction(value / base.value).limit_denominator(max_den)
+        err = abs(float(frac) * base.value - value)
+        if frac and err <= tol and _rational_cost(frac) + base.cost <= max_cost:
+            cand = sympy.Rational(frac.numerator, frac.denominator) * base.expr
+            found.append((_rational_cost(frac) + base.cost, err, cand))
+    found.sort(key=lambda c: (c[0], c[1]))
+    return list(dict.fromkeys(c for _, _, c in found))
 
 
 def near(candidate: sympy.Expr, value: float, tol: float) -> bool:
@@ -45,26 +95,30 @@ def near(candidate: sympy.Expr, value: float, tol: float) -> bool:
 
 
 def snap_value(value: float, tol: float, *, max_den: int = 12,
-               bases: Sequence[sympy.Expr] = BASES, zero: bool = False) -> sympy.Expr | None:
-    """The nearest simple value if it lies within ``tol`` of ``value`` (with ``zero``: 0 first,
-    if near enough), else None.
+               bases: Sequence[Base] = CLOSED_FORM, zero: bool = False) -> sympy.Expr | None:
+    """The simplest closed form within ``tol`` of ``value`` (relative above 1, else absolute;
+    with ``zero``, 0 counts), else None.
 
-    >>> snap_value(0.99997, 1e-3), snap_value(0.123456789, 1e-3), snap_value(3e-4, 1e-3, zero=True)
+    >>> snap_value(0.99997, 1e-3), snap_value(0.123456789, 1e-6), snap_value(3e-4, 1e-3, zero=True)
     (1, None, 0)
+    >>> snap_value(2.2214415, 1e-6)   # π/√2
+    sqrt(2)*pi/2
     """
-    first = simple_values(value, max_den, bases)[:1]
-    candidates = [sympy.Integer(0), *first] if zero else first
-    return next((c for c in candidates if near(c, value, tol)), None)
+    found = closed_forms(value, tol * max(1.0, abs(value)), max_den, bases, zero)
+    return found[0] if found else None
 
 
-def loss_limit(loss: float, variance: float, slack: float) -> float:
-    """The loss a snap may reach: ``loss`` grown by ``slack`` relative, plus ``slack · variance``
-    of the target (and a tiny floor, so an exact fit allows an exact snap).
+def loss_limit(loss: float, variance: float, slack: float, rows: int | None = None,
+               z: float = 3.0) -> float:
+    """The loss a snap may reach: ``loss`` grown by ``slack`` relative (and, given the number
+    of ``rows``, by ``z²/rows``: a shift of ``z`` standard errors in one constant), plus
+    ``slack · variance`` of the target (and a tiny floor, so an exact fit allows an exact snap).
 
-    >>> loss_limit(0.0, 2.0, 1e-9)
-    2e-09
+    >>> loss_limit(0.0, 2.0, 1e-9), loss_limit(1.0, 0.0, 0.0, rows=900)
+    (2e-09, 1.01)
     """
-    return loss * (1 + slack) + slack * variance + 1e-300
+    grow = slack + (0.0 if rows is None else z * z / max(rows, 1))
+    return loss * (1 + grow) + slack * variance + 1e-300
 
 
 def snap_greedy(state: S, slots: Iterable[T], candidates: Callable[[T], Iterable[C]],

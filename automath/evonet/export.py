@@ -16,7 +16,7 @@ import sympy
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from automath.core.constants import snap_value
+from automath.core.constants import RATIONAL, snap_value
 from automath.core.errors import DataError
 from automath.core.threads import torch_threads
 from automath.evonet.network import (
@@ -37,7 +37,7 @@ def snap(value: float, tol: float = 1e-3, max_den: int = 6) -> sympy.Expr:
     >>> snap(0.99997), snap(-0.5000004), snap(1e-5), snap(0.123456789)
     (1, -1/2, 0, 0.123457)
     """
-    r = snap_value(value, tol, max_den=max_den, bases=(sympy.Integer(1),))
+    r = snap_value(value, tol, max_den=max_den, bases=RATIONAL, zero=True)
     return sympy.Float(value, 6) if r is None else r
 
 

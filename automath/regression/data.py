@@ -6,8 +6,11 @@ expressions that agree on the data; ``nmse`` and ``scaled_nmse`` score them agai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -72,3 +75,44 @@ def scaled_nmse(values: Tensor, y: Tensor) -> Tensor:
 
 
 SCORES = {"nmse": nmse, "scaled": scaled_nmse}
+
+
+@dataclass
+class FitData:
+    """A fit's rows as float64 tensors: training ``x``, ``y`` and held-out ``xv``, ``yv``
+    (empty without a validation split); ``losses`` scores a model on both.
+
+    >>> d = split_rows(np.arange(10.0)[:, None], np.arange(10.0), 0.2, seed=0)
+    >>> len(d.y), len(d.yv)
+    (8, 2)
+    """
+
+    x: Tensor
+    y: Tensor
+    xv: Tensor
+    yv: Tensor
+
+    def losses(self, model: Callable[[Tensor], Tensor]) -> tuple[float, float]:
+        """NMSE of ``model`` on the training rows and on the validation rows (NaN: none)."""
+        with torch.no_grad():
+            train = float(nmse(model(self.x).detach()[None], self.y)[0])
+            val = float(nmse(model(self.xv).detach()[None], self.yv)[0]) if len(self.yv) \
+                else math.nan
+        return (train if train == train else math.inf), (val if val == val or not len(self.yv)
+                                                          else math.inf)
+
+
+def split_rows(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> FitData:
+    """Hold out ``fraction`` of the rows (at random, at least one when ``fraction > 0``) for
+    validation; the rest train.
+
+    >>> d = split_rows(np.ones((5, 1)), np.arange(5.0), 0.0, seed=0); len(d.y), len(d.yv)
+    (5, 0)
+    """
+    if not 0.0 <= fraction < 1.0:
+        raise DataError(f"validation_fraction must be in [0, 1), got {fraction}")
+    n_val = 0 if fraction == 0 else min(len(y) - 2, max(1, round(fraction * len(y))))
+    order = np.random.default_rng([seed, 7]).permutation(len(y))
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    t = [torch.tensor(a) for a in (x[train], y[train], x[val], y[val])]
+    return FitData(*t)

@@ -15,21 +15,22 @@ import sympy
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import _num_samples, check_is_fitted
-from torch import Tensor
 
 from automath.core.errors import AutomathError, DataError
 from automath.core.grammar import Grammar
 from automath.core.term import Term
 from automath.core.threads import torch_threads
 from automath.regression.budget import MB, Budget
-from automath.regression.data import data_domain, nmse, scaled_nmse
+from automath.regression.data import FitData, data_domain, scaled_nmse, split_rows
 from automath.regression.formula import (
     Formula,
     fit_constants,
     snap_constants,
     sympy_term,
     term_sympy,
+    tidy,
 )
+from automath.regression.front import add_scores, check_selection, pareto, select, table
 from automath.regression.search import Search, SearchConfig, SearchResult
 
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
@@ -91,6 +92,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                  size_penalty: float = 1e-3,
                  tol: float = 1e-12, constants: str | tuple[str, ...] = "auto",
                  fit_constants: bool = True, max_points: int = 64,
+                 model_selection: str = "best", validation_fraction: float = 0.0,
                  variable_names: tuple[str, ...] | None = None, method: str = "weighted",
                  warm_start: bool = False, device: str = "cpu", n_threads: int | None = 1,
                  callback: Callable[[dict], None] | None = None, seed: int = 0) -> None:
@@ -100,6 +102,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                                                                     deep, beam)
         self.size_penalty, self.tol, self.constants = size_penalty, tol, constants
         self.fit_constants, self.max_points = fit_constants, max_points
+        self.model_selection, self.validation_fraction = model_selection, validation_fraction
         self.variable_names, self.method, self.warm_start = variable_names, method, warm_start
         self.device, self.n_threads, self.callback, self.seed = device, n_threads, callback, seed
 
@@ -180,7 +183,10 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
 
     def _fit(self, x: np.ndarray, y: np.ndarray) -> SymbolicRegressor:
         grammar = self._grammar()
+        check_selection(self.model_selection)
         names, numerals = self._names(x.shape[1], grammar), self._numerals(grammar)
+        data = split_rows(x, y, self.validation_fraction, self.seed)
+        x, y = data.x.numpy(), data.y.numpy()
         rows = np.random.default_rng(self.seed).permutation(len(x))[: self.max_points]
         rows.sort()
         domain = data_domain(grammar, {n: x[rows, i] for i, n in enumerate(names)}, numerals,
@@ -196,24 +202,24 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             if self.warm_start else ()
         res = Search(domain, torch.tensor(y[rows]), cfg, self.callback).run(seeds)
         self.variable_names_, self.grammar_ = names, grammar.name
-        xt, yt = torch.tensor(x), torch.tensor(y)
-        front = self._candidates(res, xt, yt, names)
+        front = self._candidates(res, data, names)
         if constants:
-            shapes = self._shapes(res, xt, yt, names)
-            front += [self._refit(e, xt, yt, names) for e in front[-3:] + shapes
-                      if budget.left() > 0]
+            shapes = self._shapes(res, data, names)
+            front += [r for e in front[-3:] for r in self._refits(e, data, names)]
+            front += [r for e in shapes if budget.left() > 0
+                      for r in self._refits(e, data, names)]
         self.stopped_ = res.stopped
-        self._front = _pareto(front)
-        best = _select(self._front)
+        self._front = add_scores(pareto(front))
+        best = select(self._front, self.model_selection)
         for e in self._front:
             e["selected"] = e is best
         self.best_term_, self.exact_ = best["term"], best["exact"]
         self.search_log_, self.seconds_, self.n_elements_ = res.log, res.seconds, len(res.store)
         self.found_by_ = next((e["event"] for e in res.log if e.get("exact")), None)
-        self.equations_ = _table(self._front, grammar)
+        self.equations_ = table(self._front, [term_sympy(e["term"]) for e in self._front])
         return self
 
-    def _candidates(self, res: SearchResult, x: Tensor, y: Tensor, names: list[str]) -> list:
+    def _candidates(self, res: SearchResult, data: FitData, names: list[str]) -> list:
         st, ok = res.store, res.store.size <= self.max_size
         loss = torch.where(ok, res.nmse, torch.inf)
         ids = [res.best] if res.exact else []
@@ -226,18 +232,16 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         w = res.weights
         for i in dict.fromkeys(ids):
             weight = NAN if w is None else float(w[i]) if i < len(w) else 0.0
-            out.append(self._entry(st.term(i), x, y, names, weight, fitted=False))
-        return _pareto(out)
+            out.append(self._entry(st.term(i), data, names, weight, fitted=False))
+        return pareto(out)
 
-    def _entry(self, term: Term, x: Tensor, y: Tensor, names: list[str], weight: float,
+    def _entry(self, term: Term, data: FitData, names: list[str], weight: float,
                fitted: bool) -> dict:
-        with torch.no_grad():
-            loss = float(nmse(Formula(term, names)(x).detach()[None], y.detach())[0])
-        loss = loss if loss == loss else float("inf")
-        return {"term": term, "size": term.size, "loss": loss, "weight": weight,
-                "exact": loss <= self.tol, "fitted": fitted}
+        loss, val_loss = data.losses(Formula(term, names))
+        return {"term": term, "size": term.size, "loss": loss, "val_loss": val_loss,
+                "weight": weight, "exact": loss <= self.tol, "fitted": fitted}
 
-    def _shapes(self, res: SearchResult, x: Tensor, y: Tensor, names: list[str],
+    def _shapes(self, res: SearchResult, data: FitData, names: list[str],
                 k: int = 6) -> list[dict]:
         """Shapes worth fitting constants to: the ``k`` best elements after an affine map, and
         each one plus the element that best explains what it leaves (two summands)."""
@@ -253,17 +257,22 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             j = int(torch.argmin(torch.where(small, scaled_nmse(vals, rest), torch.inf)
                                  + 1e-3 * st.size))
             terms.append(Term("add", (st.term(i), st.term(j))))
-        return [self._entry(t, x, y, names, NAN, fitted=False) for t in terms]
+        return [self._entry(t, data, names, NAN, fitted=False) for t in terms]
 
-    def _refit(self, entry: dict, x: Tensor, y: Tensor, names: list[str]) -> dict:
-        """``Σ a_i·t_i + b`` over the entry's summands ``t_i``, all numerals fitted and snapped."""
+    def _refits(self, entry: dict, data: FitData, names: list[str]) -> list[dict]:
+        """``Σ a_i·t_i + b`` and ``Σ a_i·t_i`` over the entry's summands ``t_i``, all numerals
+        fitted and snapped (the front keeps the offset only where it pays)."""
         one, zero = Term("num", (), "1"), Term("num", (), "0")
         parts = [Term("mul", (one, t)) for t in _summands(entry["term"])]
-        wrapped = Term("add", (functools.reduce(lambda a, b: Term("add", (a, b)), parts), zero))
+        total = functools.reduce(lambda a, b: Term("add", (a, b)), parts)
+        return [self._refit(t, data, names) for t in (Term("add", (total, zero)), total)]
+
+    def _refit(self, wrapped: Term, data: FitData, names: list[str]) -> dict:
+        """The term with its numerals fitted to the data and snapped to closed forms."""
         module = Formula(wrapped, names)
-        fit_constants(module, x, y)
-        term = module.term(snap_constants(module, x, y))
-        return self._entry(term, x, y, names, NAN, fitted=True)
+        fit_constants(module, data.x, data.y)
+        term = tidy(module.term(snap_constants(module, data.x, data.y)))
+        return self._entry(term, data, names, NAN, fitted=True)
 
     def _fit_evonet(self, x: np.ndarray, y: np.ndarray) -> SymbolicRegressor:
         from automath.evonet.export import EvonetRegressor
@@ -272,14 +281,14 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         expr = net.sympy()
         loss = float(np.mean((net.predict(x) - y) ** 2) / max(np.var(y), 1e-300))
         self.evonet_, self.variable_names_, self.grammar_ = net, names, "evonet"
-        self._front = [{"term": None, "expr": expr, "size": sympy.count_ops(expr) + 1,
-                        "loss": loss, "weight": NAN, "exact": loss <= self.tol, "fitted": True,
-                        "selected": True}]
+        self._front = add_scores([{"term": None, "expr": expr, "size": sympy.count_ops(expr) + 1,
+                                   "loss": loss, "weight": NAN, "exact": loss <= self.tol,
+                                   "fitted": True, "selected": True}])
         self.best_term_, self.exact_ = None, loss <= self.tol
         self.search_log_, self.seconds_, self.n_elements_ = net.history_, 0.0, 0
         self.found_by_ = "evonet" if self.exact_ else None
         self.stopped_ = "exact" if self.exact_ else "exhausted"
-        self.equations_ = _table(self._front, None)
+        self.equations_ = table(self._front, [expr])
         return self
 
     def predict(self, X: object) -> np.ndarray:
@@ -294,7 +303,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     def sympy(self, index: int | None = None) -> sympy.Expr:
         """The selected formula (or row ``index`` of ``equations_``) as a sympy expression."""
         check_is_fitted(self, "equations_")
-        entry = _select(self._front) if index is None else self._front[index]
+        entry = next(e for e in self._front if e["selected"]) if index is None else \
+            self._front[index]
         return entry["expr"] if entry["term"] is None else term_sympy(entry["term"])
 
     def latex(self, index: int | None = None) -> str:
@@ -341,38 +351,6 @@ def _same_length(X: object, y: object) -> None:
         return
     if ny is not None and nx != ny:
         raise InputError(f"X has {nx} rows but y has {ny} values: they must match")
-
-
-def _pareto(entries: list[dict]) -> list[dict]:
-    """Entries that no smaller-or-equal entry beats in loss, by size."""
-    out: list[dict] = []
-    for e in sorted(entries, key=lambda e: (e["size"], e["loss"])):
-        if not out or e["loss"] < out[-1]["loss"]:
-            out.append(e)
-    return out
-
-
-def _select(front: list[dict]) -> dict:
-    """The smallest exact entry; else the smallest within 10% of the lowest loss."""
-    exact = [e for e in front if e["exact"]]
-    if exact:
-        return exact[0]
-    low = min(e["loss"] for e in front)
-    return next(e for e in front if e["loss"] <= 1.1 * low + 1e-300)
-
-
-def _table(front: list[dict], grammar: Grammar | None):
-    rows = []
-    for e in front:
-        expr = e.get("expr") if e["term"] is None else term_sympy(e["term"])
-        rows.append({"expression": str(expr), "size": e["size"], "loss": e["loss"],
-                     "weight": e["weight"], "exact": e["exact"], "selected": e["selected"],
-                     "sympy": expr})
-    try:
-        import pandas as pd
-    except ImportError:
-        return rows
-    return pd.DataFrame(rows)
 
 
 def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:

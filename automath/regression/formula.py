@@ -1,13 +1,16 @@
 """Formulas as torch modules, and their constants: fit by L-BFGS, snap to simple values.
 
 ``Formula`` evaluates a term on data columns with its numerals as trainable parameters;
-``fit_constants`` fits them, ``snap_constants`` replaces each by the simplest nearby value
-(p/q, k·π, k·e) that keeps the loss; ``sympy_term`` turns a sympy expression back into a term.
+``fit_constants`` fits them, ``snap_constants`` replaces each by the simplest closed form
+(``p/q · π^k · √r · e^m``, ``automath.core.constants``) within a few of its standard errors
+that keeps the loss; ``tidy`` drops the ``1·`` and ``+ 0`` a snap leaves; ``sympy_term`` turns a
+sympy expression back into a term.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Sequence
 
@@ -15,9 +18,10 @@ import sympy
 import torch
 from torch import Tensor
 
-from automath.core.constants import loss_limit, simple_values, snap_greedy
+from automath.core.constants import closed_forms, loss_limit, snap_greedy
 from automath.core.errors import ExpressionError
 from automath.core.interpret import to_sympy
+from automath.core.parsing import parse_sympy
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
 from automath.core.term import Term
 
@@ -105,15 +109,21 @@ def _rebuild(nodes: list[Term], num: Callable[[], str]) -> Term:
     return stack[0]
 
 
-def numeral(token: str) -> sympy.Expr:
-    """A numeral token as sympy: exact for ``p/q``, ``pi`` and ``E`` forms, else a float.
+FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
-    >>> numeral("3/4"), numeral("2*pi"), numeral("0.1")
-    (3/4, 2*pi, 0.100000000000000)
+
+def numeral(token: str) -> sympy.Expr:
+    """A numeral token as sympy: a float for a decimal, else exact (``p/q``, closed forms read
+    by the safe parser ``core.parsing.parse_sympy``).
+
+    >>> numeral("3/4"), numeral("2*pi"), numeral("0.1"), numeral("sqrt(2)/(4*pi)")
+    (3/4, 2*pi, 0.100000000000000, sqrt(2)/(4*pi))
+    >>> numeral("1e-3"), numeral("7")
+    (0.00100000000000000, 7)
     """
-    if re.fullmatch(r"-?\d+(/\d+)?", token) or "pi" in token or "E" in token:
-        return sympy.sympify(token)
-    return sympy.Float(token)
+    if FLOAT.fullmatch(token) and not re.fullmatch(r"[-+]?\d+", token):
+        return sympy.Float(token)
+    return parse_sympy(token, file="<numeral>")
 
 
 def term_sympy(term: Term, semantics: Semantics | None = None) -> sympy.Expr:
@@ -191,29 +201,99 @@ def _mse(module: Formula, x: Tensor, y: Tensor) -> float:
     return v if v == v else float("inf")
 
 
-def snap_constants(module: Formula, x: Tensor, y: Tensor, slack: float = 1e-9) -> list[str]:
-    """Replace each constant by the simplest nearby value (p/q, k·π, k·e) that keeps the MSE
-    within ``slack`` (relative, plus ``slack·var(y)``); returns the numeral tokens.
+def standard_errors(module: Formula, x: Tensor, y: Tensor) -> list[float]:
+    """Each constant's standard error from the fit's residual: ``√diag(s² (JᵀJ)⁺)`` with the
+    Jacobian ``J`` by central differences and ``s² = SSE / (n − k)`` (inf where ``n <= k``).
+
+    >>> from automath.core.grammar import Grammar
+    >>> f = Formula(Grammar.load("trig").parse("2*x"), ["x"]); x = torch.linspace(0, 1, 11)[:, None]
+    >>> [round(e, 4) for e in standard_errors(f, x, 2 * x[:, 0] + 0.1 * (-1) ** torch.arange(11))]
+    [0.0535]
+    """
+    c = module.constants.detach().clone()
+    n, k = len(y), len(c)
+    if n <= k:
+        return [math.inf] * k
+    cols = []
+    with torch.no_grad():
+        for j in range(k):
+            h = 1e-6 * max(1.0, abs(float(c[j])))
+            module.constants.copy_(c + h * torch.eye(k, dtype=c.dtype)[j])
+            up = module(x)
+            module.constants.copy_(c - h * torch.eye(k, dtype=c.dtype)[j])
+            cols.append((up - module(x)) / (2 * h))
+        module.constants.copy_(c)
+    jac = torch.nan_to_num(torch.stack(cols, 1), nan=0.0, posinf=0.0, neginf=0.0)
+    s2 = _mse(module, x, y) * n / (n - k)
+    cov = s2 * torch.linalg.pinv(jac.T @ jac)
+    return [float(v) if v > 0 else math.inf for v in torch.diagonal(cov).sqrt().tolist()]
+
+
+def snap_constants(module: Formula, x: Tensor, y: Tensor, slack: float = 1e-9,
+                   z: float = 2.0) -> list[str]:
+    """Replace each constant by the simplest closed form within ``z`` standard errors (plus
+    ``slack`` relative, for rounding) whose MSE stays within ``loss_limit`` — ``z²/n`` relative
+    growth (a shift of ``z`` standard errors), plus ``slack·var(y)``; returns the tokens. A
+    closed form may cost (``core.constants``) at most one more than the significant digits the
+    estimate has (``log10 |c| / tol``), so noise-level constants snap to 0 or stay floats.
 
     >>> from automath.core.grammar import Grammar
     >>> f = Formula(Grammar.load("trig").parse("1.0000000001*x + 0.49999999999"), ["x"])
     >>> x = torch.linspace(0, 1, 20)[:, None]
     >>> snap_constants(f, x, x[:, 0] + 0.5)
     ['1', '1/2']
+    >>> f = Formula(Grammar.load("trig").parse("0.0795774715*x"), ["x"])
+    >>> snap_constants(f, x, x[:, 0] / (4 * math.pi))
+    ['1/(4*pi)']
     """
     values = module.constants.detach().tolist()
+    errors = standard_errors(module, x, y)
 
     def loss(consts: list) -> float:
         with torch.no_grad():
             module.constants.copy_(torch.tensor([float(c) for c in consts], dtype=torch.float64))
         return _mse(module, x, y)
 
-    limit = loss_limit(loss(values), float(y.var()), slack)
-    snapped = snap_greedy(values, range(len(values)), lambda k: simple_values(values[k])[:2],
-                          _put, loss, limit)
+    def candidates(k: int) -> list[sympy.Expr]:
+        tol = min(z * errors[k], abs(values[k]) + 1.0) + slack * max(1.0, abs(values[k]))
+        digits = math.log10(max(abs(values[k]), 1e-300) / tol) + 1  # what the data support
+        return closed_forms(values[k], tol, max_cost=digits)[:3]
+
+    limit = loss_limit(loss(values), float(y.var()), slack, rows=len(y), z=z)
+    snapped = snap_greedy(values, range(len(values)), candidates, _put, loss, limit)
     loss(snapped)
     return [str(c) if isinstance(c, sympy.Basic) else _token(c, 12) for c in snapped]
 
 
 def _put(values: list, k: int, value: object) -> list:
     return [*values[:k], value, *values[k + 1:]]
+
+
+def _is_num(term: Term, value: float) -> bool:
+    return term.op == "num" and float(numeral(term.token)) == value
+
+
+TIDY: dict[str, Callable[[Term, Term], Term | None]] = {
+    "add": lambda a, b: b if _is_num(a, 0) else a if _is_num(b, 0) else None,
+    "sub": lambda a, b: a if _is_num(b, 0) else None,
+    "mul": lambda a, b: (a if _is_num(a, 0) else b if _is_num(b, 0) else b if _is_num(a, 1)
+                         else a if _is_num(b, 1) else None),
+    "div": lambda a, b: a if _is_num(b, 1) else None,
+}
+
+
+def tidy(term: Term) -> Term:
+    """The term without the neutral numerals a snap leaves (``1·t``, ``t + 0``, ``0·t``...).
+
+    >>> from automath.core.grammar import Grammar
+    >>> str(term_sympy(tidy(Grammar.load("trig").parse("1*(2.5*x) + 0"))))
+    '2.5*x'
+    """
+    nodes: list[Term] = []
+    for node in _postorder(term):
+        n = len(node.args)
+        args, nodes = tuple(nodes[len(nodes) - n:]), nodes[:len(nodes) - n]
+        rule = TIDY.get(node.op) if n == 2 else None
+        out = rule(*args) if rule is not None else None
+        nodes.append(out if out is not None else Term(node.op, args, node.token) if n else node)
+    return nodes[0]

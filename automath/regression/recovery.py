@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import sympy
 
-from automath.core.errors import ExpressionError
+from automath.core.parsing import parse_sympy
 
 Ranges = Mapping[str, tuple[float, float]]
 _PROOFS = (sympy.simplify, lambda e: sympy.expand(sympy.expand_log(e, force=True)),
@@ -29,16 +29,14 @@ _PROOFS = (sympy.simplify, lambda e: sympy.expand(sympy.expand_log(e, force=True
 
 
 def as_sympy(expr: object, variables: Sequence[str], ranges: Ranges | None = None) -> sympy.Expr:
-    """Parse text (or re-symbol an expression) with real variables, positive where the range is.
+    """Read text with the safe parser (``core.parsing``; no ``sympify``), or re-symbol an
+    expression, with real variables, positive where the range is.
 
     >>> as_sympy("sqrt(x*x)", ["x"], {"x": (0.0, 4.0)})
     x
     """
     syms = _symbols(variables, ranges or {})
-    try:
-        out = sympy.sympify(expr, locals=syms) if isinstance(expr, str) else sympy.sympify(expr)
-    except (sympy.SympifyError, SyntaxError, TypeError) as e:
-        raise ExpressionError(f"cannot read {expr!r} as a formula: {e}") from None
+    out = expr if isinstance(expr, sympy.Basic) else parse_sympy(str(expr), names=syms)
     return out.subs({s: syms[s.name] for s in out.free_symbols if s.name in syms})
 
 
