@@ -33,6 +33,7 @@ from automath.regression.formula import (
 from automath.regression.front import add_scores, check_selection, pareto, select, table
 from automath.regression.search import Search, SearchConfig, SearchResult
 
+FROZEN = {"lr": 0.0, "rule_lr": 0.0}  # learning=False: the loop's p0 and rule weights stay put
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
 NAN = float("nan")  # the weight of a row the weighted loop did not weigh
 
@@ -93,6 +94,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                  tol: float = 1e-12, constants: str | tuple[str, ...] = "auto",
                  fit_constants: bool = True, max_points: int = 64,
                  model_selection: str = "best", validation_fraction: float = 0.0,
+                 learning: bool = True,
                  variable_names: tuple[str, ...] | None = None, method: str = "weighted",
                  warm_start: bool = False, device: str = "cpu", n_threads: int | None = 1,
                  callback: Callable[[dict], None] | None = None, seed: int = 0) -> None:
@@ -103,6 +105,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.size_penalty, self.tol, self.constants = size_penalty, tol, constants
         self.fit_constants, self.max_points = fit_constants, max_points
         self.model_selection, self.validation_fraction = model_selection, validation_fraction
+        self.learning = learning
         self.variable_names, self.method, self.warm_start = variable_names, method, warm_start
         self.device, self.n_threads, self.callback, self.seed = device, n_threads, callback, seed
 
@@ -197,7 +200,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         cfg = SearchConfig(base_elements=self.base_elements, max_goals=self.max_goals,
                            beam=self.beam, steps=self.steps, deep=self.deep,
                            max_time=_search_time(self.max_time), max_memory=budget.max_memory,
-                           size_penalty=self.size_penalty, tol=self.tol, seed=self.seed)
+                           size_penalty=self.size_penalty, tol=self.tol, seed=self.seed,
+                           **({} if self.learning else FROZEN))
         seeds = tuple(e["term"] for e in getattr(self, "_front", []) if not e["fitted"]) \
             if self.warm_start else ()
         res = Search(domain, torch.tensor(y[rows]), cfg, self.callback).run(seeds)
