@@ -52,12 +52,19 @@ NGUYEN: dict[str, Problem] = {
     "Nguyen-12": Problem("x**4 - x**3 + y**2/2 - y", _XY),
 }
 
+OWN: dict[str, Problem] = {  # our own, in the Nguyen grammar (no numerals)
+    "Own-1": Problem("x*sin(y) + y", {"x": (-2.0, 2.0), "y": (-2.0, 2.0)}),
+    "Own-2": Problem("cos(x)*exp(x)", {"x": (-1.0, 1.0)}),
+    "Own-3": Problem("sin(x*y)/y", {"x": (-1.0, 1.0), "y": (0.5, 2.0)}),
+}
+PROBLEMS = {**NGUYEN, **OWN}
+
 
 def select(problems: str | Sequence[str]) -> dict[str, Problem]:
-    """Problems by name: ``"nguyen"`` (all), or names/numbers such as ``"1,8"``.
+    """Problems by name: ``"nguyen"`` (all 12), or names/numbers such as ``"1,8,own-2"``.
 
-    >>> list(select("1, Nguyen-8"))
-    ['Nguyen-1', 'Nguyen-8']
+    >>> list(select("1, Nguyen-8, own-2"))
+    ['Nguyen-1', 'Nguyen-8', 'Own-2']
     """
     names = problems.split(",") if isinstance(problems, str) else list(problems)
     names = [n.strip() for n in names if n.strip()]
@@ -66,7 +73,7 @@ def select(problems: str | Sequence[str]) -> dict[str, Problem]:
     out = {}
     for n in names:
         key = f"Nguyen-{n}" if n.isdigit() else n[:1].upper() + n[1:]
-        if key not in NGUYEN:
-            raise AutomathError(f"unknown problem {n!r}; known: nguyen, {', '.join(NGUYEN)}")
-        out[key] = NGUYEN[key]
+        if key not in PROBLEMS:
+            raise AutomathError(f"unknown problem {n!r}; known: nguyen, {', '.join(PROBLEMS)}")
+        out[key] = PROBLEMS[key]
     return out

@@ -14,6 +14,7 @@ loss grow.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -26,7 +27,7 @@ from automath.cli.common import print_table, split
 from automath.core.constants import closed_forms, loss_limit, snap_greedy, snap_value
 from automath.core.errors import AutomathError
 from automath.regression.recovery import as_sympy, check_exact
-from benchmarks.datasets import NGUYEN, Problem, select
+from benchmarks.datasets import PROBLEMS, Problem, select
 
 Echo = Callable[[str], None] | None
 
@@ -172,24 +173,62 @@ def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.n
                        problem.variables, problem.ranges)
 
 
-def run_one(method: str, name: str, seed: int, budget: float) -> dict:
-    """One (method, problem, seed) run: found formula, exact or not, seconds."""
-    problem = NGUYEN[name]
-    x, y = problem.sample(seed)
+def noisy(problem: Problem, y: np.ndarray, seed: int, level: float) -> np.ndarray:
+    """``y`` plus Gaussian noise of ``level`` times its standard deviation (seeded).
+
+    >>> y = np.linspace(0, 1, 50); z = noisy(PROBLEMS["Nguyen-1"], y, 0, 0.1)
+    >>> bool(0.05 < np.std(z - y) / np.std(y) < 0.15), noisy(PROBLEMS["Nguyen-1"], y, 0, 0.0) is y
+    (True, True)
+    """
+    if not level:
+        return y
+    rng = np.random.default_rng([seed, 99, int(level * 1e6)])
+    return y + level * np.std(y) * rng.normal(size=y.shape)
+
+
+def holdout_r2(expr: sympy.Expr | None, problem: Problem, points: int = 1000) -> float:
+    """R² of ``expr`` against the noiseless target at fresh uniform points of the ranges.
+
+    >>> holdout_r2(sympy.sympify("x**3 + x**2 + x"), PROBLEMS["Nguyen-1"])
+    1.0
+    """
+    if expr is None:
+        return float("nan")
+    rng = np.random.default_rng(12345)
+    x = np.stack([rng.uniform(*problem.ranges[v], points) for v in problem.variables], 1)
+    syms = sympy.symbols(problem.variables)
+    with np.errstate(all="ignore"):
+        truth = np.broadcast_to(sympy.lambdify(syms, sympy.sympify(problem.formula))(*x.T),
+                                (points,))
+        found = np.broadcast_to(np.real(sympy.lambdify(
+            syms, expr.subs({s: sympy.Symbol(s.name) for s in expr.free_symbols}))(*x.T)),
+            (points,)).astype(np.float64)
+    r2 = 1 - np.mean((found - truth) ** 2) / np.var(truth)
+    return float(r2) if np.isfinite(r2) else float("-inf")
+
+
+def run_one(method: str, name: str, seed: int, budget: float, noise: float = 0.0) -> dict:
+    """One (method, problem, seed, noise level) run: found formula, exact or not, seconds,
+    and test R² against the noiseless target."""
+    problem = PROBLEMS[name]
+    x, clean = problem.sample(seed)
+    y = noisy(problem, clean, seed, noise)
     try:
         expr, seconds = METHODS[method](problem, x, y, seed, budget)
     except Exception as e:
-        return {"method": method, "problem": name, "seed": seed, "exact": False, "proof": "",
-                "seconds": float("nan"), "found": f"error: {type(e).__name__}: {e}"}
+        return {"method": method, "problem": name, "seed": seed, "noise": noise, "exact": False,
+                "proof": "", "seconds": float("nan"), "r2": float("nan"),
+                "found": f"error: {type(e).__name__}: {e}"}
     proof = _recovered(expr, problem, x, y)
-    return {"method": method, "problem": name, "seed": seed, "exact": bool(proof),
-            "proof": proof, "seconds": seconds, "found": str(expr),
+    return {"method": method, "problem": name, "seed": seed, "noise": noise,
+            "exact": bool(proof), "proof": proof, "seconds": seconds, "found": str(expr),
+            "r2": holdout_r2(expr, problem),
             "phase": FOUND_BY.get((problem.formula, seed)) if method == "automath" else None}
 
 
 def bench_sr(problems: str | Sequence[str] = "nguyen", seeds: int = 10,
              peers: Sequence[str] = ("gplearn", "pyoperon"), budget: float = 60.0,
-             echo: Echo = None) -> dict:
+             echo: Echo = None, noise: Sequence[float] = (0.0,)) -> dict:
     """Exact-recovery rate and median time to recovery, ours and each peer's, in one run.
 
     Returns ``{"rows": table rows, "runs": every run}``; a peer that is not installed gets
@@ -202,24 +241,25 @@ def bench_sr(problems: str | Sequence[str] = "nguyen", seeds: int = 10,
     ready = [m for m in methods if installed(m)]
     run_one("automath", "Nguyen-1", 99, budget)  # warm-up (imports, first torch calls)
     runs = []
-    for name in chosen:
-        for seed in range(seeds):
-            for m in ready:
-                runs.append(run_one(m, name, seed, budget))
-                if echo is not None:
-                    r = runs[-1]
-                    echo(f"{m:9s} {name:10s} seed {seed}: exact={r['exact']!s:5s} "
-                         f"{r['seconds']:7.2f}s  {r['found'][:70]}")
-    return {"rows": summarize(runs, list(chosen), methods, ready), "runs": runs}
+    for level, name, seed, m in itertools.product(noise, chosen, range(seeds), ready):
+        runs.append(run_one(m, name, seed, budget, level))
+        if echo is not None:
+            r = runs[-1]
+            echo(f"{m:9s} {name:10s} noise {level:g} seed {seed}: exact={r['exact']!s:5s} "
+                 f"R2={r['r2']:.4f} {r['seconds']:7.2f}s  {r['found'][:60]}")
+    rows = [row for level in noise for row in summarize(
+        [r for r in runs if r["noise"] == level], list(chosen), methods, ready, level)]
+    return {"rows": rows, "runs": runs}
 
 
 def summarize(runs: list[dict], problems: list[str], methods: list[str],
-              ready: list[str]) -> list[dict]:
+              ready: list[str], noise: float = 0.0) -> list[dict]:
     """One row per problem (and "all"): rate and median seconds per method, and each peer's
-    median time over ours (>1: we are faster) on the problems both solve."""
+    median time over ours (>1: we are faster) on the problems both solve; with noise, the
+    median test R² against the noiseless target too."""
     rows = []
     for name in [*problems, "all"]:
-        row: dict[str, object] = {"problem": name}
+        row: dict[str, object] = {"problem": name, "noise": noise}
         mine = [r for r in runs if r["method"] == "automath" and name in (r["problem"], "all")]
         for m in methods:
             if m not in ready:
@@ -228,6 +268,8 @@ def summarize(runs: list[dict], problems: list[str], methods: list[str],
             rs = [r for r in runs if r["method"] == m and name in (r["problem"], "all")]
             row[f"{m} exact"] = f"{sum(r['exact'] for r in rs)}/{len(rs)}"
             row[f"{m} median s"] = _median([r["seconds"] for r in rs if r["exact"]])
+            if noise:
+                row[f"{m} median R2"] = _median([r["r2"] for r in rs])
             if m != "automath":
                 row[f"{m}/ours"] = _ratio(rs, mine)
         rows.append(row)
@@ -254,8 +296,12 @@ def _ratio(peer: list[dict], mine: list[dict]) -> float | str:
               help="Comma-separated peers ('' for none); missing ones are reported.")
 @click.option("--budget", type=float, default=60.0, show_default=True,
               help="Seconds per run, for every method.")
-def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float) -> None:
-    """Exact recovery on Nguyen 1–12: rate and median time, ours beside gplearn and Operon."""
+@click.option("--noise", default="0", show_default=True,
+              help="Comma-separated noise levels (fractions of the target's std), e.g. 0.01,0.1.")
+def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float, noise: str) -> None:
+    """Exact recovery on Nguyen 1–12: rate and median time, ours beside gplearn and Operon;
+    with --noise, also the test R² against the noiseless target."""
+    levels = tuple(float(v) for v in split(noise) or ("0",))
     out = bench_sr(problems, seeds=seeds, peers=tuple(split(peers) or ()), budget=budget,
-                   echo=click.echo)
+                   echo=click.echo, noise=levels)
     print_table(out["rows"], "symbolic regression: exact recovery (ratio > 1: we are faster)")
