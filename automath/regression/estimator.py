@@ -64,20 +64,30 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     ``automath.regression.search``).
 
     ``grammar``: a shipped name (``nguyen``: + − × ÷ sin cos exp log, no numerals; ``trig``,
-    alias ``arith+trig``; ``arith``), a ``.lark`` path or a ``Grammar``. Budget:
+    alias ``arith+trig``; ``arith``), a ``.lark`` path or a ``Grammar``. Budget: ``max_time``
+    (seconds for the whole fit, default 60; ``None``: no limit) and ``max_memory`` (MB the
+    process may grow by, default 2048; ``None``: no limit) end every fit with the best front
+    found; ``stopped_`` says why it ended (``exact``, ``time``, ``memory``, ``exhausted``).
     ``base_elements`` (default: 60M floats' worth of fingerprints), ``max_goals``, ``deep``
     (size of the second siblings of two-step goals; 0: off), ``steps`` of the weighted loop,
-    ``max_time`` (seconds, soft). ``constants``: numeral atoms (``"auto"``: ``1`` where the
-    grammar has numerals); ``fit_constants`` refits ``Σ a_i·t_i + b`` over the best shapes'
-    summands with L-BFGS and snaps to p/q, k·π, k·e where the loss holds. ``max_points``:
-    rows the search fingerprints (all rows score the front). ``warm_start`` seeds the next
-    fit with this fit's front. ``callback`` gets each search event (a dict); it must pickle
-    if the model is pickled. ``device``: only ``cpu`` is tested.
+    ``learning`` (False: the loop's learner is frozen, p0 and rule weights stay at their
+    start). ``constants``: numeral atoms (``"auto"``: ``1`` where the grammar has numerals);
+    ``fit_constants`` refits ``Σ a_i·t_i (+ b)`` over the best shapes' summands with L-BFGS on
+    all rows and snaps each constant to a closed form ``p/q · π^k · √r · e^m`` within two
+    standard errors where the loss holds. ``max_points``: rows the search fingerprints (all
+    rows fit constants and score the front). ``model_selection``: ``best`` (PySR's: highest
+    score within 1.5× the lowest loss), ``accuracy`` or ``score``; ``validation_fraction``
+    holds rows out and selects on them. ``warm_start`` seeds the next fit with this fit's
+    front. ``callback`` gets each search event (a dict); it must pickle if the model is
+    pickled. ``device``: only ``cpu`` is tested. A DataFrame's column names become the
+    formula's symbols (``feature_names_in_``).
 
-    ``equations_`` columns: expression, size, loss (NMSE on all rows), weight, exact, selected,
-    sympy. ``weight`` is the element's learned initial weight ``p0`` in the weighted loop (0: the
-    loop never weighted it), NaN where the loop took no step (the formula was found first) or
-    the row is not an element of the search (refitted constants, ``method="evonet"``).
+    ``equations_`` (a DataFrame when pandas is installed, else a list of dicts) columns:
+    expression, size, loss (NMSE on the training rows), val_loss (NaN without a split), score
+    (drop in log-loss per unit size from the row before), weight, exact, selected, sympy.
+    ``weight`` is the element's learned initial weight ``p0`` in the weighted loop (0: the loop
+    never weighted it), NaN where the loop took no step (the formula was found first) or the
+    row is not an element of the search (refitted constants, ``method="evonet"``).
 
     >>> import numpy as np
     >>> x = np.linspace(-1, 1, 20)[:, None]
