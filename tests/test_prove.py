@@ -19,8 +19,9 @@ import torch
 from automath.core.term import Term
 from automath.proofs.checker import ProofCheckError, Step, check_proof
 from automath.proofs.learner import Learner, LemmaObjective
+from automath.proofs.lemmas import LemmaLoop, prove_lemmas
 from automath.proofs.problem import Problem, ProblemError, shipped_problems
-from automath.proofs.prove import LemmaLoop, prove
+from automath.proofs.prove import prove
 from automath.proofs.space import PROOF, ProofSpace, _Derivation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,7 +238,7 @@ def test_monoid_reflexivities_outrank_lemmas_before_learning_and_fall_after():
 
 
 def test_monoid_goal_is_proved_with_a_checked_proof():
-    res = prove("monoid-identities")
+    res = prove_lemmas("monoid-identities")
     assert res.proved and res.checked
     p = res.problem
     assert (res.proof[-1].lhs, res.proof[-1].rhs) == p.goal
@@ -260,7 +261,7 @@ def is_swap_lemma(problem: Problem, step: Step) -> bool:
 
 
 def test_olympiad_is_proved_through_a_high_weight_lemma():
-    res = prove("czech-slovak")
+    res = prove_lemmas("czech-slovak")
     p = res.problem
     assert res.proved and res.checked
     assert all(s.rule in {"axiom", "inst", "sym", "trans", "refl", "cong0:mul", "cong1:mul"}
@@ -275,7 +276,7 @@ def test_olympiad_is_proved_through_a_high_weight_lemma():
 
 
 def test_olympiad_with_primitive_constructors_only():
-    res = prove("czech-slovak", rewrite=False, steps=150)
+    res = prove_lemmas("czech-slovak", rewrite=False, steps=150)
     assert res.proved and res.checked
     assert any(is_swap_lemma(res.problem, s) for s in res.proof)
 
@@ -345,7 +346,7 @@ def test_no_lemma_is_promoted_with_promotion_off():
 
 @pytest.fixture(scope="module")
 def monoid_proof():
-    res = prove("monoid-identities")
+    res = prove_lemmas("monoid-identities")
     return res.problem, res.proof
 
 
@@ -387,7 +388,7 @@ def test_user_problem_file_and_records_are_plain_data(tmp_path):
     path = write(tmp_path, '# a left identity and an idempotent\nconstants = ["e", "u"]\n'
                            'axioms = ["e * a = a", "u * u = u"]\ngoal = "e * (u * u) = u"\n'
                            '[search]\nmax_size = 5\n')
-    res = prove(path, steps=60)
+    res = prove_lemmas(path, steps=60)
     assert res.proved and res.checked
     rec = res.to_records(5)
     assert json.loads(json.dumps(rec))["proved"] is True
@@ -395,7 +396,7 @@ def test_user_problem_file_and_records_are_plain_data(tmp_path):
 
 
 def test_runs_are_deterministic_and_stop_at_the_goal():
-    a, b = prove("monoid-identities"), prove("monoid-identities")
+    a, b = prove_lemmas("monoid-identities"), prove_lemmas("monoid-identities")
     assert a.format_proof() == b.format_proof()
     assert a.stats["steps"] == a.stats["goal_step"] + 1 <= a.config.steps
 

@@ -12,6 +12,9 @@ from automath.core.errors import AutomathError
 from automath.core.term import Term
 from automath.proofs.problem import Problem
 
+OPEN_RULES = frozenset({"rw", "sym", "trans", "refl"})
+"""Rules whose statements may have variables (universally quantified, as in the axioms)."""
+
 
 class ProofCheckError(AutomathError):
     """A proof step that does not follow from its premises and the axioms.
@@ -59,9 +62,13 @@ def check_proof(problem: Problem, steps: list[Step]) -> None:
         if any(not 0 <= k < len(done) for k in s.premises):
             raise ProofCheckError(f"step {n} ({s.rule}): refers to a later or missing step")
         for t in s.terms:
-            _well_formed(problem, t, consts, n)
+            _well_formed(problem, t, consts, n, open_ok=s.rule != "inst")
+        if s.rule in OPEN_RULES:
+            for t in (s.lhs, s.rhs):
+                _well_formed(problem, t, consts, n, open_ok=True)
         want = _conclusion(problem, s, [done[k] for k in s.premises], consts)
-        if want is None or _alpha(want, consts) != _alpha((s.lhs, s.rhs), consts):
+        if want is None or (want != (s.lhs, s.rhs)
+                            and _alpha(want, consts) != _alpha((s.lhs, s.rhs), consts)):
             raise ProofCheckError(f"step {n} ({s.rule}): does not follow from its premises")
         done.append((s.lhs, s.rhs))
     if problem.goal is not None and (not done or done[-1] != problem.goal):
@@ -77,17 +84,50 @@ def _conclusion(problem: Problem, s: Step, prem: list[tuple[Term, Term]],
     if s.rule == "inst" and len(prem) == 1 and len(s.terms) == 1:
         names = _vars(prem[0][0], consts) + _vars(prem[0][1], consts)
         return tuple(_subst(t, names[0], s.terms[0]) for t in prem[0]) if names else None
-    if not closed:
-        return None
+    if s.rule == "rw" and len(prem) == 1:  # open terms: their variables are universal
+        ok = _rewrites(prem[0], s.lhs, s.rhs, consts)
+        return (s.lhs, s.rhs) if ok else None
     if s.rule == "sym" and len(prem) == 1:
         return prem[0][1], prem[0][0]
     if s.rule == "trans" and len(prem) == 2 and prem[0][1] == prem[1][0]:
         return prem[0][0], prem[1][1]
     if s.rule == "refl" and len(s.terms) == 1 and not prem:
         return s.terms[0], s.terms[0]
+    if not closed:
+        return None
     if s.rule.startswith("cong") and len(prem) == 1:
         return _congruence(problem, s, prem[0])
     return None
+
+
+def _rewrites(eq: tuple[Term, Term], s: Term, t: Term, consts: set[Term]) -> bool:
+    """Whether ``t`` is ``s`` with one subterm ``lσ`` replaced by ``rσ`` for the equation
+    ``l = r`` (either way round), ``σ`` any substitution of its variables. Only positions
+    above every difference of ``s`` and ``t`` can be the one rewritten."""
+    while True:
+        for lhs, rhs in (eq, eq[::-1]):
+            binding: dict[str, Term] = {}
+            if _match(lhs, s, binding, consts) and _match(rhs, t, binding, consts):
+                return True
+        if s.op != t.op or s.token != t.token or len(s.args) != len(t.args):
+            return False
+        diff = [k for k, (a, b) in enumerate(zip(s.args, t.args, strict=True)) if a != b]
+        if len(diff) != 1:
+            return s == t
+        s, t = s.args[diff[0]], t.args[diff[0]]
+
+
+def _match(pattern: Term, t: Term, binding: dict[str, Term], consts: set[Term]) -> bool:
+    """Extend ``binding`` (variable name to term) so that ``pattern`` under it is ``t``."""
+    if not pattern.args and pattern.op == "var" and pattern not in consts:
+        name = str(pattern.token)
+        if name in binding:
+            return binding[name] == t
+        binding[name] = t
+        return True
+    if (pattern.op, pattern.token, len(pattern.args)) != (t.op, t.token, len(t.args)):
+        return False
+    return all(_match(p, a, binding, consts) for p, a in zip(pattern.args, t.args, strict=True))
 
 
 def _congruence(problem: Problem, s: Step, eq: tuple[Term, Term]) -> tuple[Term, Term] | None:
@@ -132,9 +172,10 @@ def _alpha(eq: tuple[Term, Term], consts: set[Term]) -> tuple[Term, Term]:
     return out
 
 
-def _well_formed(problem: Problem, t: Term, consts: set[Term], n: int) -> None:
+def _well_formed(problem: Problem, t: Term, consts: set[Term], n: int,
+                 open_ok: bool = False) -> None:
     if not t.args:
-        if t not in consts:
+        if t not in consts and not (open_ok and t.op == "var"):
             raise ProofCheckError(f"step {n}: term argument uses {t.token or t.op!r}, "
                                   f"not a constant")
         return
@@ -142,7 +183,7 @@ def _well_formed(problem: Problem, t: Term, consts: set[Term], n: int) -> None:
     if con is None or con.arity != len(t.args):
         raise ProofCheckError(f"step {n}: {t.op!r} is not an operator of arity {len(t.args)}")
     for a in t.args:
-        _well_formed(problem, a, consts, n)
+        _well_formed(problem, a, consts, n, open_ok)
 
 
 def format_steps(problem: Problem, steps: list[Step]) -> str:

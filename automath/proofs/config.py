@@ -1,4 +1,5 @@
-"""Settings of the proving loop: ``ProveConfig`` and its ``KEY=VALUE`` parser."""
+"""Settings of the provers: ``SaturationConfig`` (``prove``), ``ProveConfig`` (the lemma loop),
+and their ``KEY=VALUE`` parser."""
 
 from __future__ import annotations
 
@@ -57,17 +58,53 @@ class ProveConfig:
     threads: int = 1
 
 
+@dataclass(frozen=True)
+class SaturationConfig:
+    """Settings of the saturation prover (plain values, so a run can store them).
+
+    ``timeout``: seconds of search; ``max_memory``: megabytes the passive and active sets may
+    take (estimated before each growth step); ``max_given``: most given clauses. ``learning``:
+    learned clause weights mixed into the choice (off: size and age alone, the same search).
+    ``age_every``: every n-th choice is the oldest passive equation. ``learn_every``: given
+    clauses between two learning steps; ``mix``: how much the learned weight counts against
+    the size (its ``-log`` in units of symbols); ``lr``, ``persistence``, ``depth``: the
+    learner's. ``goal_bonus``: extra weight of clauses that rewrite the goal.
+
+    >>> SaturationConfig().timeout, SaturationConfig(learning=False).learning
+    (10.0, False)
+    """
+
+    timeout: float = 10.0
+    max_memory: float = 1024.0
+    max_given: int = 100_000
+    learning: bool = True
+    age_every: int = 6
+    learn_every: int = 20
+    mix: float = 2.0
+    lr: float = 0.3
+    persistence: float = 0.5
+    depth: int = 2
+    goal_bonus: float = 1.0
+    seed: int = 0
+
+
+SATURATION_KEYS = frozenset(f.name for f in fields(SaturationConfig))
+"""Setting names of the saturation prover (a problem's ``[search]`` may hold both kinds)."""
+
+
 _PARSERS = {"int": int, "float": float, "bool": lambda s: {"true": True, "false": False,
                                                            "1": True, "0": False}[s.lower()]}
 
 
-def parse_settings(pairs: list[str] | tuple[str, ...]) -> dict:
-    """``KEY=VALUE`` strings as typed ``ProveConfig`` settings (for the command line).
+def parse_settings(pairs: list[str] | tuple[str, ...], kind: type = SaturationConfig) -> dict:
+    """``KEY=VALUE`` strings as typed settings of ``kind`` (for the command line).
 
-    >>> parse_settings(["depth=4", "rewrite=false", "lr=0.05"])
+    >>> parse_settings(["depth=4", "rewrite=false", "lr=0.05"], ProveConfig)
     {'depth': 4, 'rewrite': False, 'lr': 0.05}
+    >>> parse_settings(["timeout=2", "learning=0"])
+    {'timeout': 2.0, 'learning': False}
     """
-    types = {f.name: str(f.type) for f in fields(ProveConfig)}
+    types = {f.name: str(f.type) for f in fields(kind)}
     out = {}
     for pair in pairs:
         key, _, value = pair.partition("=")

@@ -82,8 +82,10 @@ class Problem:
         where = _Where(source, text)
         g = data.get("grammar", "monoid")
         grammar = g if isinstance(g, Grammar) else load_grammar(where.relative(g))
-        _check_arity(grammar, where)
-        consts = tuple(_constant(grammar, c, where) for c in where.require(data, "constants"))
+        raw = data.get("constants", [])
+        if not isinstance(raw, list):
+            raise where.error("'constants' must be a list of names", "constants")
+        consts = tuple(_constant(grammar, c, where) for c in raw)
         axioms = [_equation(grammar, a, f"axiom {n}", where)
                   for n, a in enumerate(where.require(data, "axioms"), 1)]
         nullary = {t for eq in axioms for side in eq for t in _leaves(side) if t.op != "var"}
@@ -102,6 +104,8 @@ class Problem:
         if self.weights:
             return list(self.weights)
         nc, na = len(self.constants), len(self.axioms)
+        if not nc:
+            return [1.0 / na] * na
         return [0.5 / nc] * nc + [0.5 / na] * na if na else [1.0 / nc] * nc
 
     def log_constant_weights(self) -> dict[str, float]:
@@ -180,11 +184,16 @@ def _equation(grammar: Grammar, text: str, what: str, where: _Where) -> tuple[Te
     return sides[0], sides[1]
 
 
-def _check_arity(grammar: Grammar, where: _Where) -> None:
-    for alias, con in grammar.constructors.items():
-        if con.arity > 2:
-            raise where.error(f"operator {alias!r} of grammar {grammar.name!r} takes "
-                              f"{con.arity} arguments; proofs handle at most 2")
+def check_arity(problem: Problem, most: int = 2) -> None:
+    """Refuse a grammar with an operator of more than ``most`` arguments (the lemma loop's
+    limit; saturation takes any arity).
+
+    >>> check_arity(Problem.load("monoid-identities"))
+    """
+    for alias, con in problem.grammar.constructors.items():
+        if con.arity > most:
+            raise ProblemError(f"operator {alias!r} of grammar {problem.grammar.name!r} takes "
+                               f"{con.arity} arguments; the lemma loop handles at most {most}")
 
 
 def _weights(raw: object, n: int, where: _Where) -> tuple[float, ...]:
