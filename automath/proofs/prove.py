@@ -49,8 +49,8 @@ def load(spec: str | Path | Problem) -> Problem:
     if isinstance(spec, Problem):
         return spec
     if str(spec).endswith((".p", ".tptp")):
-        from automath.proofs.tptp import read_tptp
-        return read_tptp(spec)
+        raise AutomathError(f"{spec}: TPTP input is not supported yet; use the problem's .toml "
+                            "twin", file=str(spec))
     return Problem.load(spec)
 
 
