@@ -21,7 +21,7 @@ def test_arith_finds_x_cubed_plus_2x_in_the_top_3_within_the_default_budget():
 
 def test_learning_moves_weight_onto_generated_elements():
     d = Domain.create("arith", atoms="x,1")
-    loop = Loop(d, target="x*x + x", steps=15)
+    loop = Loop(d, closeness(d, "x*x + x"), steps=15)  # closeness alone: no size or spread term
     res = loop.run()
     atoms = set(res.store.leaves)
     assert sum(w for i, w in res.distribution.top(50) if i not in atoms) > 0.5

@@ -21,9 +21,24 @@ from automath.core.errors import DistributionError
 from automath.core.generate import Hyperedges, generate
 from automath.core.index import member
 from automath.core.learning import LiveEdges, WeightLearner, grow, provenance_closure, rule_logits
-from automath.core.objective import Objective
+from automath.core.objective import Entropy, Objective, Size
 from automath.core.result import Result
 from automath.core.store import Store
+
+SIZE_PENALTY = 1e-3
+"""The default objective's cost per node: of two near-equal elements the smaller one wins."""
+SPREAD = 1e-4
+"""The default objective's entropy reward: runners-up keep some weight."""
+
+
+def default_objective(domain: Domain, target: str) -> Objective:
+    """The loop's objective when none is given: closeness to ``target`` (``closeness``), less
+    ``SIZE_PENALTY`` per node of expected size, plus ``SPREAD`` times the entropy of ``p_T``.
+
+    >>> [(w, type(o).__name__) for w, o in default_objective(Domain.create("arith"), "x").terms]
+    [(1.0, 'ExpectedScore'), (0.001, 'Size'), (-0.0001, 'Entropy')]
+    """
+    return closeness(domain, target) + SIZE_PENALTY * Size() - SPREAD * Entropy()
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,7 @@ class Loop:
         self.target = preset_target(domain, target)
         if objective is None and self.target is None:
             raise DistributionError("give an objective or a target")
-        self.objective = objective or closeness(domain, self.target)
+        self.objective = objective or default_objective(domain, self.target)
         self.state = self._initial_state()
         self._live, self._live_of = LiveEdges(), self.state
         self._learner: WeightLearner | None = None
@@ -127,8 +142,8 @@ class Loop:
         st, cfg = self.state, self.config
         self._generate()
         edges = self._live_edges()
-        st.p0, loss = self.learner.step(st.p0, edges, self._loss, st.alive)
-        st.opt_state = self.learner.opt.state_dict()
+        st.p0, loss = self.learner.step(st.p0, edges, self._loss, st.alive, self._measure)
+        st.opt_state = self.learner.state_dict()
         st.step += 1
         if st.step % cfg.prune_every == 0:
             self._prune()
@@ -136,6 +151,10 @@ class Loop:
 
     def _loss(self, p0: torch.Tensor, p_t: torch.Tensor) -> torch.Tensor:
         return self.objective.loss(p_t, self.state.store)
+
+    def _measure(self, p0: torch.Tensor, p_t: torch.Tensor) -> torch.Tensor:
+        """The objective's true value (not its ES surrogate), to judge a step by."""
+        return self.objective(p_t, self.state.store)
 
     def evolved(self) -> torch.Tensor:
         """The evolved weights ``p_T`` of the current state (detached rule weights).

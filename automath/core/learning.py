@@ -1,10 +1,11 @@
 """Learning: one gradient step on the initial weights ``p0`` and the rule logits, for every task.
 
 ``p0`` lives on the whole generated support and moves on the simplex (``simplex_step``): a
-gradient step centred on the weighted mean, clipped at 0 and renormalized — not through softmax
-logits, so an element whose weight is still 0 can acquire weight. The persistence ``a`` and the
-rule weights ``b`` are softmax logits (``rule_logits``) trained with Adam. A step evolves a copy
-of ``p0`` with autograd, scores it, and steps both (``WeightLearner.step``). The support grows
+gradient step centred on the weighted mean, clipped at 0 and renormalized, its size halved
+until it does not raise the loss — not through softmax logits, so an element whose weight is
+still 0 can acquire weight. The persistence ``a`` and the rule weights ``b`` are softmax logits
+(``rule_logits``) trained with Adam. A step evolves a copy of ``p0`` with autograd, scores it,
+and steps both (``WeightLearner.step``). The support grows
 as elements arrive (``grow``), pruning keeps the recorded derivations of what it keeps
 (``provenance_closure``), and the evolution runs on the edges whose elements are all alive
 (``LiveEdges``).
@@ -75,8 +76,9 @@ class WeightLearner:
 
     With ``natural_floor`` the gradient on ``p0`` is preconditioned by the weights
     ``max(p0, p_T)``, floored there (a natural-gradient step). With ``spread`` a one-point
-    support first gets that share of the uniform weight on the alive elements, since
-    ``simplex_step`` centred on one point moves nothing else much.
+    support first gets that share of the uniform weight on the alive elements. The step on
+    ``p0`` starts at the size ``rate`` (at most ``lr``), halved up to ``backtracks`` times
+    until it does not raise the loss (``_search``); ``state_dict`` keeps ``rate`` for resumes.
 
     Raising the evolved weight of element 1, which rule 0 derives from element 0:
 
@@ -90,12 +92,23 @@ class WeightLearner:
 
     def __init__(self, logits: torch.Tensor, *, lr: float = 0.1, rule_lr: float = 0.05,
                  depth: int = 2, natural_floor: float | None = None, spread: float = 0.0,
-                 opt_state: dict | None = None) -> None:
+                 opt_state: dict | None = None, backtracks: int = 4,
+                 max_rate: float = 1.0) -> None:
         self.logits = logits.requires_grad_(True)
         self.opt = Adam(self.logits, lr=rule_lr)
         if opt_state:
             self.opt.load_state_dict(opt_state)
         self.lr, self.depth, self.natural_floor, self.spread = lr, depth, natural_floor, spread
+        self.rate = float((opt_state or {}).get("rate", lr))
+        self.backtracks, self.max_rate = backtracks, max_rate * lr
+
+    def state_dict(self) -> dict:
+        """What a resumed learner needs: the Adam moments and the current step size ``rate``.
+
+        >>> sorted(WeightLearner(rule_logits(1, .5)).state_dict())
+        ['m', 'rate', 'steps', 'v']
+        """
+        return {**self.opt.state_dict(), "rate": self.rate}
 
     def rules(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Persistence ``a`` and rule weights ``b`` (detached).
@@ -117,9 +130,12 @@ class WeightLearner:
         return evolve(p0, edges, a, b, self.depth if depth is None else depth)
 
     def step(self, p0: torch.Tensor, edges: Hyperedges, loss: Loss,
-             alive: torch.Tensor | None = None) -> tuple[torch.Tensor, float]:
+             alive: torch.Tensor | None = None,
+             measure: Loss | None = None) -> tuple[torch.Tensor, float]:
         """One step lowering ``loss(p0, p_T)``: ``p0`` on the simplex over ``alive`` (default:
-        all), the rule logits by Adam; returns the new ``p0`` and the loss before the step."""
+        all), the rule logits by Adam; returns the new ``p0`` and the loss before the step.
+        Steps are judged by ``measure`` (default: ``loss``) — the true value where ``loss`` is
+        a surrogate whose value means nothing (evolution strategies')."""
         alive = torch.ones_like(p0, dtype=torch.bool) if alive is None else alive
         p = p0.clone().requires_grad_(True)
         a, b = rule_weights(self.logits)
@@ -128,9 +144,30 @@ class WeightLearner:
         self.opt.zero_grad()
         value.backward()
         grad = self._ascent(p.grad, p0, p_t.detach())
-        p0 = simplex_step(self._spread(p0, alive), grad, self.lr, alive)
+        a, b = a.detach(), b.detach()
+        judge = loss if measure is None else measure
+        start = self._spread(p0, alive)
+        with torch.no_grad():
+            def trial(q: torch.Tensor) -> float:
+                return float(judge(q, evolve(q, edges, a, b, self.depth)))
+            base = float(value.detach()) if judge is loss and start is p0 else trial(start)
+            p0 = self._search(start, grad, alive, base, trial)
         self.opt.step()
         return p0, float(value.detach())
+
+    def _search(self, p0: torch.Tensor, grad: torch.Tensor, alive: torch.Tensor, value: float,
+                trial_loss: Callable[[torch.Tensor], float]) -> torch.Tensor:
+        """Step-size control: halve ``rate`` until the step does not raise the loss (at most
+        ``backtracks`` times, else stay); a step taken at the first try doubles it, up to ``lr``."""
+        rate = self.rate
+        for _ in range(self.backtracks):
+            trial = simplex_step(p0, grad, rate, alive)
+            if trial_loss(trial) <= value:
+                self.rate = min(self.max_rate, 2 * rate) if rate == self.rate else rate
+                return trial
+            rate /= 2
+        self.rate = rate
+        return p0
 
     def _ascent(self, grad: torch.Tensor, p0: torch.Tensor, p_t: torch.Tensor) -> torch.Tensor:
         """The direction that lowers the loss, preconditioned where asked."""

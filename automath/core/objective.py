@@ -25,8 +25,8 @@ def _no_store() -> None:
 class Objective:
     """A loss on the evolved distribution; ``+`` and ``*`` build weighted sums.
 
-    >>> (2 * Entropy() + Entropy()).terms[0][0]
-    2.0
+    >>> (2 * Entropy() + Entropy()).terms[0][0], (Entropy() - 3 * Entropy()).terms[1][0]
+    (2.0, -3.0)
     """
 
     differentiable = True
@@ -48,6 +48,9 @@ class Objective:
 
     def __neg__(self) -> Objective:
         return self * -1.0
+
+    def __sub__(self, other: Objective) -> Objective:
+        return self + -other
 
     def scores(self, store: Store) -> torch.Tensor | None:
         """Per-element scores, where the objective has them (for tables)."""
@@ -129,6 +132,21 @@ class ExpectedScore(Objective):
 
     def __call__(self, p: torch.Tensor, store: Store) -> torch.Tensor:
         return -(p * self.scores(store)).sum()
+
+
+class Size(Objective):
+    """The expected size ``Σ p(v)·size(v)`` (nodes of each element's smallest derivation): a
+    small weight on it makes the smaller of two near-equal elements win.
+
+    >>> from automath import Domain
+    >>> d = Domain.create("arith", atoms="x,1"); store = d.new_store()
+    >>> _ = store.add_term(d.parse("x + 1"))
+    >>> float(Size()(torch.tensor([.5, 0., .5]), store))
+    2.0
+    """
+
+    def __call__(self, p: torch.Tensor, store: Store) -> torch.Tensor:
+        return (p * store.size[: p.shape[0]].to(p.dtype)).sum()
 
 
 class Entropy(Objective):
