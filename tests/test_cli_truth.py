@@ -87,7 +87,7 @@ def test_bad_score_spec_is_a_one_line_error(tmp_path: Path):
     for spec in ("no_such_module_xyz:f", "automath:no_such_fn", "nocolon"):
         code, text = invoke("run", "arith", "--score", spec, "--steps", "1",
                             "--db", str(tmp_path / "t.db"))
-        assert code == 2, text
+        assert code == 1, text
         assert "Traceback" not in text and len(text.strip().splitlines()) == 1
         assert spec in " ".join(text.split())
 

@@ -62,7 +62,7 @@ def test_query_reads_a_stored_run(tmp_path: Path):
     assert 1 <= len(rows) <= 5 and all(r["size"] <= 9 for r in rows)
     assert [r["weight"] for r in rows] == sorted((r["weight"] for r in rows), reverse=True)
     loop = open_run(RunStore(db), 1)
-    assert loop.state.step == 12 and loop.result().top(1)[0].id == rows[0]["id"]
+    assert loop.state.step == 12 and loop.result().top(1, where="size<=9")[0].id == rows[0]["id"]
 
 
 def test_missing_run_and_corrupt_file_are_clear_errors(tmp_path: Path):
@@ -74,7 +74,7 @@ def test_missing_run_and_corrupt_file_are_clear_errors(tmp_path: Path):
     with pytest.raises(RunStoreError, match="bad.db"):
         RunStore(bad)
     out = automath("query", "3", "--db", str(db))
-    assert out.returncode == 2 and "no run 3" in out.stdout
+    assert out.returncode == 1 and "no run 3" in out.stderr and not out.stdout
 
 
 def test_journal_entry_has_config_top_elements_and_a_png(tmp_path: Path):
@@ -88,11 +88,25 @@ def test_journal_entry_has_config_top_elements_and_a_png(tmp_path: Path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"({png.name})" in text
 
 
-def test_run_saved_with_24_bit_seen_keys_resumes_with_the_same_pairs(tmp_path: Path):
-    """A state saved before edge keys were repacked (no format marker, rule << 48 | i << 24 |
-    j + 1) resumes with the pairs it had tried: the old layout decoded by hand is the oracle."""
+def legacy_blob(state, seen) -> bytes:
+    """A state as automath 0.1 saved it: ``torch.save`` of plain tensors and containers."""
     import io
 
+    import torch
+    s = state.store
+    data = {f: getattr(s, f).clone() for f in ("values", "keys", "rule", "left", "right", "size")}
+    data["leaves"] = {i: (t.op, t.token) for i, t in s.leaves.items()}
+    data.update(p0=state.p0, alive=state.alive, edges=list(state.edges.fields()), seen=seen,
+                logits=state.logits.detach(), opt=state.opt_state, step=state.step,
+                history=state.history)
+    buf = io.BytesIO()
+    torch.save(data, buf)
+    return buf.getvalue()
+
+
+def test_run_saved_by_0_1_with_24_bit_seen_keys_resumes_with_the_same_pairs(tmp_path: Path):
+    """A state saved by 0.1 (torch.save, no format marker, seen keys packed rule << 48 |
+    i << 24 | j + 1) resumes with the pairs it had tried: the old layout by hand is the oracle."""
     import torch
 
     from automath.core.generate import split_keys
@@ -104,14 +118,13 @@ def test_run_saved_with_24_bit_seen_keys_resumes_with_the_same_pairs(tmp_path: P
     loop.run(3, on_step=record(db, rid, loop))
     triples = [t.tolist() for t in split_keys(loop.state.seen)]
     assert len(triples[0]) > 0
-    (blob,) = db.conn.execute("SELECT blob FROM state WHERE run_id = ?", (rid,)).fetchone()
-    data = torch.load(io.BytesIO(blob), weights_only=False)
     rule, i, j = (torch.tensor(t) for t in triples)
-    data["seen"] = rule << 48 | i << 24 | (j + 1)
-    del data["edge_keys"]
-    buf = io.BytesIO()
-    torch.save(data, buf)
     with db.conn:
-        db.conn.execute("UPDATE state SET blob = ? WHERE run_id = ?", (buf.getvalue(), rid))
+        db.conn.execute("DELETE FROM rows")
+        db.conn.execute("UPDATE state SET blob = ? WHERE run_id = ?",
+                        (legacy_blob(loop.state, rule << 48 | i << 24 | (j + 1)), rid))
     resumed = open_run(db, rid)
     assert [t.tolist() for t in split_keys(resumed.state.seen)] == triples
+    assert torch.equal(resumed.state.store.values, loop.state.store.values)
+    resumed.run(1, on_step=record(db, rid, resumed))  # saved again, in the new format
+    assert open_run(db, rid).state.step == 4 and db.run(rid)["status"] == "finished"

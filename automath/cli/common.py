@@ -1,18 +1,64 @@
-"""Shared pieces of the command line: the console, the ``--db`` option and tables."""
+"""Shared pieces of the command line: the consoles, the ``--db`` and ``--format`` options, and
+the printers of result rows (table, JSON, markdown, LaTeX).
+
+User text (expressions, names, targets) is never read as rich markup nor as emoji codes: the
+tables below print it as plain ``Text``, and ``escape`` marks it up safely for ``console.print``.
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib
+import json
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import click
 from rich.console import Console
+from rich.markup import escape as _rich_escape
 from rich.table import Table
+from rich.text import Text
 
-console = Console()
+console = Console(emoji=False, highlight=False)
+err_console = Console(stderr=True, emoji=False, highlight=False)
 DB = click.option("--db", default="runs.db", show_default=True, help="SQLite run database.")
+FORMATS = ("table", "json", "markdown", "latex")
+
+
+def escape(text: object) -> str:
+    """User text made safe inside rich markup: ``[`` starts no tag (emoji codes stay off on
+    these consoles).
+
+    >>> escape("[/x] a:x:b")
+    '\\\\[/x] a:x:b'
+    """
+    return _rich_escape(str(text))
+
+
+def format_option(func: Callable) -> Callable:
+    """``--format table|json|markdown|latex`` (passed as ``fmt``) and ``--json``, its alias.
+
+    >>> @click.command()
+    ... @format_option
+    ... def show(fmt):
+    ...     click.echo(fmt)
+    >>> from click.testing import CliRunner
+    >>> args = ([], ["--json"], ["--format", "latex"])
+    >>> [CliRunner().invoke(show, a).output.strip() for a in args]
+    ['table', 'json', 'latex']
+    """
+    @functools.wraps(func)
+    def with_format(*args, fmt: str, as_json: bool, **kwargs):
+        return func(*args, fmt="json" if as_json else fmt, **kwargs)
+
+    with_format = click.option("--json", "as_json", is_flag=True,
+                               help="Same as --format json.")(with_format)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                        show_default=True, help="table (markdown when piped), json, markdown "
+                        "or latex.")(with_format)
 
 
 def split(text: str | None) -> list[str] | None:
@@ -35,32 +81,96 @@ def cell(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def emit(rows: list[dict], fmt: str, columns: list[str] | None = None, title: str | None = None,
+         *, key: str | None = None, math: Callable[[dict], str] | None = None,
+         math_column: str | None = None) -> None:
+    """Print rows in a ``--format``: JSON (``{key: rows}``, or the bare list without a key),
+    markdown, LaTeX (``math`` gives the LaTeX of ``math_column`` per row) or a table.
+
+    >>> emit([{"a": "x | y", "b": 0.5}], "markdown")
+    | a | b |
+    |---|---|
+    | x \\| y | 0.5 |
+    """
+    if fmt == "json":
+        click.echo(json.dumps({key: rows} if key else rows, indent=2, default=str))
+    elif fmt == "markdown":
+        click.echo("\n".join(markdown(rows, columns or _columns(rows), title)))
+    elif fmt == "latex":
+        click.echo("\n".join(latex(rows, columns or _columns(rows), math, math_column)))
+    else:
+        print_table(rows, title, columns)
+
+
+def _columns(rows: list[dict]) -> list[str]:
+    return list(rows[0]) if rows else []
+
+
 def print_table(rows: list[dict], title: str | None = None, columns: list[str] | None = None
                 ) -> None:
-    """Print dict rows as a rich table (columns: ``columns`` or the first row's keys)."""
+    """Print dict rows as a rich table (columns: ``columns`` or the first row's keys); piped,
+    as a markdown table, never cut to a terminal's width. Cells are plain text, not markup.
+    """
     if not rows:
-        console.print(f"{title + ': ' if title else ''}(nothing)")
+        click.echo(f"{title + ': ' if title else ''}(nothing)")
         return
     cols = columns or list(rows[0])
-    if not console.is_terminal:  # piped: a markdown table, never cut to the terminal's width
+    if not console.is_terminal:
         click.echo("\n".join(markdown(rows, cols, title)))
         return
-    table = Table(*cols, title=title)
+    table = Table(*(Text(c) for c in cols), title=Text(title) if title else None)
     for r in rows:
-        table.add_row(*(cell(r.get(c)) for c in cols))
+        table.add_row(*(Text(cell(r.get(c))) for c in cols))
     console.print(table)
 
 
 def markdown(rows: list[dict], columns: list[str], title: str | None = None) -> list[str]:
-    """Rows as the lines of a markdown table (with the title above it).
+    """Rows as the lines of a markdown table (with the title above it); ``|`` in a cell is
+    escaped and a line break becomes a space, so each row stays one row.
 
-    >>> markdown([{"N": 10, "s": 0.5}], ["N", "s"])
-    ['| N | s |', '|---|---|', '| 10 | 0.5 |']
+    >>> markdown([{"N": 10, "s": "A | B"}], ["N", "s"])
+    ['| N | s |', '|---|---|', '| 10 | A \\\\| B |']
     """
     head = [f"{title}", ""] if title else []
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    return head + lines + ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |"
+    lines = ["| " + " | ".join(map(_md, columns)) + " |", "|" + "---|" * len(columns)]
+    return head + lines + ["| " + " | ".join(_md(cell(r.get(c))) for c in columns) + " |"
                            for r in rows]
+
+
+def _md(text: str) -> str:
+    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).replace("|", "\\|")
+
+
+_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+        "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def tex(text: object) -> str:
+    """Text escaped for LaTeX.
+
+    >>> tex("a_1 & 50% {x}")
+    'a\\\\_1 \\\\& 50\\\\% \\\\{x\\\\}'
+    """
+    return "".join(_TEX.get(ch, ch) for ch in str(text))
+
+
+def latex(rows: list[dict], columns: list[str], math: Callable[[dict], str] | None = None,
+          math_column: str | None = None) -> list[str]:
+    """Rows as a LaTeX ``tabular``; ``math(row)`` is set as ``$...$`` in ``math_column``.
+
+    >>> print("\\n".join(latex([{"rank": 1, "law": "x * 1 = x"}], ["rank", "law"])))
+    \\begin{tabular}{ll}
+    rank & law \\\\
+    \\hline
+    1 & x * 1 = x \\\\
+    \\end{tabular}
+    """
+    def value(r: dict, c: str) -> str:
+        return f"${math(r)}$" if math and c == math_column else tex(cell(r.get(c)))
+    return [f"\\begin{{tabular}}{{{'l' * len(columns)}}}",
+            " & ".join(map(tex, columns)) + r" \\", r"\hline",
+            *(" & ".join(value(r, c) for c in columns) + r" \\" for r in rows),
+            r"\end{tabular}"]
 
 
 def import_benchmarks(root: Path | None = None) -> ModuleType:

@@ -3,31 +3,46 @@ bench``."""
 
 from __future__ import annotations
 
-import json
 import re
+import shlex
+import signal
 import sys
+from contextlib import contextmanager
 from dataclasses import asdict
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from automath.cli.common import DB, console, import_benchmarks, print_table
+from automath.cli.common import (
+    DB,
+    console,
+    emit,
+    err_console,
+    escape,
+    format_option,
+    import_benchmarks,
+)
 from automath.cli.explore import LAW_COLUMNS, explore_cmd, law_rows
 from automath.cli.fit import FRONT_COLUMNS, fit_cmd
 from automath.cli.prove import LEMMA_COLUMNS, prove_cmd
 from automath.core.errors import AutomathError
 
+EXIT_ERROR = 1  # an AutomathError: bad input, a damaged database, ... (click's usage errors: 2)
+RUN_COLUMNS = ["rank", "expression", "weight", "size", "score", "provenance"]
+TOP = click.IntRange(min=1)
+
 
 class _Group(click.Group):
-    """Turns every AutomathError into a one-line message and exit code 2."""
+    """Turns every AutomathError into a one-line message on stderr and exit code 1."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AutomathError as e:
-            console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-            sys.exit(2)
+            err_console.print(f"[bold red]error:[/] {escape(e)}", soft_wrap=True)
+            sys.exit(EXIT_ERROR)
 
 
 @click.group(cls=_Group)
@@ -41,41 +56,92 @@ def main() -> None:
 @click.option("--atoms", help="Comma-separated atoms, e.g. 'x,1,2'.")
 @click.option("--kind", help="Value kind: real, modp, int, bool, perm.")
 @click.option("--target", help="Target expression (score = closeness to it).")
-@click.option("--steps", type=int, default=200, show_default=True)
+@click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--depth", type=int, default=2, show_default=True, help="Evolution steps T.")
-@click.option("--cutoff", type=float, default=1e-4, show_default=True)
-@click.option("--lr", type=float, default=0.1, show_default=True)
-@click.option("--prune-every", type=int, default=10, show_default=True)
-@click.option("--k", "k", type=int, default=16, show_default=True, help="Fingerprint samples.")
+@click.option("--depth", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Evolution steps T.")
+@click.option("--cutoff", type=click.FloatRange(0, 1), default=1e-4, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.1,
+              show_default=True)
+@click.option("--prune-every", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--k", "k", type=click.IntRange(min=2), default=16, show_default=True,
+              help="Fingerprint samples (at least 2: one sample cannot tell elements apart).")
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--resume", type=int, help="Continue run ID from its last finished step.")
 @click.option("--journal", is_flag=True, help="Write journal/<date>-run<id>.md with a plot.")
-@click.option("--top", type=int, default=10, show_default=True)
+@click.option("--top", type=TOP, default=10, show_default=True)
 @click.option("--entropy", type=float, default=0.0, show_default=True,
               help="Add W * Entropy() to the loss (W > 0 concentrates, W < 0 spreads).")
 @click.option("--score", "score", help="User score module:function, f(store, ids) -> tensor.")
+@format_option
 @DB
 def run(grammar: str, atoms: str | None, kind: str | None, target: str | None, steps: int,
         seed: int, depth: int, cutoff: float, lr: float, prune_every: int, k: int, device: str,
         resume: int | None, journal: bool, top: int, entropy: float, score: str | None,
-        db: str) -> None:
-    """Run a generation-and-learning loop on GRAMMAR (a shipped name or a .lark file)."""
+        fmt: str, db: str) -> None:
+    """Run a generation-and-learning loop on GRAMMAR (a shipped name or a .lark file).
+
+    Ctrl-C or SIGTERM stops it after saving every finished step, marks the run
+    `interrupted` and prints the command that resumes it. --format json prints
+    {"run", "db", "step", "status", "verdict", "top"}.
+    """
     from automath.runs.store import RunStore, open_run, record
-    store = RunStore(db)
+    store = RunStore(db, create=resume is None)
     if resume is not None:
         loop, run_id = open_run(store, resume), resume
     else:
         loop, run_id = _new_run(store, grammar, atoms, kind, target, steps, seed, depth,
                                 cutoff, lr, prune_every, k, device, entropy, score)
-    save = record(store, run_id, loop)
-    result = _progress(loop, save, run_id)
-    console.print(f"run [bold]{run_id}[/] in {db}: step {loop.state.step}")
-    _table(result.to_records(top))
-    _verdict(result, uses_target=store.run(run_id)["config"].get("score") is None)
+    with _stops_cleanly(store, run_id, db):
+        result = _progress(loop, record(store, run_id, loop), run_id)
+    uses_target = store.run(run_id)["config"].get("score") is None
+    _report(store.run(run_id), db, result, top, uses_target, fmt)
     if journal:
         from automath.runs.journal import write_entry
-        console.print(f"journal: {write_entry(store, run_id, result)}")
+        err_console.print(f"journal: {escape(write_entry(store, run_id, result))}")
+
+
+def _report(row: dict, db: str, result, top: int, uses_target: bool, fmt: str) -> None:
+    """A finished run's top elements and verdict, in the chosen format."""
+    lines = _verdict(result, uses_target)
+    records = result.to_records(top)
+    if fmt == "json":
+        emit([{"run": row["id"], "db": db, "step": row["step"], "status": row["status"],
+               "verdict": lines, "top": records}], "json")
+        return
+    click.echo(f"run {row['id']} in {db}: step {row['step']}")
+    _records(records, fmt, result)
+    for line in lines:
+        click.echo(line)
+
+
+@contextmanager
+def _stops_cleanly(store, run_id: int, db: str):
+    """Ctrl-C or SIGTERM: the finished steps are saved (the step in flight is rolled back), the
+    run is marked ``interrupted`` and the command that resumes it is printed; exit 128 + signal.
+    """
+    received = {"signal": signal.SIGINT}
+
+    def on_term(signum, frame) -> None:
+        received["signal"] = signum
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        previous = None
+    try:
+        yield
+    except KeyboardInterrupt:
+        store.set_status(run_id, "interrupted")
+        step = store.run(run_id)["step"]
+        err_console.print(f"interrupted: run {run_id} is saved at step {step}; continue it with\n"
+                          f"  automath run --resume {run_id} --db {escape(shlex.quote(db))}",
+                          soft_wrap=True)
+        sys.exit(128 + int(received["signal"]))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr,
@@ -97,25 +163,27 @@ def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr
     return loop, store.create(spec, {**asdict(loop.config), "target": aim, **extra})
 
 
-def _verdict(result, uses_target: bool) -> None:
-    """Print whether the target was reached, the best-scoring and the heaviest element."""
+def _verdict(result, uses_target: bool) -> list[str]:
+    """Whether the target was reached, the best-scoring and the heaviest element."""
     best, reached = result.verdict()
     if best is None:
-        return
+        return []
     heavy = result.top(1)[0]
     if uses_target and reached:
-        click.echo(f"target reached: {best.text} (weight {best.weight:.4g})")
+        lines = [f"target reached: {best.text} (weight {best.weight:.4g})"]
     else:
         head = "target not reached; " if uses_target else ""
-        click.echo(f"{head}best score {best.score:.4g}: {best.text} (weight {best.weight:.4g})")
+        lines = [f"{head}best score {best.score:.4g}: {best.text} (weight {best.weight:.4g})"]
     if heavy.id != best.id or not reached:
-        click.echo(f"highest weight {heavy.weight:.4g}: {heavy.text} (score {heavy.score:.4g})")
+        lines.append(f"highest weight {heavy.weight:.4g}: {heavy.text} "
+                     f"(score {heavy.score:.4g})")
+    return lines
 
 
 def _progress(loop, save, run_id):
     cols = [TextColumn(f"run {run_id}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
             TextColumn("{task.fields[info]}"), TimeElapsedColumn()]
-    with Progress(*cols, console=console, transient=False) as bar:
+    with Progress(*cols, console=err_console, transient=False) as bar:
         task = bar.add_task("run", total=loop.config.steps, completed=loop.state.step, info="")
 
         def on_step(state) -> None:
@@ -127,24 +195,30 @@ def _progress(loop, save, run_id):
         return loop.run(on_step=on_step)
 
 
-def _table(records: list[dict]) -> None:
-    print_table(records, None, ["rank", "expression", "weight", "size", "score", "provenance"])
+def _records(records: list[dict], fmt: str, result) -> None:
+    """A loop's top elements; in LaTeX the expression is set as a formula."""
+    latex = {e.id: e.latex() for e in result.top(len(records))} if fmt == "latex" else {}
+    emit(records, fmt, RUN_COLUMNS, math=lambda r: latex[r["id"]], math_column="expression")
 
 
 @main.command()
 @click.argument("run_id", type=int)
-@click.option("--top", type=int, default=20, show_default=True)
+@click.option("--top", type=TOP, default=20, show_default=True)
 @click.option("--where", help="Filter, e.g. 'size<=7 and weight>0.001'.")
 @click.option("--pattern", help="Regular expression searched in the printed expression.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "latex"]), default="table")
+@format_option
 @click.option("--laws", is_flag=True, help="The laws of an `explore` run, by weight.")
 @click.option("--lemmas", is_flag=True, help="The lemmas of a `prove` run, by score.")
 @DB
 def query(run_id: int, top: int, where: str | None, pattern: str | None, fmt: str, laws: bool,
           lemmas: bool, db: str) -> None:
-    """Show the highest-weight expressions (laws, lemmas, a fit's front) of a stored run."""
+    """Show the highest-weight expressions (laws, lemmas, a fit's front) of a stored run.
+
+    --format json prints a list of element records for a loop run, and {"laws": [...]},
+    {"lemmas": [...]} or {"front": [...]} for an explore, prove or fit run.
+    """
     from automath.runs.store import RunStore
-    store = RunStore(db)
+    store = RunStore(db, readonly=True)
     command = "explore" if laws else "prove" if lemmas else store.command(run_id)
     if command == "run":
         _query_loop(store, run_id, top, where, pattern, fmt)
@@ -166,10 +240,7 @@ _TEXT = {"laws": "law", "lemmas": "statement", "front": "expression"}
 def _show(rows: list[dict], fmt: str, what: str, columns: list[str], pattern: str | None,
           top: int) -> None:
     rows = [r for r in rows if pattern is None or _search(pattern, r[_TEXT[what]])][:top]
-    if fmt == "json":
-        click.echo(json.dumps({what: rows}, indent=2))
-    else:
-        print_table(rows, what, columns)
+    emit(rows, fmt, columns, what, key=what)
 
 
 def _search(pattern: str, text: str) -> bool:
@@ -184,22 +255,22 @@ def _query_loop(store, run_id, top, where, pattern, fmt) -> None:
     entries = open_run(store, run_id).result().top(top, where=where, pattern=pattern)
     records = [{"rank": n, **{k: v for k, v in asdict(e).items() if k != "expr"},
                 "sympy": str(e.expr), "expression": e.text} for n, e in enumerate(entries, 1)]
-    if fmt == "json":
-        click.echo(json.dumps(records, indent=2))
-    elif fmt == "latex":
-        for e in entries:
-            click.echo(f"{e.weight:.4f} & ${e.latex()}$ \\\\")
-    else:
-        _table(records)
+    latex = {e.id: e.latex() for e in entries} if fmt == "latex" else {}
+    emit(records, fmt, RUN_COLUMNS, math=lambda r: latex[r["id"]], math_column="expression")
 
 
 @main.command()
+@format_option
 @DB
-def runs(db: str) -> None:
-    """List the runs in the database with their config and status."""
+def runs(fmt: str, db: str) -> None:
+    """List the runs in the database with their config and status.
+
+    --format json prints {"runs": [{"id", "created", "command", "grammar", "atoms", "kind",
+    "target", "steps", "status"}, ...]}.
+    """
     from automath.runs.store import RunStore
     rows = []
-    for r in RunStore(db).runs():
+    for r in RunStore(db, readonly=True).runs():
         d, c = r["domain"], r["config"]
         command = d.get("command", "run")
         steps = f"{r['step']}/{c.get('steps')}" if command in ("run", "prove") else ""
@@ -207,7 +278,7 @@ def runs(db: str) -> None:
                      "grammar": d.get("grammar"), "atoms": d.get("atoms"), "kind": d.get("kind"),
                      "target": d.get("problem") or d.get("target") or c.get("target"),
                      "steps": steps, "status": r["status"]})
-    print_table(rows, f"runs in {db}")
+    emit(rows, fmt, None, f"runs in {db}", key="runs")
 
 
 @main.group()
@@ -224,10 +295,10 @@ def grammar_check(spec: str, kind: str | None) -> None:
     d = Domain.create(spec, atoms="", kind=kind)
     table = Table("alias", "arity", "example")
     for alias, con in d.grammar.constructors.items():
-        table.add_row(alias, str(con.arity), _example(d, alias, con.arity))
+        table.add_row(Text(alias), str(con.arity), Text(_example(d, alias, con.arity)))
     console.print(table)
-    console.print(f"atoms: {', '.join(f'{a} ({t})' for a, t in d.grammar.atoms.items())}")
-    console.print(f"[green]ok[/]: {d.grammar.name} with kind {d.kind.name}")
+    console.print(Text(f"atoms: {', '.join(f'{a} ({t})' for a, t in d.grammar.atoms.items())}"))
+    console.print(f"[green]ok[/]: {escape(d.grammar.name)} with kind {escape(d.kind.name)}")
 
 
 def _example(d, alias: str, arity: int) -> str:

@@ -8,8 +8,10 @@ inf or overflow anywhere is *invalid*: such an element is dropped, never merged 
 
 from __future__ import annotations
 
+import copy
+import importlib
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import sympy
 import torch
@@ -18,8 +20,16 @@ from automath.core.errors import SemanticsError
 
 P = 2_147_483_647  # the Mersenne prime 2**31 - 1: products of residues fit in int64
 INT_LIMIT = 2**50  # |value| above this counts as overflow in the `int` kind
+OVERFLOW = INT_LIMIT + 1  # an integer result beyond the bound
+UNDEFINED = -(2**62)  # an integer result that has no value (x / 0, an inexact quotient)
+FLOAT_LIMIT = 1e300  # a real numeral beyond this is refused (float64 ends near 1.8e308)
 
 Kernel = Callable[..., torch.Tensor]
+EXACT_KERNELS: set[Kernel] = {torch.gcd, torch.lcm, torch.bitwise_or, torch.bitwise_and,
+                              torch.bitwise_xor, torch.bitwise_not, torch.maximum, torch.minimum,
+                              torch.remainder}
+"""Integer kernels whose results cannot leave the int64 range for arguments within ±2**50
+(the ``int`` kind runs them once, exactly, with no float64 rerun to detect overflow)."""
 
 _MULTIPLIERS: dict[tuple[int, str], torch.Tensor] = {}
 
@@ -57,7 +67,7 @@ class Kind:
     def family(self) -> str:
         """The name under which the semantics table holds this kind's kernels.
 
-        >>> RealKind().family, SeqKind().family  # sequences use the int kernels
+        >>> RealKind().family, IntKind().family
         ('real', 'int')
         """
         return self.name
@@ -80,12 +90,65 @@ class Kind:
         return torch.Generator().manual_seed(zlib.crc32(f"{self.seed}:{name}".encode()))
 
     def apply(self, kernel: Kernel, args: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Run a kernel on a batch of argument values.
+        """Run a kernel on a batch of argument values, each of shape ``(n, *shape)``.
+
+        A kernel built from other kernels (``run(kind, args)``, e.g. a semantics file's
+        expression) applies each of its parts through this method, so a kind's checks
+        (overflow, reduction modulo n) hold inside it too.
 
         >>> Kind().apply(torch.add, [torch.tensor([[1, 2]]), torch.tensor([[3, 4]])]).tolist()
         [[4, 6]]
         """
+        run = getattr(kernel, "run", None)
+        return run(self, args) if run is not None else self.run_kernel(kernel, args)
+
+    def run_kernel(self, kernel: Kernel, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Run one plain kernel (the hook a kind overrides to check or reduce results).
+
+        >>> Kind().run_kernel(torch.neg, [torch.tensor([[1, 2]])]).tolist()
+        [[-1, -2]]
+        """
         return kernel(*args)
+
+    def elements(self) -> torch.Tensor | None:
+        """Every value of a finite model (one row each), or None where the kind is not one.
+
+        A kind with elements is checked exhaustively: a law holds in the model when it
+        holds at every assignment of elements to its variables.
+
+        >>> Kind().elements() is None, BoolKind().elements().tolist()
+        (True, [False, True])
+        """
+        return None
+
+    def with_values(self, values: Mapping[str, torch.Tensor]) -> Kind:
+        """A copy of this kind whose variables take the given columns of values as samples.
+
+        >>> b = BoolKind(variables=("p",)).with_values({"p": torch.tensor([True, True, False])})
+        >>> b.k, b.variable("p").tolist(), b.constant("true").tolist()
+        (3, [True, True, False], [True, True, True])
+        """
+        clone = copy.copy(self)
+        clone.k = int(next(iter(values.values())).shape[0]) if values else 1
+        clone.variable = lambda name: _fixed(values, name)
+        return clone
+
+    def overflow(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows that are invalid because a value left the kind's bounds (not undefined).
+
+        >>> Kind().overflow(torch.zeros(2, 3)).tolist()
+        [False, False]
+        """
+        return torch.zeros(values.shape[0], dtype=torch.bool, device=values.device)
+
+    @property
+    def spec(self) -> str:
+        """The name ``make_kind`` builds this kind from (``mod:6``, ``perm:3``, ``real``).
+
+        >>> RealKind().spec
+        'real'
+        """
+        return self.name
 
     def valid(self, values: torch.Tensor) -> torch.Tensor:
         """Rows whose fingerprint is usable (no NaN, inf or overflow).
@@ -120,7 +183,35 @@ class Kind:
         >>> RealKind(k=8, seed=3).describe(), BoolKind(variables=("p",)).describe()
         ('real(k=8, seed=3)', 'bool(k=2, seed=0)')
         """
-        return f"{self.name}(k={self.k}, seed={self.seed})"
+        return f"{self.spec}(k={self.k}, seed={self.seed})"
+
+
+def _fixed(values: Mapping[str, torch.Tensor], name: str) -> torch.Tensor:
+    if name not in values:
+        raise SemanticsError(f"variable {name!r} has no values here (have: {sorted(values)})",
+                             token=name)
+    return values[name]
+
+
+def integer(value: str | int, kind: str, limit: int | None = INT_LIMIT) -> int:
+    """A numeral as an integer, or a clear error (a fraction; beyond ``limit`` in size).
+
+    >>> integer("-7", "int"), integer(2**60, "modp", None) == 2**60
+    (-7, True)
+    >>> integer("1" + "0" * 30, "int")
+    Traceback (most recent call last):
+    ...
+    automath.core.errors.SemanticsError: numeral '1000000000000000000000000000000' is beyond \
+the 'int' kind's bound 2**50 (at token '1000000000000000000000000000000')
+    """
+    r = sympy.Rational(str(value))
+    if r.q != 1:
+        raise SemanticsError(f"numeral {value!r} is not an integer; kind {kind!r} needs one",
+                             token=str(value))
+    if limit is not None and abs(int(r)) > limit:
+        raise SemanticsError(f"numeral {value!r} is beyond the {kind!r} kind's bound "
+                             f"2**{limit.bit_length() - 1}", token=str(value))
+    return int(r)
 
 
 class RealKind(Kind):
@@ -161,9 +252,17 @@ class RealKind(Kind):
 
         >>> RealKind(k=3).constant("1/4").tolist()
         [0.25, 0.25, 0.25]
+        >>> RealKind(k=3).constant("1e400")
+        Traceback (most recent call last):
+        ...
+        automath.core.errors.SemanticsError: numeral '1e400' is beyond the float64 range of \
+kind 'real' (|v| <= 1e300) (at token '1e400')
         """
-        return torch.full(self.shape, float(sympy.Rational(str(value))), dtype=self.dtype,
-                          device=self.device)
+        v = float(sympy.Rational(str(value)))
+        if not abs(v) <= FLOAT_LIMIT:
+            raise SemanticsError(f"numeral {value!r} is beyond the float64 range of kind "
+                                 f"'real' (|v| <= 1e300)", token=str(value))
+        return torch.full(self.shape, v, dtype=self.dtype, device=self.device)
 
     def valid(self, values: torch.Tensor) -> torch.Tensor:
         """Rows with every value finite: their sum is finite (a sum beyond the float64 range,
@@ -217,11 +316,8 @@ class ModpKind(Kind):
         automath.core.errors.SemanticsError: numeral '1/2' is not an integer; kind 'modp' needs \
 one (at token '1/2')
         """
-        r = sympy.Rational(str(value))
-        if r.q != 1:
-            raise SemanticsError(f"numeral {value!r} is not an integer; kind 'modp' needs one",
-                                 token=str(value))
-        return torch.full(self.shape, int(r) % P, dtype=torch.int64, device=self.device)
+        return torch.full(self.shape, integer(value, "modp", None) % P, dtype=torch.int64,
+                          device=self.device)
 
     def valid(self, values: torch.Tensor) -> torch.Tensor:
         """Rows with no negative entry (kernels mark an undefined value, like ``x / 0``, -1).
@@ -257,22 +353,41 @@ class IntKind(Kind):
         >>> IntKind(k=2).constant("-7").tolist()
         [-7, -7]
         """
-        r = sympy.Rational(str(value))
-        if r.q != 1:
-            raise SemanticsError(f"numeral {value!r} is not an integer", token=str(value))
-        return torch.full(self.shape, int(r), dtype=torch.int64, device=self.device)
+        return torch.full(self.shape, integer(value, self.name), dtype=torch.int64,
+                          device=self.device)
 
-    def apply(self, kernel: Kernel, args: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Run a kernel exactly, marking results beyond ±2**50 (checked in float) as overflow.
+    def run_kernel(self, kernel: Kernel, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Run a kernel exactly, marking results beyond ±2**50 (checked in float64) as
+        overflow, and results of invalid arguments as undefined. Integer-only kernels
+        (``EXACT_KERNELS``, or any that float64 refuses) run once, exactly.
 
-        >>> out = IntKind(k=2).apply(torch.mul, [torch.tensor([[3, 2**30]]),
-        ...                                      torch.tensor([[4, 2**30]])])
-        >>> out[0, 0].item(), out[0, 1].item() == 2**50 + 1
+        >>> i = IntKind(k=2)
+        >>> out = i.apply(torch.mul, [torch.tensor([[3, 2**30]]), torch.tensor([[4, 2**30]])])
+        >>> out[0, 0].item(), out[0, 1].item() == OVERFLOW
         (12, True)
+        >>> i.apply(torch.gcd, [torch.tensor([[12, 7]]), torch.tensor([[18, 0]])]).tolist()
+        [[6, 7]]
         """
         exact = kernel(*args)
-        approx = kernel(*(a.to(torch.float64) for a in args))
-        return torch.where(approx.abs() > INT_LIMIT, torch.full_like(exact, INT_LIMIT + 1), exact)
+        if kernel not in EXACT_KERNELS:
+            try:
+                approx = kernel(*(a.to(torch.float64) for a in args))
+                exact = torch.where(approx.abs() > INT_LIMIT, OVERFLOW, exact)
+            except (NotImplementedError, RuntimeError, TypeError):
+                pass  # an integer-only user kernel: its exact result stands
+        bad = torch.zeros_like(exact, dtype=torch.bool)
+        for a in args:
+            bad = bad | (a.abs() > INT_LIMIT)
+        return torch.where(bad, UNDEFINED, exact)
+
+    def overflow(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows with a value beyond ±2**50 that is not an undefined one (like ``x / 0``).
+
+        >>> IntKind(k=2).overflow(torch.tensor([[OVERFLOW, 0], [UNDEFINED, 1], [3, 4]])).tolist()
+        [True, False, False]
+        """
+        v = values.flatten(1)
+        return ((v.abs() > INT_LIMIT) & (v != UNDEFINED)).any(dim=1)
 
     def valid(self, values: torch.Tensor) -> torch.Tensor:
         """Rows with every |value| at most 2**50.
@@ -281,46 +396,6 @@ class IntKind(Kind):
         [True, False]
         """
         return values.flatten(1).abs().amax(dim=1) <= INT_LIMIT
-
-
-class SeqKind(IntKind):
-    """Integer sequences: the variable ``n`` takes the values start, start+1, …, start+k-1.
-
-    Kernels are those of the ``int`` kind, so a term's fingerprint is its first k terms.
-
-    >>> SeqKind(k=5, variables=("n",)).variable("n").tolist()
-    [0, 1, 2, 3, 4]
-    """
-
-    name = "seq"
-
-    def __init__(self, k: int = 10, seed: int = 0, device: str | torch.device = "cpu",
-                 variables: Sequence[str] = (), start: int = 0) -> None:
-        super().__init__(k, seed, device, variables)
-        self.start = start
-
-    @property
-    def family(self) -> str:
-        """Sequences borrow the ``int`` kernels.
-
-        >>> SeqKind().family
-        'int'
-        """
-        return "int"
-
-    def variable(self, name: str) -> torch.Tensor:
-        """The index ``n``: start, start+1, …, start+k-1; any other name is an error.
-
-        >>> SeqKind(k=4, start=1).variable("n").tolist()
-        [1, 2, 3, 4]
-        >>> SeqKind().variable("m")
-        Traceback (most recent call last):
-        ...
-        automath.core.errors.SemanticsError: sequences have one variable, n (got 'm') (at token 'm')
-        """
-        if name != "n":
-            raise SemanticsError(f"sequences have one variable, n (got {name!r})", token=name)
-        return torch.arange(self.start, self.start + self.k, device=self.device)
 
 
 class BoolKind(Kind):
@@ -361,75 +436,45 @@ class BoolKind(Kind):
         """
         return torch.full(self.shape, str(value) in ("True", "1", "true"), device=self.device)
 
+    def elements(self) -> torch.Tensor:
+        """The two truth values: a finite model.
 
-class PermKind(Kind):
-    """Permutations of ``m`` points in K random models: a free-ish, non-commutative monoid.
-
-    >>> pk = PermKind(k=2, m=5); x, y = pk.variable("x"), pk.variable("y")
-    >>> bool((torch.gather(x, -1, y) == torch.gather(y, -1, x)).all())
-    False
-    """
-
-    name = "perm"
-    dtype = torch.int64
-
-    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
-                 variables: Sequence[str] = (), m: int = 6) -> None:
-        super().__init__(k, seed, device, variables)
-        self.m = m
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """One permutation of ``m`` points per model: ``(k, m)``.
-
-        >>> PermKind(k=2, m=3).shape
-        (2, 3)
+        >>> BoolKind().elements().tolist()
+        [False, True]
         """
-        return (self.k, self.m)
-
-    def variable(self, name: str) -> torch.Tensor:
-        """A random permutation per model, fixed by seed and name.
-
-        >>> x = PermKind(k=3, m=5).variable("x"); x.shape
-        torch.Size([3, 5])
-        >>> (x.sort(dim=1).values == torch.arange(5)).all().item()  # each row is a permutation
-        True
-        """
-        g = self._gen(name)
-        return torch.stack([torch.randperm(self.m, generator=g) for _ in range(self.k)]).to(
-            self.device)
-
-    def identity(self) -> torch.Tensor:
-        """The identity permutation in every model.
-
-        >>> pk = PermKind(k=2, m=4); x = pk.variable("x")
-        >>> pk.identity()[0].tolist(), bool((torch.gather(x, -1, pk.identity()) == x).all())
-        ([0, 1, 2, 3], True)
-        """
-        return torch.arange(self.m, device=self.device).expand(self.k, self.m).clone()
-
-    def constant(self, value: str) -> torch.Tensor:
-        """Always an error: permutation models have no numerals.
-
-        >>> PermKind().constant("1")
-        Traceback (most recent call last):
-        ...
-        automath.core.errors.SemanticsError: permutation models have no numerals (at token '1')
-        """
-        raise SemanticsError("permutation models have no numerals", token=str(value))
+        return torch.tensor([False, True], device=self.device)
 
 
-KINDS: dict[str, type[Kind]] = {c.name: c for c in (RealKind, ModpKind, IntKind, SeqKind,
-                                                     BoolKind, PermKind)}
+KINDS: dict[str, type[Kind]] = {c.name: c for c in (RealKind, ModpKind, IntKind, BoolKind)}
+"""The core kinds; ``automath.core.catalog`` names every kind, models included."""
 
 
 def make_kind(name: str, **options: object) -> Kind:
-    """Build a value kind by name: ``real``, ``modp``, ``int``, ``bool`` or ``perm``.
+    """Build a core value kind by name: ``real``, ``modp``, ``int`` or ``bool``
+    (``automath.core.catalog.make_kind`` builds every kind, models included).
 
     >>> make_kind("modp", k=4).shape
     (4,)
+    >>> make_kind("foo")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    automath.core.errors.SemanticsError: no kind 'foo'; kinds: bool, int, list, ...
     """
-    if name not in KINDS:
-        raise SemanticsError(f"unknown value kind {name!r}; choose one of {sorted(KINDS)}",
-                             token=name)
+    if name not in KINDS:  # perm, seq, nat, models: until callers use the catalog directly
+        return importlib.import_module("automath.core.catalog").make_kind(name, **options)
+    check_samples(options.get("k", 16))
     return KINDS[name](**options)
+
+
+def check_samples(k: object) -> None:
+    """Refuse a sample count that cannot tell values apart.
+
+    >>> check_samples(0)
+    Traceback (most recent call last):
+    ...
+    automath.core.errors.SemanticsError: k = 0 samples cannot tell values apart; use k >= 1 \
+(16 is the default) (at token 'k=0')
+    """
+    if isinstance(k, int) and k < 1:
+        raise SemanticsError(f"k = {k} samples cannot tell values apart; use k >= 1 (16 is "
+                             "the default)", token=f"k={k}")

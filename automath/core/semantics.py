@@ -10,7 +10,8 @@ import sympy
 import torch
 
 from automath.core.errors import SemanticsError
-from automath.core.kinds import INT_LIMIT, Kernel, Kind, P
+from automath.core.kinds import UNDEFINED, Kernel, Kind, P
+from automath.core.lists import append, reverse
 
 
 @dataclass(frozen=True)
@@ -44,20 +45,29 @@ def _mod_div(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _int_div(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Exact integer division; a remainder or a zero divisor is an overflow (invalid)."""
-    if a.is_floating_point():
-        return torch.where(b == 0, INT_LIMIT * 2.0, a / torch.where(b == 0, 1, b))
+    """Exact integer division; a remainder or a zero divisor has no value (undefined).
+
+    >>> _int_div(torch.tensor([6, 7, 1]), torch.tensor([3, 2, 0])).tolist() == [2, UNDEFINED,
+    ...                                                                         UNDEFINED]
+    True
+    """
+    if a.is_floating_point():  # the overflow check's rerun: undefined is not an overflow
+        return torch.where(b == 0, 0.0, a / torch.where(b == 0, 1, b))
     safe = torch.where(b == 0, 1, b)
     ok = (b != 0) & (torch.remainder(a, safe) == 0)
-    return torch.where(ok, torch.div(a, safe, rounding_mode="floor"), INT_LIMIT + 1)
+    return torch.where(ok, torch.div(a, safe, rounding_mode="floor"), UNDEFINED)
 
 
 def _int_pow(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Integer power for exponents 0..62; other exponents are invalid."""
+    """Integer power for exponents 0..62; other exponents have no value (undefined)."""
     ok = (b >= 0) & (b <= 62)
     if a.is_floating_point():
-        return torch.where(ok, torch.pow(a, b.clamp(0, 62)), INT_LIMIT * 2.0)
-    return torch.where(ok, torch.pow(a, b.clamp(0, 62)), INT_LIMIT + 1)
+        return torch.where(ok, torch.pow(a, b.clamp(0, 62)), 0.0)
+    return torch.where(ok, torch.pow(a, b.clamp(0, 62)), UNDEFINED)
+
+
+def _perm_inverse(a: torch.Tensor) -> torch.Tensor:
+    return torch.argsort(a, dim=-1)
 
 
 def _perm_compose(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -68,7 +78,8 @@ def _const(value: float | bool) -> Callable[[Kind], torch.Tensor]:
     return lambda kind: kind.constant(value)
 
 
-_ARITH = {"real", "int", "modp"}
+_ARITH = {"real", "int", "modp", "mod", "bits"}  # mod and bits kinds reduce each result
+_BITS = {"int", "bits"}
 
 
 def _on(kinds: set[str], f: Kernel, modp: Kernel | None = None) -> dict[str, Kernel]:
@@ -76,6 +87,16 @@ def _on(kinds: set[str], f: Kernel, modp: Kernel | None = None) -> dict[str, Ker
     if "modp" in kinds:
         table["modp"] = modp or _modp(f)
     return table
+
+
+def _logic(logical: Kernel, bitwise: Kernel) -> dict[str, Kernel]:
+    """A connective on truth values and, bit by bit, on bitsets."""
+    return {"bool": logical, "bits": bitwise}
+
+
+def _fn(name: str) -> Callable[..., sympy.Basic]:
+    """An uninterpreted sympy function (sympy's own gcd or lcm would evaluate on symbols)."""
+    return sympy.Function(name)
 
 
 OPS: dict[str, Op] = {
@@ -92,14 +113,33 @@ OPS: dict[str, Op] = {
     "sqrt": Op(1, sympy.sqrt, {"real": torch.sqrt}),
     "max": Op(2, sympy.Max, {"real": torch.maximum, "int": torch.maximum}),
     "min": Op(2, sympy.Min, {"real": torch.minimum, "int": torch.minimum}),
-    "and": Op(2, sympy.And, {"bool": torch.logical_and}),
-    "or": Op(2, sympy.Or, {"bool": torch.logical_or}),
-    "not": Op(1, sympy.Not, {"bool": torch.logical_not}),
-    "implies": Op(2, sympy.Implies, {"bool": lambda a, b: torch.logical_or(~a, b)}),
-    "true": Op(0, lambda: sympy.true, {"bool": _const(True)}),
-    "false": Op(0, lambda: sympy.false, {"bool": _const(False)}),
+    "and": Op(2, sympy.And, _logic(torch.logical_and, torch.bitwise_and)),
+    "or": Op(2, sympy.Or, _logic(torch.logical_or, torch.bitwise_or)),
+    "not": Op(1, sympy.Not, _logic(torch.logical_not, torch.bitwise_not)),
+    "implies": Op(2, sympy.Implies, _logic(lambda a, b: torch.logical_or(~a, b),
+                                           lambda a, b: torch.bitwise_or(~a, b))),
+    "true": Op(0, lambda: sympy.true, _logic(_const(True), _const(True))),
+    "false": Op(0, lambda: sympy.false, _logic(_const(False), _const(False))),
     "unit": Op(0, lambda: sympy.Symbol("e", commutative=False), {"perm": lambda k: k.identity()}),
 }
+"""The built-in meaning of each alias a shipped grammar uses."""
+
+KERNELS: dict[str, Op] = {
+    **OPS,
+    "xor": Op(2, sympy.Xor, _logic(torch.logical_xor, torch.bitwise_xor)),
+    "gcd": Op(2, _fn("gcd"), {"int": torch.gcd}),
+    "lcm": Op(2, _fn("lcm"), {"int": torch.lcm}),
+    "bitwise_or": Op(2, _fn("bitwise_or"), dict.fromkeys(_BITS, torch.bitwise_or)),
+    "bitwise_and": Op(2, _fn("bitwise_and"), dict.fromkeys(_BITS, torch.bitwise_and)),
+    "bitwise_xor": Op(2, _fn("bitwise_xor"), dict.fromkeys(_BITS, torch.bitwise_xor)),
+    "bitwise_not": Op(1, _fn("bitwise_not"), dict.fromkeys(_BITS, torch.bitwise_not)),
+    "compose": Op(2, operator.mul, {"perm": _perm_compose}),
+    "inverse": Op(1, _fn("inverse"), {"perm": _perm_inverse}),
+    "append": Op(2, _fn("append"), {"list": append}),
+    "reverse": Op(1, _fn("reverse"), {"list": reverse}),
+    "nil": Op(0, lambda: sympy.Symbol("nil"), {"list": lambda k: k.empty()}),
+}
+"""Every shipped kernel, by the name a semantics file maps an alias to (``union = "or"``)."""
 
 
 class Semantics(Mapping[str, Op]):
@@ -110,8 +150,10 @@ class Semantics(Mapping[str, Op]):
     (2, False)
     """
 
-    def __init__(self, ops: Mapping[str, Op] | None = None) -> None:
+    def __init__(self, ops: Mapping[str, Op] | None = None, *, kind: str | None = None,
+                 source: str | None = None) -> None:
         self._ops = dict(OPS if ops is None else ops)
+        self.kind, self.source = kind, source  # a semantics file's default kind, and its path
 
     def __getitem__(self, alias: str) -> Op:
         return self._ops[alias]
@@ -128,7 +170,7 @@ class Semantics(Mapping[str, Op]):
         >>> len(Semantics({}).with_op("neg", OPS["neg"]))
         1
         """
-        return Semantics({**self._ops, alias: op})
+        return Semantics({**self._ops, alias: op}, kind=self.kind, source=self.source)
 
     def kernel(self, alias: str, kind: str) -> Kernel:
         """The torch kernel of ``alias`` for a value kind, or a clear error.
@@ -137,7 +179,11 @@ class Semantics(Mapping[str, Op]):
         True
         """
         if alias not in self._ops:
-            raise SemanticsError(f"operator {alias!r} has no semantics; map it with "
+            hint = (f"; it is the shipped kernel {alias!r}: write {alias} = \"{alias}\""
+                    if alias in KERNELS else "")
+            raise SemanticsError(f"operator {alias!r} has no semantics; map it in a semantics "
+                                 f"file (<grammar>.semantics.toml beside the grammar, or "
+                                 f"--semantics FILE) under [ops]{hint}, or in Python with "
                                  f"Semantics().with_op({alias!r}, Op(...))", token=alias)
         kernels = self._ops[alias].kernels
         if kind not in kernels:

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import torch
 
+from automath.core.catalog import make_kind
 from automath.core.errors import SemanticsError
 from automath.core.generate import Hyperedges, expand
 from automath.core.grammar import Grammar
-from automath.core.kinds import make_kind
-from automath.core.semantics import DEFAULT_SEMANTICS, Semantics
+from automath.core.kinds import Kind
+from automath.core.semantics import Semantics
+from automath.core.sidecar import semantics_for
 from automath.core.store import Store
 from automath.core.term import Term
 from automath.core.threads import torch_threads
@@ -37,15 +39,19 @@ DEFAULT_MEMORY = 2 * 2**30
 
 def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),
             size: int = 7, kind: str | None = None, constants: Sequence[str] | None = None,
-            ops: Sequence[str] | None = None, semantics: Semantics | None = None,
+            ops: Sequence[str] | None = None, semantics: Semantics | str | Path | None = None,
             timeout: float = 5.0, weights: bool = True, k: int = 16, seed: int = 0,
             max_memory: int = DEFAULT_MEMORY, slack: int = 2, reach: int = 2,
             stats: Stats | None = None) -> list[Law]:
     """The equational laws of a grammar's operators up to ``size``: verified, pruned, weighted.
 
-    ``kind`` defaults to the first of modp, int, bool, perm, real with a kernel for every
-    operator; ``constants`` to the grammar's nullary constructors plus 0 and 1 where it has
-    numerals; ``ops`` to every constructor. ``timeout`` bounds each sympy proof (seconds).
+    ``kind`` is a name ``make_kind`` knows (``real``, ``nat``, ``mod:6``, ``perm:3``,
+    ``bits:8``, …); it defaults to the semantics file's ``kind``, else to the first of
+    modp, int, bool, perm, real with a kernel for every operator. ``semantics`` is a table,
+    a semantics file (``automath.core.sidecar``), or None: the file beside the grammar
+    (``<grammar>.semantics.toml``) if there is one, else the built-in table. ``constants``
+    to the grammar's nullary constructors plus 0 and 1 where it has numerals; ``ops`` to
+    every constructor. ``timeout`` bounds each sympy proof (seconds).
     With ``weights`` (the default) each law counts the enumerated equations that depend on it
     (``generates``, from ``law_coverage``) and gets a weight, summing to 1 over the laws, learned
     by the differentiable evolution with laws and those equations as elements so that the laws
@@ -151,7 +157,7 @@ def rename(term: Term, mapping: dict[str, str]) -> Term:
 
 def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),
               kind: str | None = None, constants: Sequence[str] | None = None,
-              ops: Sequence[str] | None = None, semantics: Semantics | None = None,
+              ops: Sequence[str] | None = None, semantics: Semantics | str | Path | None = None,
               k: int = 16, seed: int = 0) -> Signature:
     """Resolve a grammar, operators, variables and constants into a checked signature.
 
@@ -160,17 +166,26 @@ def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y",
     (('add', 'mul'), 'modp', ['0', '1'])
     """
     g = grammar if isinstance(grammar, Grammar) else Grammar.load(grammar)
-    sem = semantics or DEFAULT_SEMANTICS
+    sem = semantics_for(g, semantics)
     ops = _ops(g, ops)
     consts = tuple(_constants(g, constants))
     need = ops + tuple(c.op for c in consts if c.op not in g.atoms)
-    kname = kind or _default_kind(need, sem, g)
-    for op in need:
-        sem.kernel(op, kname)  # an operator with no kernel for the kind: a clear error
+    kname = kind or sem.kind or _default_kind(need, sem, g)
     names = _variables(g, vars)
-    kobj = (OrderIntKind(k=k, seed=seed, variables=names) if kname == "int"
-            else make_kind(kname, k=k, seed=seed, variables=names))
+    kobj = _kind(kname, k, seed, names)
+    for op in need:
+        sem.kernel(op, kobj.family)  # an operator with no kernel for the kind: a clear error
     return Signature(g, ops, tuple(Term("var", token=v) for v in names), consts, kobj, sem)
+
+
+def _kind(name: str, k: int, seed: int, names: tuple[str, ...]) -> Kind:
+    """The kind named ``name``; the ``int`` kind also samples every ordering of the
+    variables (so min/max laws are decided)."""
+    if str(name).strip() == "int":
+        if k < 0:
+            raise ExploreError(f"k must be at least 0 for the int kind, got {k}")
+        return OrderIntKind(k=k, seed=seed, variables=names)
+    return make_kind(name, k=k, seed=seed, variables=names)
 
 
 def _ops(g: Grammar, ops: Sequence[str] | None) -> tuple[str, ...]:
@@ -261,7 +276,8 @@ def enumerate_terms(sig: Signature, size: int, max_memory: int = DEFAULT_MEMORY,
         start = len(store)
         for r, (left, right) in enumerate(plans):
             new = expand(store, r, left, right)
-            _check_overflow(sig, s, left.shape[0] - len(new))
+            if left.shape[0] > len(new):  # some terms were dropped: overflow or undefined?
+                _check_overflow(store, sig, s, r, left, right)
             edges = edges.cat(new)
         by_size[s] = torch.arange(start, len(store))
     return store, atoms, edges
@@ -290,10 +306,19 @@ def _check_memory(sig: Signature, s: int, pairs: int, have: int, limit: int) -> 
                            "fewer variables, operators or constants")
 
 
-def _check_overflow(sig: Signature, s: int, invalid: int) -> None:
-    if sig.kind.name == "int" and invalid > 0:
-        raise ExploreError(f"{invalid} terms of size {s} overflow the 'int' kind's 2**50 bound; "
-                           "use kind='modp' for ring laws (exact residues), or a smaller size")
+def _check_overflow(store: Store, sig: Signature, s: int, rule: int, left: torch.Tensor,
+                    right: torch.Tensor | None) -> None:
+    """Refuse an enumeration that lost terms to the kind's bound (its laws would be
+    incomplete); terms without a value (``x / 0``) are dropped silently."""
+    over = 0
+    for start in range(0, left.shape[0], 1 << 16):
+        parts = [p[start:start + (1 << 16)] for p in (left, right) if p is not None]
+        vals = sig.kind.apply(store.kernel(rule), [store.values[p] for p in parts])
+        over += int(sig.kind.overflow(vals).sum())
+    if over:
+        raise ExploreError(f"{over} terms of size {s} overflow the {sig.kind.spec!r} kind's "
+                           "bound; use kind='modp' for ring laws (exact residues), or a "
+                           "smaller size")
 
 
 def law_order(u: Universe, nodes: torch.Tensor,

@@ -1,5 +1,7 @@
-"""Verification of conjectured laws: sympy for ring and field laws, truth tables for Booleans,
-every weak ordering of the variables for min/max, many random samples otherwise ("tested only").
+"""Verification of conjectured laws: every assignment in a finite model (truth tables, ℤ/n,
+Sₙ, bitsets, tables), every weak ordering of the variables for min/max, sympy for ring and
+field laws, many random samples otherwise ("tested only (N samples)") — over the reals only
+after a second check at 60 digits on fresh points (``automath.laws.precision``).
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ import torch
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
+from automath.core.catalog import make_kind
 from automath.core.errors import AutomathError
 from automath.core.interpret import evaluate, to_sympy
-from automath.core.kinds import BoolKind, IntKind, Kind, make_kind
+from automath.core.kinds import IntKind, Kind
+from automath.core.models import assignments
 from automath.core.semantics import DEFAULT_SEMANTICS
 from automath.core.term import Term
+from automath.laws.precision import DIGITS, Unknown, confirm
 
 if TYPE_CHECKING:
     from automath.laws.signature import Signature
 
 ORDER_OPS = frozenset({"max", "min"})  # values decided by the order of the variables alone
 RATIONAL_OPS = frozenset({"add", "sub", "mul", "neg", "div"})
+ORDER_KINDS = frozenset({"int", "nat", "real"})  # kinds where every weak ordering decides min/max
+EXHAUSTIVE_ROWS = 2**17  # a finite model is checked exhaustively up to this many assignments
 
 
 class ExploreError(AutomathError):
@@ -79,13 +86,17 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 
 class Verifier:
-    """Decides a conjectured law: "proved: sympy", "proved: exhaustive", "tested only" or None.
+    """Decides a conjectured law: "proved: exhaustive", "proved: sympy", "tested only (…)"
+    or None (refuted).
 
     >>> from automath.laws.explore import signature
     >>> v = Verifier(signature("semiring"))
     >>> g = v.sig.grammar
     >>> v(g.parse("x*(y+z)"), g.parse("x*y+x*z")), v(g.parse("x*x"), g.parse("x"))
     ('proved: sympy', None)
+    >>> v = Verifier(signature("ring", kind="mod:6")); g = v.sig.grammar
+    >>> v(g.parse("x*x*x"), g.parse("x")), v(g.parse("x*x"), g.parse("x"))
+    ('proved: exhaustive', None)
     """
 
     def __init__(self, sig: Signature, timeout: float = 5.0, samples: int = 512) -> None:
@@ -93,13 +104,17 @@ class Verifier:
         self.names = tuple(str(v.token) for v in sig.variables)
         self.random = _test_kind(sig.kind, self.names, samples)
         self._grid: Kind | None = None
+        self._models: dict[tuple[str, ...], Kind | None] = {}
         self._ring: PolyRing | None = None
 
     def __call__(self, lhs: Term, rhs: Term) -> str | None:
-        """Decide by the operators the law itself uses (built-in semantics only)."""
+        """Decide by the model and by the operators the law itself uses."""
         kname, ops = self.sig.kind.name, _ops_in(lhs, self.sig) | _ops_in(rhs, self.sig)
-        if kname == "bool" or (kname in ("int", "real") and ops <= ORDER_OPS):
-            self._grid = self._grid or _exhaustive_kind(kname, self.names)
+        model = self._model(tuple(dict.fromkeys(lhs.variables() + rhs.variables())))
+        if model is not None:
+            return "proved: exhaustive" if self._agree(lhs, rhs, model) else None
+        if kname in ORDER_KINDS and ops <= ORDER_OPS:
+            self._grid = self._grid or OrderIntKind(k=0, variables=self.names)
             return "proved: exhaustive" if self._agree(lhs, rhs, self._grid) else None
         rational = kname in ("modp", "int", "real") and ops <= RATIONAL_OPS | {"num"}
         if rational or kname == "real":
@@ -107,14 +122,39 @@ class Verifier:
             verdict = self._sympy(lhs, rhs, rational, poly)
             if verdict is not None:
                 return "proved: sympy" if verdict else None
-        return "tested only" if self._agree(lhs, rhs, self.random) else None
+        n = self._agree(lhs, rhs, self.random)
+        if not n:
+            return None
+        return self._precise(lhs, rhs, n) if kname == "real" else f"tested only ({n} samples)"
 
-    def _agree(self, lhs: Term, rhs: Term, kind: Kind) -> bool:
-        """Equal at every sample where both sides are defined (and defined somewhere)."""
-        a, b = (evaluate(t, kind, self.sig.semantics).reshape(kind.k, -1) for t in (lhs, rhs))
+    def _precise(self, lhs: Term, rhs: Term, n: int) -> str | None:
+        """A real law tested in float64, checked again at 60 digits (None: refuted)."""
+        try:
+            points = confirm(lhs, rhs, self.sig.semantics, self.sig.kind.seed)
+        except Unknown:
+            return f"tested only ({n} samples, float64 only)"
+        return None if points is None else (
+            f"tested only ({n} samples; {points} points at {DIGITS} digits)")
+
+    def _model(self, names: tuple[str, ...]) -> Kind | None:
+        """The kind at every assignment of the model's elements to ``names``, if it has
+        elements and few enough assignments; else None."""
+        if names not in self._models:
+            el, model = self.sig.kind.elements(), None
+            if el is not None and el.shape[0] ** len(names) <= EXHAUSTIVE_ROWS:
+                model = self.sig.kind.with_values(assignments(el, names))
+            self._models[names] = model
+        return self._models[names]
+
+    def _agree(self, lhs: Term, rhs: Term, kind: Kind) -> int:
+        """The number of samples where both sides are defined, when they are equal at each
+        of them (and defined somewhere); 0 otherwise. Each sample is checked as a row of
+        one sample, so a kind with vector values is checked like any other."""
+        a, b = (evaluate(t, kind, self.sig.semantics).expand(kind.shape).unsqueeze(1)
+                for t in (lhs, rhs))
         valid = kind.valid(a) & kind.valid(b)
-        return bool(valid.any()) and bool(
-            (kind.quantize(a[valid]) == kind.quantize(b[valid])).all())
+        same = bool((kind.quantize(a[valid]) == kind.quantize(b[valid])).all())
+        return int(valid.sum()) if same else 0
 
     def _sympy(self, lhs: Term, rhs: Term, rational: bool, polynomial: bool = False,
                ) -> bool | None:
@@ -153,19 +193,11 @@ def _ops_in(term: Term, sig: Signature) -> set[str]:
     return own.union(*(_ops_in(a, sig) for a in term.args))
 
 
-def _exhaustive_kind(kname: str, names: tuple[str, ...]) -> Kind:
-    if kname == "bool":
-        if len(names) > 12:
-            raise ExploreError("truth tables of more than 12 variables are not exhaustive")
-        return BoolKind(variables=names)
-    return OrderIntKind(k=0, variables=names)
-
-
 def _test_kind(kind: Kind, names: tuple[str, ...], samples: int) -> Kind:
     """A fresh kind of the same name with many more samples and another seed (reals over
     [-2, 2], so a law true only for positive values is caught)."""
-    if kind.name == "int":
+    if kind.spec == "int":
         return OrderIntKind(k=samples, seed=kind.seed + 1, variables=names)
-    extra = {"m": kind.m + 1} if kind.name == "perm" else {}
+    extra = {"m": kind.m + 1} if kind.spec == "perm" else {}
     extra = {"low": -2.0, "high": 2.0} if kind.name == "real" else extra
-    return make_kind(kind.name, k=samples, seed=kind.seed + 1, variables=names, **extra)
+    return make_kind(kind.spec, k=samples, seed=kind.seed + 1, variables=names, **extra)

@@ -1,27 +1,30 @@
 """Run store: a SQLite file of runs, their per-step metrics, top weights and resumable state.
 
-Each finished step is written in one transaction (metrics, top weights, full loop state), so a
-run killed mid-way keeps every finished step and resumes from the last one.
+Each finished step is written in one transaction (metrics, top weights, the loop state's
+changing part and the fingerprints of the elements new in that step), so a run killed mid-way
+keeps every finished step and resumes from the last one. Saved states are tensor files (no
+pickle, see ``runs.snapshot``); every SQLite failure (a damaged page, a read-only file, a full
+disk) and every unreadable stored JSON is a ``RunStoreError`` that names the file, and the step
+in flight is rolled back, so nothing already saved is lost.
 """
 
 from __future__ import annotations
 
 import importlib
-import io
 import json
 import os
 import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from automath.core.engine import LoopState
 from automath.core.errors import RunStoreError
-from automath.core.generate import Hyperedges, edge_keys
-from automath.core.store import Store
-from automath.core.term import Term
+from automath.runs.failures import database_error, guard_sqlite, stored_json
+
+if TYPE_CHECKING:  # torch is loaded only by the methods that save or load a loop's state
+    from automath.core.engine import LoopState
+    from automath.core.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, created TEXT, domain TEXT,
@@ -31,6 +34,8 @@ CREATE TABLE IF NOT EXISTS steps (run_id INTEGER, step INTEGER, metrics TEXT,
 CREATE TABLE IF NOT EXISTS weights (run_id INTEGER, step INTEGER, elem INTEGER, text TEXT,
     weight REAL, PRIMARY KEY (run_id, step, elem));
 CREATE TABLE IF NOT EXISTS state (run_id INTEGER PRIMARY KEY, step INTEGER, blob BLOB);
+CREATE TABLE IF NOT EXISTS rows (run_id INTEGER, start INTEGER, count INTEGER, blob BLOB,
+    PRIMARY KEY (run_id, start));
 CREATE TABLE IF NOT EXISTS laws (run_id INTEGER, rank INTEGER, lhs TEXT, rhs TEXT,
     size INTEGER, weight REAL, verified TEXT, generates INTEGER, PRIMARY KEY (run_id, rank));
 CREATE TABLE IF NOT EXISTS lemmas (run_id INTEGER, rank INTEGER, statement TEXT, score REAL,
@@ -59,8 +64,10 @@ LEMMA_KEYS = ("statement", "score", "p", "q", "weight", "promoted")
 FRONT_KEYS = ("expression", "size", "loss", "weight", "exact", "selected")
 
 
+@guard_sqlite
 class RunStore:
-    """A SQLite run database (default ``runs.db``).
+    """A SQLite run database (default ``runs.db``); ``create=False``: the file must exist;
+    ``readonly``: it must exist and is opened read-only (for ``query`` and ``runs``).
 
     >>> import tempfile, os
     >>> db = RunStore(os.path.join(tempfile.mkdtemp(), "r.db"))
@@ -68,13 +75,22 @@ class RunStore:
     True
     """
 
-    def __init__(self, path: str | Path = "runs.db") -> None:
+    def __init__(self, path: str | Path = "runs.db", *, create: bool = True,
+                 readonly: bool = False) -> None:
         self.path = str(path)
+        if not (create and not readonly) and not Path(path).is_file():
+            raise RunStoreError("no run database here (run, explore, prove and fit create one; "
+                                "choose another with --db)", file=self.path)
         try:
-            self.conn = sqlite3.connect(self.path, timeout=30)
-            self.conn.executescript(SCHEMA)
-        except sqlite3.DatabaseError as e:
-            raise RunStoreError(f"cannot use run database: {e}", file=self.path) from None
+            if not readonly:
+                self.conn = sqlite3.connect(self.path, timeout=30)
+                self.conn.executescript(SCHEMA)
+            else:  # read commands never write, nor create a file or a table
+                uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, timeout=30)
+                self.conn.execute("SELECT count(*) FROM runs").fetchone()
+        except sqlite3.Error as e:
+            raise database_error(self.path, e) from None
 
     def create(self, domain: dict, config: dict) -> int:
         """Record a new run; returns its id.
@@ -137,8 +153,13 @@ class RunStore:
         >>> row = db.run(rid); row["step"], row["status"], len(db.steps(rid))
         (1, 'finished', 1)
         """
-        blob = _dump_state(state)
+        from automath.runs.snapshot import pack_rows, pack_state
+        blob, n = pack_state(state), len(state.store)
         with self.conn:
+            saved = self._saved_rows(run_id)
+            if saved < n:
+                self.conn.execute("INSERT INTO rows VALUES (?, ?, ?, ?)",
+                                  (run_id, saved, n - saved, pack_rows(state.store, saved)))
             self.conn.execute("INSERT OR REPLACE INTO steps VALUES (?, ?, ?)",
                               (run_id, state.step, json.dumps(state.history[-1])))
             self.conn.executemany("INSERT OR REPLACE INTO weights VALUES (?, ?, ?, ?, ?)",
@@ -147,6 +168,12 @@ class RunStore:
                               (run_id, state.step, blob))
             self.conn.execute("UPDATE runs SET step = ?, status = ? WHERE id = ?",
                               (state.step, status, run_id))
+
+    def _saved_rows(self, run_id: int) -> int:
+        """How many elements of a run have their fingerprints saved (in ``rows`` chunks)."""
+        row = self.conn.execute("SELECT MAX(start + count) FROM rows WHERE run_id = ?",
+                                (run_id,)).fetchone()
+        return int(row[0] or 0)
 
     def save_laws(self, run_id: int, records: list[dict]) -> None:
         """Store an exploration's laws (``Law.to_dict`` records) and mark the run finished.
@@ -234,7 +261,7 @@ class RunStore:
         self._kind(run_id, "prove", "a proof")
         proved, text, stats = self.conn.execute(
             "SELECT proved, text, stats FROM proofs WHERE run_id = ?", (run_id,)).fetchone()
-        return {"proved": bool(proved), "proof": text, "stats": json.loads(stats)}
+        return {"proved": bool(proved), "proof": text, "stats": stored_json(stats, run_id, "stats")}
 
     def save_fit_run(self, domain: dict, config: dict, front: list[dict]) -> int:
         """Store a fit's accuracy/size front (smallest first) as a finished run; returns its id.
@@ -314,7 +341,7 @@ class RunStore:
         """
         rows = self.conn.execute("SELECT metrics FROM steps WHERE run_id = ? ORDER BY step",
                                  (run_id,)).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [stored_json(r[0], run_id, "metrics", dict) for r in rows]
 
     def weights(self, run_id: int) -> list[tuple[int, int, str, float]]:
         """(step, element, text, weight) rows of the top elements at each step.
@@ -348,60 +375,27 @@ class RunStore:
         >>> st.step, len(st.store) == len(loop.state.store), bool((st.p0 == loop.state.p0).all())
         (1, True, True)
         """
+        from automath.runs.snapshot import is_legacy, load_legacy, unpack_state
         row = self.conn.execute("SELECT blob FROM state WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             return None
         try:
-            return _load_state(row[0], store)
-        except Exception as e:  # a truncated or foreign blob
-            raise RunStoreError(f"run {run_id} has a corrupt saved state: {e}",
+            if is_legacy(row[0]):
+                return load_legacy(row[0], store)
+            chunks = self.conn.execute("SELECT blob FROM rows WHERE run_id = ? ORDER BY start",
+                                       (run_id,)).fetchall()
+            return unpack_state(row[0], [c for (c,) in chunks], store, self.steps(run_id))
+        except (RunStoreError, sqlite3.Error):
+            raise
+        except Exception as e:  # a truncated blob, or torch's restricted reader refusing one
+            raise RunStoreError(f"run {run_id} has a corrupt saved state: "
+                                f"{type(e).__name__}: {str(e).splitlines()[0][:200]}",
                                 file=self.path) from None
 
 
 def _row(r: tuple) -> dict:
-    return {"id": r[0], "created": r[1], "domain": json.loads(r[2]),
-            "config": json.loads(r[3]), "status": r[4], "step": r[5]}
-
-
-_STORE_FIELDS = ("values", "keys", "rule", "left", "right", "size")
-EDGE_KEY_FORMAT = 2  # 1 (unmarked): rule << 48 | i << 24 | j + 1; 2: generate.edge_keys
-
-
-def _repack(seen: torch.Tensor) -> torch.Tensor:
-    """Seen keys saved in the first (24-bit) layout, packed as ``edge_keys`` packs them now.
-
-    Both layouts order keys by (rule, i, j), so a sorted set stays sorted:
-
-    >>> from automath.core.generate import split_keys
-    >>> old = torch.tensor([1 << 48 | 2 << 24 | 0, 1 << 48 | 2 << 24 | 4])
-    >>> [t.tolist() for t in split_keys(_repack(old))]  # rules, i, j
-    [[1, 1], [2, 2], [-1, 3]]
-    """
-    mask = (1 << 24) - 1
-    return edge_keys(seen >> 48, (seen >> 24) & mask, (seen & mask) - 1)
-
-
-def _dump_state(st: LoopState) -> bytes:
-    s = st.store
-    data = {f: getattr(s, f).cpu() for f in _STORE_FIELDS}
-    data["leaves"] = {i: (t.op, t.token) for i, t in s.leaves.items()}
-    data.update(p0=st.p0.cpu(), alive=st.alive.cpu(), edges=[f.cpu() for f in st.edges.fields()],
-                seen=st.seen.cpu(), logits=st.logits.detach().cpu(), opt=st.opt_state,
-                step=st.step, history=st.history, edge_keys=EDGE_KEY_FORMAT)
-    buf = io.BytesIO()
-    torch.save(data, buf)
-    return buf.getvalue()
-
-
-def _load_state(blob: bytes, store: Store) -> LoopState:
-    data = torch.load(io.BytesIO(blob), weights_only=False)
-    dev = store.keys.device
-    store.load_columns({f: data[f] for f in _STORE_FIELDS})
-    store.leaves = {i: Term(op, (), tok) for i, (op, tok) in data["leaves"].items()}
-    seen = data["seen"] if data.get("edge_keys") == EDGE_KEY_FORMAT else _repack(data["seen"])
-    return LoopState(store, data["p0"].to(dev), data["alive"].to(dev),
-                     Hyperedges(*(f.to(dev) for f in data["edges"])), seen.to(dev),
-                     data["logits"].to(dev), data["opt"], data["step"], data["history"])
+    return {"id": r[0], "created": r[1], "domain": stored_json(r[2], r[0], "domain", dict),
+            "config": stored_json(r[3], r[0], "config", dict), "status": r[4], "step": r[5]}
 
 
 def load_score(spec: str):
@@ -428,15 +422,16 @@ def load_score(spec: str):
 
 
 def run_objective(domain, target: str | None, entropy: float = 0.0, score: str | None = None):
-    """A run's objective from its stored config: closeness to ``target`` (or the user score
-    ``score``) plus ``entropy * Entropy()``; ``None`` for the loop's own default.
+    """A run's objective from its stored config: the loop's default objective for ``target``
+    (or the user score ``score``) plus ``entropy * Entropy()``; ``None`` for the default itself.
 
     >>> from automath.core.domain import Domain
     >>> obj = run_objective(Domain.create("arith", atoms="x,1"), "x + 1", 0.5)
     >>> [(w, type(o).__name__) for w, o in obj.terms]
-    [(1.0, 'ExpectedScore'), (0.5, 'Entropy')]
+    [(1.0, 'ExpectedScore'), (0.001, 'Size'), (-0.0001, 'Entropy'), (0.5, 'Entropy')]
     """
-    from automath.core.domain import closeness, preset_target
+    from automath.core.domain import preset_target
+    from automath.core.engine import default_objective
     from automath.core.objective import Entropy, ExpectedScore
     target = preset_target(domain, target)
     if score is None and target is None:
@@ -444,7 +439,7 @@ def run_objective(domain, target: str | None, entropy: float = 0.0, score: str |
                             "target (--target) or a score (--score module:function)")
     if score is None and not entropy:
         return None
-    base = ExpectedScore(load_score(score)) if score else closeness(domain, target)
+    base = ExpectedScore(load_score(score)) if score else default_objective(domain, target)
     return base + entropy * Entropy() if entropy else base
 
 

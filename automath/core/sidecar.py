@@ -1,0 +1,380 @@
+"""Semantics as data: a TOML file beside a grammar gives each alias its meaning, no Python.
+
+``sets.lark`` takes its semantics from ``sets.semantics.toml`` beside it (or any file given
+with ``--semantics FILE``)::
+
+    kind = "bool"                    # the default value kind (optional; ``--kind`` wins)
+
+    [ops]
+    union = "or"                     # a shipped kernel (``KERNELS``: add, mul, max, gcd, xor,
+    inter = "and"                    #   bitwise_or, neg, not, true, append, reverse, …)
+    compl = "not"
+    empty = "false"
+    diff  = "inter(a, compl(b))"     # an expression over aliases and kernels; a, b, c are the
+    lcm   = "a * b / gcd(a, b)"      #   arguments (or name them: { args = ["m", "n"], expr = … })
+    mul   = { table = [[0, 1], [1, 0]] }   # a finite table (Cayley table) on elements 0..n-1
+    twice = "mymodule:twice"         # Python: an ``Op`` (only from a file named with --semantics)
+
+In expressions ``+ - * / **`` are add, sub, mul, div, pow; ``| & ^ ~`` are or, and, xor, not;
+numerals are the kind's constants. Tables may name their elements (``elements = ["e", "a"]``
+at the top); a file with tables defaults to the kind ``table:n``. The expression text is read
+with Python's ``ast`` parser and never evaluated. Every mistake is a ``SemanticsError``
+naming the file, the line and the alias.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+import sys
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import sympy
+import torch
+
+from automath.core.catalog import make_kind
+from automath.core.errors import AutomathError, SemanticsError
+from automath.core.semantics import DEFAULT_SEMANTICS, KERNELS, Op, Semantics
+from automath.core.term import Term
+
+SUFFIX = ".semantics.toml"
+PARAMS = ("a", "b", "c", "d")
+_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+           ast.BitOr: "or", ast.BitAnd: "and", ast.BitXor: "xor"}
+_UNARY = {ast.USub: "neg", ast.Invert: "not", ast.Not: "not"}
+_CODE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+class Composite:
+    """A kernel built from other kernels by an expression tree (a ``Term`` over kernel and
+    alias names; ``var`` leaves name the arguments). Kinds run it part by part
+    (``Kind.apply`` calls ``run``), so their checks hold inside it.
+
+    >>> from automath.core.catalog import make_kind
+    >>> tree = Term("mul", (Term("var", token="a"), Term("num", token="2")))
+    >>> c = Composite(tree, "int", KERNELS, ("a",))
+    >>> make_kind("int", k=2).apply(c, [torch.tensor([[3, 4]])]).tolist()
+    [[6, 8]]
+    """
+
+    def __init__(self, tree: Term, family: str, ops: Mapping[str, Op],
+                 params: Sequence[str]) -> None:
+        self.tree, self.family, self.ops, self.params = tree, family, ops, tuple(params)
+
+    def run(self, kind, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        """The tree's value on a batch of arguments, each part applied through ``kind``."""
+        out = self._value(self.tree, kind, args)
+        return out.expand(torch.broadcast_shapes(*(a.shape for a in args))) if args else out
+
+    def __call__(self, kind) -> torch.Tensor:
+        """A nullary expression's value (how nullary kernels are called)."""
+        return self.run(kind, [])
+
+    def _value(self, t: Term, kind, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        if t.op == "var":
+            return args[self.params.index(str(t.token))]
+        if t.op == "num":
+            return kind.constant(str(t.token))
+        kernel = self.ops[t.op].kernels[self.family]
+        if not t.args:
+            return kernel(kind)
+        return kind.apply(kernel, [self._value(a, kind, args) for a in t.args])
+
+
+class TableKernel:
+    """An operator given by its table on elements 0..n-1 (any arity; nullary: an element).
+
+    >>> TableKernel(torch.tensor([[0, 1], [1, 0]]))(torch.tensor([0, 1]),
+    ...                                             torch.tensor([1, 1])).tolist()
+    [1, 0]
+    """
+
+    def __init__(self, table: torch.Tensor) -> None:
+        self.table = table
+
+    def __call__(self, *args):
+        if not args or not isinstance(args[0], torch.Tensor):  # nullary: called with the kind
+            return torch.full(args[0].shape, int(self.table), dtype=torch.int64)
+        return self.table.to(args[0].device)[tuple(args)]
+
+
+def sidecar_of(grammar_path: str | Path | None) -> Path | None:
+    """The semantics file beside a grammar file (``sets.lark`` → ``sets.semantics.toml``).
+
+    >>> sidecar_of("/nowhere/sets.lark") is None
+    True
+    """
+    if grammar_path is None:
+        return None
+    path = Path(grammar_path)
+    side = path.with_name(path.stem + SUFFIX)
+    return side if side.is_file() else None
+
+
+def semantics_for(grammar, semantics: Semantics | str | Path | None = None) -> Semantics:
+    """A grammar's semantics: the given table, the given file (Python entries allowed), the
+    file beside the grammar (Python entries refused: opening a grammar runs no code), or
+    the built-in table.
+
+    >>> from automath.core.grammar import Grammar
+    >>> semantics_for(Grammar.load("arith")) is DEFAULT_SEMANTICS
+    True
+    """
+    if isinstance(semantics, Semantics):
+        return semantics
+    if semantics is not None:
+        return load_semantics(semantics, grammar=grammar, allow_code=True)
+    side = sidecar_of(getattr(grammar, "path", None))
+    return DEFAULT_SEMANTICS if side is None else load_semantics(side, grammar=grammar,
+                                                                 allow_code=False)
+
+
+def load_semantics(path: str | Path, *, grammar=None, allow_code: bool = True) -> Semantics:
+    """Read a semantics file (see the module doc) into a ``Semantics``: the built-in table
+    with the file's aliases over it, and the file's ``kind``.
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); p = os.path.join(d, "g.semantics.toml")
+    >>> _ = open(p, "w").write('kind = "nat"\\n[ops]\\nlcm = "a * b / gcd(a, b)"\\n')
+    >>> s = load_semantics(p); s.kind, s["lcm"].arity, sorted(s["lcm"].kernels)
+    ('nat', 2, ['int'])
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except OSError as e:
+        raise SemanticsError(f"cannot read semantics file: {e.strerror}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise SemanticsError("semantics file is not UTF-8 text", file=str(path)) from None
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+), column (\d+)", str(e))
+        raise SemanticsError(f"bad TOML: {str(e).split(' (at')[0]}", file=str(path),
+                             line=int(m.group(1)) if m else None,
+                             column=int(m.group(2)) if m else None) from None
+    return _Reader(path, text, data, grammar, allow_code).semantics()
+
+
+class _Reader:
+    """One semantics file being read: its entries resolved in dependency order."""
+
+    def __init__(self, path: Path, text: str, data: dict, grammar, allow_code: bool) -> None:
+        self.path, self.text, self.data = path, text, data
+        self.grammar, self.allow_code = grammar, allow_code
+        self.entries = data.get("ops", {})
+        self.elements = list(data.get("elements", []))
+        self.ops: dict[str, Op] = {}
+        self.busy: set[str] = set()
+
+    def fail(self, message: str, alias: str | None = None) -> SemanticsError:
+        """An error at the line that defines ``alias`` (or the file's first line)."""
+        key = alias if alias is not None else ""
+        hits = [n for n, line in enumerate(self.text.splitlines(), 1)
+                if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line)]
+        return SemanticsError(message, file=str(self.path), line=hits[0] if hits else 1,
+                              token=alias)
+
+    def semantics(self) -> Semantics:
+        for key in self.data:
+            if key not in ("kind", "ops", "elements"):
+                raise self.fail(f"unknown key {key!r}; a semantics file has kind, elements "
+                                "and [ops]", key)
+        if not isinstance(self.entries, dict):
+            raise self.fail("'ops' must be a table: [ops] then alias = meaning", "ops")
+        for alias in self.entries:
+            self.resolve(alias)
+        kind = self.data.get("kind") or self._table_kind()
+        if kind is not None:
+            self._check_kind(kind)
+        return Semantics({**dict(DEFAULT_SEMANTICS), **self.ops}, kind=kind,
+                         source=str(self.path))
+
+    def _check_kind(self, kind: object) -> None:
+        try:
+            make_kind(str(kind), k=2)
+        except AutomathError as e:
+            raise self.fail(e.message, "kind") from None
+
+    def _table_kind(self) -> str | None:
+        sizes = {int(k.table.shape[0]) for op in self.ops.values() for k in op.kernels.values()
+                 if isinstance(k, TableKernel) and k.table.dim() > 0}
+        return f"table:{max(sizes)}" if sizes else None
+
+    def arity(self, alias: str) -> int | None:
+        """The grammar's arity of ``alias`` (None without a grammar); unknown aliases fail."""
+        if self.grammar is None:
+            return None
+        cons = self.grammar.constructors
+        if alias not in cons:
+            raise self.fail(f"alias {alias!r} is not a constructor of grammar "
+                            f"{self.grammar.name!r} (it has: {', '.join(cons)})", alias)
+        return cons[alias].arity
+
+    def resolve(self, alias: str) -> Op:
+        """The Op of a file alias (resolving what it refers to first)."""
+        if alias in self.ops:
+            return self.ops[alias]
+        if alias in self.busy:
+            raise self.fail(f"alias {alias!r} is defined in terms of itself", alias)
+        self.busy.add(alias)
+        op = self._build(alias, self.entries[alias])
+        want = self.arity(alias)
+        if want is not None and op.arity != want:
+            raise self.fail(f"alias {alias!r} takes {want} arguments in the grammar but its "
+                            f"meaning takes {op.arity}", alias)
+        self.ops[alias] = op
+        self.busy.discard(alias)
+        return op
+
+    def named(self, name: str, alias: str) -> Op:
+        """A name in an entry: another file alias, else a shipped kernel (so ``gcd = "gcd"``
+        is the shipped gcd)."""
+        if name in self.entries and not (name == alias and name in KERNELS):
+            return self.resolve(name)
+        if name in KERNELS:
+            return KERNELS[name]
+        raise self.fail(f"{name!r} (in the meaning of {alias!r}) is neither an alias of this "
+                        f"file nor a shipped kernel (kernels: {', '.join(sorted(KERNELS))})",
+                        alias)
+
+    def _build(self, alias: str, entry: object) -> Op:
+        if isinstance(entry, dict):
+            return self._from_table(alias, entry)
+        if not isinstance(entry, str):
+            raise self.fail(f"the meaning of {alias!r} must be a string or a table", alias)
+        text = entry.strip()
+        if _CODE.match(text):
+            return self._from_code(alias, text)
+        if text.isidentifier() and (text in self.entries or text in KERNELS):
+            return self.named(text, alias)
+        return self._from_expression(alias, text, PARAMS)
+
+    def _from_table(self, alias: str, entry: dict) -> Op:
+        if "expr" in entry:
+            params = tuple(str(p) for p in entry.get("args", PARAMS))
+            return self._from_expression(alias, str(entry["expr"]), params, "args" in entry)
+        if "table" not in entry:
+            raise self.fail(f"the table for {alias!r} needs 'table = [...]' or 'expr = ...'",
+                            alias)
+        table = self._cells(alias, entry["table"])
+        n = table.shape[0] if table.dim() else None
+        if table.dim() and any(d != n for d in table.shape):
+            raise self.fail(f"the table of {alias!r} must be square, n x n (got "
+                            f"{list(table.shape)})", alias)
+        if n is not None and (table.min() < 0 or table.max() >= n):
+            raise self.fail(f"the table of {alias!r} has entries outside 0..{n - 1}", alias)
+        builder = sympy.Symbol(alias) if table.dim() == 0 else sympy.Function(alias)
+        return Op(table.dim(), (lambda: builder) if table.dim() == 0 else builder,
+                  {"table": TableKernel(table)})
+
+    def _cells(self, alias: str, rows: object) -> torch.Tensor:
+        """A nested list of element numbers or names as an int64 tensor."""
+        def cell(v: object) -> object:
+            if isinstance(v, list):
+                return [cell(x) for x in v]
+            if isinstance(v, str) and v in self.elements:
+                return self.elements.index(v)
+            if isinstance(v, int) and not isinstance(v, bool):
+                return v
+            raise self.fail(f"the table of {alias!r} has {v!r}: use element numbers or names "
+                            f"from elements = {self.elements}", alias)
+        try:
+            return torch.tensor(cell(rows), dtype=torch.int64)
+        except (ValueError, TypeError):
+            raise self.fail(f"the table of {alias!r} has rows of different lengths",
+                            alias) from None
+
+    def _from_code(self, alias: str, spec: str) -> Op:
+        if not self.allow_code:
+            raise self.fail(f"{alias!r} = {spec!r} would run Python from a file found beside "
+                            "the grammar; name the file with --semantics FILE to allow it",
+                            alias)
+        module, _, name = spec.partition(":")
+        sys.path.insert(0, str(self.path.parent.resolve()))
+        try:
+            obj = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as e:
+            raise self.fail(f"cannot load {spec!r} for {alias!r}: {e}", alias) from None
+        finally:
+            sys.path.pop(0)
+        obj = obj() if callable(obj) and not isinstance(obj, Op) else obj
+        if not isinstance(obj, Op):
+            raise self.fail(f"{spec!r} must be an Op (or a function returning one), got "
+                            f"{type(obj).__name__}", alias)
+        return obj
+
+    def _from_expression(self, alias: str, text: str, params: Sequence[str],
+                         explicit: bool = False) -> Op:
+        try:
+            node = ast.parse(text, mode="eval").body
+        except SyntaxError as e:
+            raise self.fail(f"cannot read the expression {text!r} for {alias!r}: {e.msg}",
+                            alias) from None
+        tree = _Expression(self, alias, params).term(node)
+        used = {str(t.token) for t in _leaves(tree) if t.op == "var"}
+        arity = len(params) if explicit else next(
+            (i for i in range(len(params) + 1) if set(params[:i]) >= used), len(params))
+        arity = self.arity(alias) if self.arity(alias) is not None else arity
+        refs = [self.named(t.op, alias) for t in _nodes(tree) if t.op not in ("var", "num")]
+        families = set.intersection(*(set(op.kernels) for op in refs)) if refs else {
+            "real", "int", "modp", "mod", "bits", "bool", "table"}
+        if not families:
+            raise self.fail(f"the expression for {alias!r} uses kernels that share no kind",
+                            alias)
+        table = {t.op: self.named(t.op, alias) for t in _nodes(tree)
+                 if t.op not in ("var", "num")}
+        kernels = {f: Composite(tree, f, table, params[:arity]) for f in sorted(families)}
+        return Op(arity, _sympy_builder(tree, table, params[:arity]), kernels)
+
+
+class _Expression:
+    """Python expression syntax (parsed by ``ast``, never evaluated) as a ``Term``."""
+
+    def __init__(self, reader: _Reader, alias: str, params: Sequence[str]) -> None:
+        self.reader, self.alias, self.params = reader, alias, tuple(params)
+
+    def term(self, node: ast.AST) -> Term:
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            return Term(_BINARY[type(node.op)], (self.term(node.left), self.term(node.right)))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+            return Term(_UNARY[type(node.op)], (self.term(node.operand),))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            return self._call(node.func.id, [self.term(a) for a in node.args])
+        if isinstance(node, ast.Name):
+            return (Term("var", token=node.id) if node.id in self.params
+                    else self._call(node.id, []))
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return Term("num", token=str(node.value))
+        raise self.reader.fail(f"the expression for {self.alias!r} has "
+                               f"{ast.unparse(node)!r}; use arguments {', '.join(self.params)}, "
+                               "numerals, + - * / ** | & ^ ~ and calls f(...)", self.alias)
+
+    def _call(self, name: str, args: list[Term]) -> Term:
+        op = self.reader.named(name, self.alias)
+        if op.arity != len(args):
+            raise self.reader.fail(f"{name!r} takes {op.arity} arguments, the expression for "
+                                   f"{self.alias!r} gives it {len(args)}", self.alias)
+        return Term(name, tuple(args))
+
+
+def _nodes(t: Term) -> list[Term]:
+    return [t, *(n for a in t.args for n in _nodes(a))]
+
+
+def _leaves(t: Term) -> list[Term]:
+    return [n for n in _nodes(t) if not n.args]
+
+
+def _sympy_builder(tree: Term, table: Mapping[str, Op],
+                   params: Sequence[str]) -> Callable[..., sympy.Basic]:
+    """The sympy builder of an expression: its parts' builders composed."""
+    def build(t: Term, env: dict) -> sympy.Basic:
+        if t.op == "var":
+            return env[str(t.token)]
+        if t.op == "num":
+            return sympy.Rational(str(t.token))
+        return table[t.op].sympy(*(build(a, env) for a in t.args))
+    return lambda *xs: build(tree, dict(zip(params, xs, strict=True)))
