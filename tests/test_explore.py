@@ -35,13 +35,7 @@ BOOLEAN = ["x&y = y&x", "x|y = y|x", "(x&y)&z = x&(y&z)", "(x|y)|z = x|(y|z)", "
 BOOL_OPS = ("and", "or", "not")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """The prover's small tensor ops run fastest on one thread."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _pairs(grammar, texts):

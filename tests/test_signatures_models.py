@@ -10,19 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
 
 from automath.core.catalog import make_kind
 from automath.core.errors import AutomathError
 from automath.laws.explore import explore
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class _Zn:

@@ -10,7 +10,6 @@ import math
 import random
 
 import pytest
-import torch
 from click.testing import CliRunner
 
 from automath.cli.main import main as cli
@@ -49,12 +48,7 @@ full = "true"
 """
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _sets(tmp_path):

@@ -4,7 +4,7 @@ import sympy
 import torch
 
 from automath import Domain, Term
-from automath.core.kinds import make_kind
+from automath.core.catalog import make_kind
 from automath.core.store import Store
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import sympy
 import torch
 
+from automath.core.catalog import make_kind
 from automath.core.errors import AutomathError, ExpressionError
 from automath.core.grammar import Grammar
 from automath.core.interpret import evaluate
-from automath.core.kinds import Kind, make_kind
+from automath.core.kinds import Kind
 from automath.core.objective import ExpectedScore
 from automath.core.parsing import parse_sympy
 from automath.core.semantics import DEFAULT_SEMANTICS, Semantics

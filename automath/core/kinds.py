@@ -9,7 +9,6 @@ inf or overflow anywhere is *invalid*: such an element is dropped, never merged 
 from __future__ import annotations
 
 import copy
-import importlib
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 
@@ -447,23 +446,6 @@ class BoolKind(Kind):
 
 KINDS: dict[str, type[Kind]] = {c.name: c for c in (RealKind, ModpKind, IntKind, BoolKind)}
 """The core kinds; ``automath.core.catalog`` names every kind, models included."""
-
-
-def make_kind(name: str, **options: object) -> Kind:
-    """Build a core value kind by name: ``real``, ``modp``, ``int`` or ``bool``
-    (``automath.core.catalog.make_kind`` builds every kind, models included).
-
-    >>> make_kind("modp", k=4).shape
-    (4,)
-    >>> make_kind("foo")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    automath.core.errors.SemanticsError: no kind 'foo'; kinds: bool, int, list, ...
-    """
-    if name not in KINDS:  # perm, seq, nat, models: until callers use the catalog directly
-        return importlib.import_module("automath.core.catalog").make_kind(name, **options)
-    check_samples(options.get("k", 16))
-    return KINDS[name](**options)
 
 
 def check_samples(k: object) -> None:

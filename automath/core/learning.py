@@ -92,15 +92,14 @@ class WeightLearner:
 
     def __init__(self, logits: torch.Tensor, *, lr: float = 0.1, rule_lr: float = 0.05,
                  depth: int = 2, natural_floor: float | None = None, spread: float = 0.0,
-                 opt_state: dict | None = None, backtracks: int = 4,
-                 max_rate: float = 1.0) -> None:
+                 opt_state: dict | None = None, backtracks: int = 4) -> None:
         self.logits = logits.requires_grad_(True)
         self.opt = Adam(self.logits, lr=rule_lr)
         if opt_state:
             self.opt.load_state_dict(opt_state)
         self.lr, self.depth, self.natural_floor, self.spread = lr, depth, natural_floor, spread
         self.rate = float((opt_state or {}).get("rate", lr))
-        self.backtracks, self.max_rate = backtracks, max_rate * lr
+        self.backtracks = backtracks
 
     def state_dict(self) -> dict:
         """What a resumed learner needs: the Adam moments and the current step size ``rate``.
@@ -160,10 +159,10 @@ class WeightLearner:
         """Step-size control: halve ``rate`` until the step does not raise the loss (at most
         ``backtracks`` times, else stay); a step taken at the first try doubles it, up to ``lr``."""
         rate = self.rate
-        for _ in range(self.backtracks):
+        for tries in range(self.backtracks):
             trial = simplex_step(p0, grad, rate, alive)
             if trial_loss(trial) <= value:
-                self.rate = min(self.max_rate, 2 * rate) if rate == self.rate else rate
+                self.rate = min(self.lr, 2 * rate) if tries == 0 else rate
                 return trial
             rate /= 2
         self.rate = rate

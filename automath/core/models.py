@@ -79,7 +79,30 @@ class FiniteModel(Kind):
         return el[pick.to(el.device)]
 
 
-class ModKind(FiniteModel):
+class Residues(FiniteModel):
+    """A finite model on the elements 0..n-1, named ``name:n`` (ℤ/n, a table's structure).
+
+    >>> TableKind(n=4).spec, ModKind(n=3).elements().tolist()
+    ('table:4', [0, 1, 2])
+    """
+
+    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
+                 variables: Sequence[str] = (), n: int = 2) -> None:
+        super().__init__(k, seed, device, variables)
+        self.n = n
+        self._sample_all()
+
+    @property
+    def spec(self) -> str:
+        """``name:n``."""
+        return f"{self.name}:{self.n}"
+
+    def elements(self) -> torch.Tensor:
+        """0, 1, …, n-1."""
+        return torch.arange(self.n, device=self.device)
+
+
+class ModKind(Residues):
     """ℤ/n (``mod:n``): residues 0..n-1; every kernel's result is reduced modulo n.
 
     >>> z6 = ModKind(n=6, k=2); z6.apply(torch.mul, [torch.tensor([[4, 5]]),
@@ -92,28 +115,9 @@ class ModKind(FiniteModel):
 
     def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
                  variables: Sequence[str] = (), n: int = 6) -> None:
-        super().__init__(k, seed, device, variables)
         if not 1 <= n <= 2**31:
             raise SemanticsError(f"mod:{n}: n must be in 1..2**31", token=f"mod:{n}")
-        self.n = n
-        self._sample_all()
-
-    @property
-    def spec(self) -> str:
-        """``mod:n``.
-
-        >>> ModKind(n=7).spec
-        'mod:7'
-        """
-        return f"mod:{self.n}"
-
-    def elements(self) -> torch.Tensor:
-        """0, 1, …, n-1.
-
-        >>> ModKind(n=3).elements().tolist()
-        [0, 1, 2]
-        """
-        return torch.arange(self.n, device=self.device)
+        super().__init__(k, seed, device, variables, n)
 
     def constant(self, value: str | int) -> torch.Tensor:
         """An integer numeral modulo n.
@@ -197,7 +201,7 @@ class BitsKind(FiniteModel):
         return kernel(*args) & self.mask
 
 
-class TableKind(FiniteModel):
+class TableKind(Residues):
     """A finite structure on elements 0..n-1 (``table:n``) whose operators are tables
     (a semantics file's ``{ table = [...] }``, e.g. a Cayley table).
 
@@ -207,29 +211,6 @@ class TableKind(FiniteModel):
 
     name = "table"
     dtype = torch.int64
-
-    def __init__(self, k: int = 16, seed: int = 0, device: str | torch.device = "cpu",
-                 variables: Sequence[str] = (), n: int = 2) -> None:
-        super().__init__(k, seed, device, variables)
-        self.n = n
-        self._sample_all()
-
-    @property
-    def spec(self) -> str:
-        """``table:n``.
-
-        >>> TableKind(n=4).spec
-        'table:4'
-        """
-        return f"table:{self.n}"
-
-    def elements(self) -> torch.Tensor:
-        """0, 1, …, n-1.
-
-        >>> TableKind(n=2).elements().tolist()
-        [0, 1]
-        """
-        return torch.arange(self.n, device=self.device)
 
     def constant(self, value: str | int) -> torch.Tensor:
         """Element number ``value`` (0..n-1) at every sample.

@@ -64,11 +64,8 @@ class SaturationConfig:
 
     ``timeout``: seconds of search; ``max_memory``: megabytes the passive and active sets may
     take (estimated before each growth step); ``max_given``: most given clauses. ``learning``:
-    learned clause weights mixed into the choice (off: size and age alone, the same search).
-    ``age_every``: every n-th choice is the oldest passive equation. ``learn_every``: given
-    clauses between two learning steps; ``mix``: how much the learned weight counts against
-    the size (its ``-log`` in units of symbols); ``lr``, ``persistence``, ``depth``: the
-    learner's. ``goal_bonus``: extra weight of clauses that rewrite the goal.
+    recorded with the run; no learned clause weight exists yet, so on and off run the same
+    size/age search. ``age_every``: every n-th choice is the oldest passive equation.
 
     >>> SaturationConfig().timeout, SaturationConfig(learning=False).learning
     (10.0, False)
@@ -79,12 +76,6 @@ class SaturationConfig:
     max_given: int = 100_000
     learning: bool = True
     age_every: int = 6
-    learn_every: int = 20
-    mix: float = 2.0
-    lr: float = 0.3
-    persistence: float = 0.5
-    depth: int = 2
-    goal_bonus: float = 1.0
     seed: int = 0
 
 
