@@ -30,7 +30,8 @@ from automath.proofs.lemmas import LemmaLoop, prove_lemmas
 from automath.proofs.ordering import KBO, precedence
 from automath.proofs.problem import Problem
 from automath.proofs.result import LemmaTable, ProofResult, verdict
-from automath.proofs.saturation import Budget, Saturation, SizeAge
+from automath.proofs.saturation import Budget, Saturation
+from automath.proofs.selection import selector_for
 from automath.proofs.terms import Flat, Signature, variables
 from automath.proofs.transcript import Transcript
 
@@ -106,7 +107,7 @@ class Prover:
         nullary = [s for s, a in enumerate(self.sig.arity) if a == 0]
         fill = (min(nullary, key=lambda s: prec[s]),) if nullary else None
         lemmas = [self._flat(m.equation, consts) for m in self.carried]
-        self.selector = SizeAge(config.age_every)  # no learned weights yet: see config.learning
+        self.selector = selector_for(config)
         self.sat = Saturation(self.axioms, self.goal, self.kbo, self.selector,
                               Budget(config.timeout, config.max_memory, config.max_given),
                               fill, lemmas)
