@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -78,7 +79,7 @@ class Grammar:
             known = ", ".join(shipped_grammars())
             raise GrammarError(f"no grammar file {spec!r} and no shipped grammar of that name "
                                f"(shipped: {known})")
-        return cls(path.read_text(), path=str(path))
+        return cls(_read(path), path=str(path))
 
     def parse(self, text: str) -> Term:
         """Parse text into a term; a bad expression raises ``ExpressionError``.
@@ -123,6 +124,18 @@ Term(op='var', args=(), token='x')), token=None)
         return body if con.origin in self._closure.get(slot, {slot}) else f"( {body} )"
 
 
+def _read(path: Path) -> str:
+    """A grammar file's text; a file that is not UTF-8 text is a ``GrammarError``."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[: e.start].count(b"\n") + 1
+        raise GrammarError(f"bad grammar: not UTF-8 text (byte {e.start})", file=str(path),
+                           line=line) from None
+    except OSError as e:
+        raise GrammarError(f"cannot read the grammar: {e.strerror}", file=str(path)) from None
+
+
 def _tidy(text: str) -> str:
     text = re.sub(r"\( ", "(", text)
     text = re.sub(r" ([),])", r"\1", text)
@@ -131,12 +144,28 @@ def _tidy(text: str) -> str:
 
 
 def _build_parser(text: str, path: str | None) -> lark.Lark:
+    """A lark parser for a grammar, LALR if it has no conflicts, else Earley; kept in memory
+    for the process (keyed by the text and the grammar files beside it), never on disk: lark's
+    own ``cache=True`` is a pickle under a predictable name in ``$TMPDIR`` that anyone could
+    plant.
+    """
+    dirs = [str(Path(path).parent)] if path else []
+    return _compiled(text, path, _beside(dirs))
+
+
+def _beside(dirs: list[str]) -> tuple:
+    """Name, size and mtime of each ``.lark`` file an ``%import`` could read from ``dirs``."""
+    files = (f for d in dirs for f in Path(d).glob("*.lark") if f.is_file())
+    return tuple(sorted((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(text: str, path: str | None, beside: tuple) -> lark.Lark:
     dirs = [str(Path(path).parent)] if path else []
     for parser in ("lalr", "earley"):
         try:
             return lark.Lark(text, parser=parser, propagate_positions=True,
-                             import_paths=[*dirs, str(SHIPPED)], source_path=path,
-                             cache=parser == "lalr")  # lark checks imported files' hashes
+                             import_paths=[*dirs, str(SHIPPED)], source_path=path)
         except LarkError as e:
             if parser == "lalr" and "conflict" in str(e).lower():
                 continue
