@@ -22,8 +22,8 @@ from rich.markup import escape as _rich_escape
 from rich.table import Table
 from rich.text import Text
 
-console = Console(emoji=False, highlight=False)
-err_console = Console(stderr=True, emoji=False, highlight=False)
+console = Console(emoji=False, highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, emoji=False, highlight=False, soft_wrap=True)
 DB = click.option("--db", default="runs.db", show_default=True, help="SQLite run database.")
 FORMATS = ("table", "json", "markdown", "latex")
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from automath.cli.common import DB, console, split
+from automath.cli.common import DB, console, escape, split
 
 LAW_COLUMNS = ["rank", "law", "weight", "size", "generates", "verified"]
 
@@ -66,8 +66,8 @@ def explore_cmd(grammar: str, variables: str, size: int, kind: str | None, domai
         click.echo(json.dumps({"laws": records}, indent=2))
         return
     for n, law in enumerate(laws, 1):
-        console.print(f"{n:3d}. {law}  [dim]({law.verified}, weight {law.weight:.3f})[/]",
-                      highlight=False)
+        console.print(f"{n:3d}. {escape(law)}  [dim]({escape(law.verified)}, "
+                      f"weight {law.weight:.3f})[/]", highlight=False)
 
 
 def _save_laws(db: str, records: list[dict], domain: dict, config: dict, quiet: bool) -> None:
@@ -76,4 +76,5 @@ def _save_laws(db: str, records: list[dict], domain: dict, config: dict, quiet: 
     run_id = store.create({"command": "explore", **domain}, {**config, "steps": 0})
     store.save_laws(run_id, records)
     if not quiet:
-        console.print(f"run [bold]{run_id}[/] in {db}: {len(records)} laws", highlight=False)
+        console.print(f"run [bold]{run_id}[/] in {escape(db)}: {len(records)} laws",
+                      highlight=False)

@@ -8,7 +8,7 @@ import math
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from automath.cli.common import DB, console, print_table
+from automath.cli.common import DB, console, escape, print_table
 
 FRONT_COLUMNS = ["rank", "expression", "size", "loss", "weight", "exact", "selected"]
 STOPPED = {"exact": "stopped at an exact fit",
@@ -56,7 +56,7 @@ def _save_front(db: str, domain: dict, config: dict, rows: list[dict], quiet: bo
     from automath.runs.store import RunStore
     run_id = RunStore(db).save_fit_run(domain, config, rows)
     if not quiet:
-        console.print(f"run [bold]{run_id}[/] in {db}: a front of {len(rows)} formulas",
+        console.print(f"run [bold]{run_id}[/] in {escape(db)}: a front of {len(rows)} formulas",
                       highlight=False)
 
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from automath.cli.common import DB, console, print_table
+from automath.cli.common import DB, console, escape, print_table
 
 LEMMA_COLUMNS = ["rank", "statement", "score", "p", "q", "weight", "promoted"]
 
@@ -45,10 +45,11 @@ def prove_cmd(problem: str, steps: int | None, timeout: float | None, max_memory
 def _print_proof(records: dict, run_id: int, db: str) -> None:
     s = records["stats"]
     color = "green" if records["proved"] else "yellow"
-    console.print(f"run [bold]{run_id}[/] in {db}: {records['problem']}: {records['goal']} "
+    console.print(f"run [bold]{run_id}[/] in {escape(db)}: {escape(records['problem'])}: "
+                  f"{escape(records['goal'])} "
                   f"[{color}]{s.get('verdict')}[/] ({s.get('seconds', 0):.3f} s, "
                   f"{s.get('given')} processed, {s.get('generated')} generated)",
                   highlight=False)
     if records["proof"]:
-        console.print(records["proof"], highlight=False)
+        console.print(escape(records["proof"]), highlight=False)
     print_table(records["lemmas"], "lemmas (active equations, heaviest first)", LEMMA_COLUMNS)
