@@ -71,5 +71,26 @@ def bench_explore_cmd(repeat: int, growth: str) -> None:
         print_table(bench_growth(sizes=_ints(growth)), "explore {0,1,+,*}: growth with size")
 
 
+@bench.command("ablate")
+@click.option("--tasks", default="run,prove,fit", show_default=True,
+              help="Which tasks: run (targets on arith), prove (the problem suites), fit (Nguyen).")
+@click.option("--steps", type=int, default=60, show_default=True, help="Loop steps per run.")
+@click.option("--timeout", type=float, default=10.0, show_default=True,
+              help="Seconds per proof.")
+@click.option("--budget", type=float, default=20.0, show_default=True, help="Seconds per fit.")
+@click.option("--seeds", type=int, default=1, show_default=True, help="Seeds per fit problem.")
+def bench_ablate_cmd(tasks: str, steps: int, timeout: float, budget: float, seeds: int) -> None:
+    """Learning on against learning off, same budget, interleaved: solved, time, generated."""
+    from benchmarks.ablate import PAIR_COLUMNS, bench_ablate, summary
+
+    def echo(row: dict) -> None:
+        click.echo(" | ".join(str(row[c]) for c in PAIR_COLUMNS), err=True)
+
+    rows = bench_ablate(split(tasks) or (), steps=steps, timeout=timeout, budget=budget,
+                        seeds=seeds, echo=echo)
+    print_table(rows, "ablate: learning on and off (same budget, interleaved)", PAIR_COLUMNS)
+    print_table(summary(rows), "ablate: per task")
+
+
 bench.add_command(bench_prove_cmd)
 bench.add_command(bench_sr_cmd)

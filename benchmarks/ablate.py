@@ -1,0 +1,142 @@
+"""``automath bench ablate``: each task that uses the engine, with its learner on and off.
+
+The same budget twice, interleaved item by item (the order of the twins alternates, so neither
+always runs warm): ``run`` on a set of targets (learning off: ``lr = rule_lr = 0``, so ``p0``
+and the rule weights stay where they start), ``prove`` on a folder of problems
+(``learning=False``), ``fit`` on Nguyen problems (``SymbolicRegressor(learning=False)``).
+Each row says what was solved, the seconds and how many elements (or equations) were
+generated; the summary gives the counts and the time ratio off/on. Figures, never pass/fail.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from automath.core.threads import torch_threads
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITES = (ROOT / "automath" / "problems" / "ueq", ROOT / "benchmarks" / "problems")
+"""The textbook suite and its extension (problems of the same kinds, written for benchmarks)."""
+TARGETS = ("x*x*x + x", "x + x + x*(x*x)", "(x + 1)*(x + 1)", "x*x*x*x", "x*(x + 1) + 1",
+           "(x + 1)*(x + 1)*(x + 1)")
+"""Targets for ``run`` on ``arith`` with atoms x, 1 (the default job's target among them)."""
+NGUYEN = ("Nguyen-1", "Nguyen-5", "Nguyen-7", "Nguyen-10")
+"""Fit problems: easy (found by enumeration) and harder (found by look-ups, or not at all)."""
+
+Row = dict[str, object]
+
+
+def run_target(target: str, learning: bool, steps: int = 60) -> Row:
+    """One ``automath run`` on ``arith`` (atoms x, 1): is the target the heaviest element?
+
+    >>> row = run_target("x + 1", True, steps=10); row["solved"], row["task"]
+    (True, 'run')
+    """
+    from automath.core.domain import Domain
+    from automath.core.engine import Loop
+    frozen = {} if learning else {"lr": 0.0, "rule_lr": 0.0}
+    start = time.perf_counter()
+    with torch_threads(1):
+        res = Loop(Domain.create("arith", atoms="x,1"), target=target, steps=steps,
+                   **frozen).run()
+    best, reached = res.verdict()
+    heavy = res.top(1)[0]
+    return {"task": "run", "item": target, "solved": reached and heavy.id == best.id,
+            "seconds": time.perf_counter() - start, "generated": len(res.store),
+            "detail": f"heaviest {heavy.text} ({heavy.weight:.3g})"}
+
+
+def prove_problem(path: Path, learning: bool, timeout: float = 10.0) -> Row:
+    """One ``automath prove`` of a problem file within ``timeout`` seconds.
+
+    >>> prove_problem(SUITES[0] / "monoid-identities.toml", False)["solved"]
+    True
+    """
+    from automath.proofs.prove import prove
+    start = time.perf_counter()
+    res = prove(path, timeout=timeout, learning=learning)
+    return {"task": "prove", "item": path.stem, "solved": res.proved,
+            "seconds": time.perf_counter() - start, "generated": res.stats["generated"],
+            "detail": f"{res.stats['given']} processed, {res.stats['proof_steps']} steps"}
+
+
+def fit_problem(name: str, learning: bool, seed: int = 0, budget: float = 20.0) -> Row:
+    """One Nguyen fit (20 points, the Nguyen grammar): exact recovery, and which part found it."""
+    from automath.regression.estimator import SymbolicRegressor
+    from benchmarks.datasets import PROBLEMS
+    from benchmarks.sr import _recovered
+    problem = PROBLEMS[name]
+    x, y = problem.sample(seed)
+    start = time.perf_counter()
+    model = SymbolicRegressor(grammar="nguyen", variable_names=tuple(problem.variables),
+                              max_time=budget, seed=seed, learning=learning).fit(x, y)
+    seconds = time.perf_counter() - start
+    return {"task": "fit", "item": f"{name} seed {seed}",
+            "solved": bool(_recovered(model.sympy(), problem, x, y)), "seconds": seconds,
+            "generated": None, "detail": f"found by {model.found_by_ or 'nothing'}"}
+
+
+def jobs(tasks: Sequence[str], steps: int, timeout: float, budget: float,
+         seeds: int) -> Iterator[Callable[[bool], Row]]:
+    """Every (task, item) as a function of ``learning``."""
+    table = {
+        "run": lambda: [lambda on, t=t: run_target(t, on, steps) for t in TARGETS],
+        "prove": lambda: [lambda on, p=p: prove_problem(p, on, timeout)
+                          for suite in SUITES for p in sorted(suite.glob("*.toml"))],
+        "fit": lambda: [lambda on, n=n, s=s: fit_problem(n, on, s, budget)
+                        for n in NGUYEN for s in range(seeds)],
+    }
+    for task in tasks:
+        yield from table[task]()
+
+
+def bench_ablate(tasks: Sequence[str] = ("run", "prove", "fit"), *, steps: int = 60,
+                 timeout: float = 10.0, budget: float = 20.0, seeds: int = 1,
+                 echo: Callable[[Row], None] | None = None) -> list[Row]:
+    """Each job with learning on and off, interleaved; one row per job (both twins).
+
+    >>> rows = bench_ablate(["run"], steps=2)
+    >>> sorted(rows[0]) == sorted(PAIR_COLUMNS)
+    True
+    """
+    rows = []
+    for k, job in enumerate(jobs(tasks, steps, timeout, budget, seeds)):
+        order = (True, False) if k % 2 == 0 else (False, True)
+        twins = {on: job(on) for on in order}
+        rows.append(pair(twins[True], twins[False]))
+        if echo:
+            echo(rows[-1])
+    return rows
+
+
+PAIR_COLUMNS = ["task", "item", "solved on", "solved off", "s on", "s off", "generated on",
+                "generated off", "on", "off"]
+
+
+def pair(on: Row, off: Row) -> Row:
+    """One row of the table from the learning-on and learning-off runs of a job."""
+    return {"task": on["task"], "item": on["item"], "solved on": on["solved"],
+            "solved off": off["solved"], "s on": round(on["seconds"], 3),
+            "s off": round(off["seconds"], 3), "generated on": on["generated"],
+            "generated off": off["generated"], "on": on["detail"], "off": off["detail"]}
+
+
+def summary(rows: list[Row]) -> list[Row]:
+    """Per task: solved on and off, total seconds, and the time ratio off/on.
+
+    >>> r = {"task": "run", "solved on": True, "solved off": False, "s on": 1.0, "s off": 2.0}
+    >>> summary([r])[0]["time off/on"]
+    2.0
+    """
+    out = []
+    for task in dict.fromkeys(r["task"] for r in rows):
+        mine = [r for r in rows if r["task"] == task]
+        on, off = (sum(r[f"s {w}"] for r in mine) for w in ("on", "off"))
+        out.append({"task": task, "jobs": len(mine),
+                    "solved on": sum(bool(r["solved on"]) for r in mine),
+                    "solved off": sum(bool(r["solved off"]) for r in mine),
+                    "s on": round(on, 2), "s off": round(off, 2),
+                    "time off/on": round(off / on, 2) if on else None})
+    return out
