@@ -56,8 +56,12 @@ class Problem:
 
     @classmethod
     def load(cls, spec: str | Path) -> Problem:
-        """A shipped problem by name (see ``shipped_problems()``) or a ``.toml`` file."""
+        """A shipped problem by name (see ``shipped_problems()``), a ``.toml`` file or a TPTP
+        file (``.p``, ``.tptp``: see ``automath.proofs.tptp``)."""
         spec = str(spec)
+        if spec.endswith((".p", ".tptp")):
+            from automath.proofs.tptp import read_tptp
+            return read_tptp(spec)
         path = SHIPPED / f"{spec}.toml" if spec in shipped_problems() else Path(spec)
         if not path.is_file():
             raise ProblemError(f"no problem file {spec!r} and no shipped problem of that name "

@@ -48,9 +48,6 @@ def load(spec: str | Path | Problem) -> Problem:
     """
     if isinstance(spec, Problem):
         return spec
-    if str(spec).endswith((".p", ".tptp")):
-        raise AutomathError(f"{spec}: TPTP input is not supported yet; use the problem's .toml "
-                            "twin", file=str(spec))
     return Problem.load(spec)
 
 
