@@ -288,6 +288,39 @@ def _ratio(peer: list[dict], mine: list[dict]) -> float | str:
     return round(statistics.median(a) / statistics.median(b), 1)
 
 
+SCALE_FORMULA = "2.5*b*sin(a)"  # the scale curve's target (constants to fit and snap)
+
+
+def bench_scale(rows: Sequence[int] = (2_000, 20_000, 200_000), seed: int = 0,
+                budget: float = 60.0, echo: Echo = None) -> list[dict]:
+    """Seconds and resident-memory growth of one default fit per row count, on
+    ``2.5*b*sin(a)`` (a, b uniform in [-2, 2]), after a warm-up fit; whether it was recovered.
+    One run each, on a shared machine: the seconds are noisy."""
+    from automath.regression.budget import MB, resident_bytes
+    from automath.regression.estimator import SymbolicRegressor
+
+    def fit(n: int) -> dict:
+        rng = np.random.default_rng([seed, n])
+        x = rng.uniform(-2, 2, (n, 2))
+        y = 2.5 * x[:, 1] * np.sin(x[:, 0])
+        before, t = resident_bytes(), time.perf_counter()
+        model = SymbolicRegressor(grammar="trig", variable_names=("a", "b"), max_time=budget,
+                                  seed=seed).fit(x, y)
+        found = model.sympy()
+        exact = sympy.simplify(found - sympy.sympify(SCALE_FORMULA)) == 0
+        return {"rows": n, "seconds": round(time.perf_counter() - t, 2),
+                "memory MB": round((resident_bytes() - before) / MB, 1), "formula": str(found),
+                "exact": bool(exact), "stopped": model.stopped_}
+
+    fit(500)  # warm-up: imports, first torch calls
+    out = []
+    for n in rows:
+        out.append(fit(n))
+        if echo is not None:
+            echo(f"{n:8d} rows: {out[-1]['seconds']:6.2f} s  {out[-1]['formula']}")
+    return out
+
+
 @click.command("sr")
 @click.option("--problems", default="nguyen", show_default=True,
               help="'nguyen' (all 12) or comma-separated names or numbers, e.g. 1,5,8.")
@@ -298,9 +331,17 @@ def _ratio(peer: list[dict], mine: list[dict]) -> float | str:
               help="Seconds per run, for every method.")
 @click.option("--noise", default="0", show_default=True,
               help="Comma-separated noise levels (fractions of the target's std), e.g. 0.01,0.1.")
-def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float, noise: str) -> None:
+@click.option("--scale", is_flag=True,
+              help="Instead: seconds of one fit on 2,000, 20,000 and 200,000 rows.")
+def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float, noise: str,
+                 scale: bool) -> None:
     """Exact recovery on Nguyen 1–12: rate and median time, ours beside gplearn and Operon;
-    with --noise, also the test R² against the noiseless target."""
+    with --noise, also the test R² against the noiseless target; with --scale, the time of
+    one fit against the number of rows."""
+    if scale:
+        print_table(bench_scale(budget=budget, echo=click.echo),
+                    f"fit time against rows ({SCALE_FORMULA}; one run each, noisy)")
+        return
     levels = tuple(float(v) for v in split(noise) or ("0",))
     out = bench_sr(problems, seeds=seeds, peers=tuple(split(peers) or ()), budget=budget,
                    echo=click.echo, noise=levels)

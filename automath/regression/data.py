@@ -101,6 +101,22 @@ class FitData:
         return (train if train == train else math.inf), (val if val == val or not len(self.yv)
                                                           else math.inf)
 
+    def subsample(self, rows: int | None, seed: int) -> FitData:
+        """At most ``rows`` training rows, drawn without replacement (deterministic by
+        ``seed``, kept in order); the validation rows stay. Itself when it has no more rows.
+
+        >>> d = split_rows(np.arange(10.0)[:, None], np.arange(10.0), 0.0, seed=0)
+        >>> s = d.subsample(4, seed=1); len(s.y), bool((s.x[:, 0] == s.y).all())
+        (4, True)
+        >>> d.subsample(None, seed=1) is d
+        True
+        """
+        if rows is None or len(self.y) <= rows:
+            return self
+        keep = np.sort(np.random.default_rng([seed, 11]).choice(len(self.y), rows, replace=False))
+        idx = torch.from_numpy(keep)
+        return FitData(self.x[idx], self.y[idx], self.xv, self.yv)
+
 
 def split_rows(x: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> FitData:
     """Hold out ``fraction`` of the rows (at random, at least one when ``fraction > 0``) for

@@ -16,6 +16,7 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
+from automath.core.constants import loss_limit
 from automath.core.errors import AutomathError, DataError
 from automath.core.grammar import Grammar
 from automath.core.term import Term
@@ -73,9 +74,12 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     ``learning`` (False: the loop's learner is frozen, p0 and rule weights stay at their
     start). ``constants``: numeral atoms (``"auto"``: ``1`` where the grammar has numerals);
     ``fit_constants`` refits ``Σ a_i·t_i (+ b)`` over the best shapes' summands with L-BFGS on
-    all rows and snaps each constant to a closed form ``p/q · π^k · √r · e^m`` within two
-    standard errors where the loss holds. ``max_points``: rows the search fingerprints (all
-    rows fit constants and score the front). ``model_selection``: ``best`` (PySR's: highest
+    the rows and snaps each constant to a closed form ``p/q · π^k · √r · e^m`` within two
+    standard errors where the loss holds. ``max_points``: rows the search fingerprints;
+    ``max_search_rows`` (default 2000; ``None``: all): rows, drawn by ``seed``, on which
+    constants are fitted to every candidate shape; on more data the resulting front is refitted
+    and scored on all rows, so 200,000 rows cost a few times 2,000 (``bench sr --scale``).
+    ``model_selection``: ``best`` (PySR's: highest
     score within 1.5× the lowest loss), ``accuracy`` or ``score``; ``validation_fraction``
     holds rows out and selects on them. ``warm_start`` seeds the next fit with this fit's
     front. ``callback`` gets each search event (a dict); it must pickle if the model is
@@ -103,6 +107,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                  size_penalty: float = 1e-3,
                  tol: float = 1e-12, constants: str | tuple[str, ...] = "auto",
                  fit_constants: bool = True, max_points: int = 64,
+                 max_search_rows: int | None = 2000,
                  model_selection: str = "best", validation_fraction: float = 0.0,
                  learning: bool = True,
                  variable_names: tuple[str, ...] | None = None, method: str = "weighted",
@@ -114,6 +119,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                                                                     deep, beam)
         self.size_penalty, self.tol, self.constants = size_penalty, tol, constants
         self.fit_constants, self.max_points = fit_constants, max_points
+        self.max_search_rows = max_search_rows
         self.model_selection, self.validation_fraction = model_selection, validation_fraction
         self.learning = learning
         self.variable_names, self.method, self.warm_start = variable_names, method, warm_start
@@ -218,10 +224,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.variable_names_, self.grammar_ = names, grammar.name
         front = self._candidates(res, data, names)
         if constants:
-            shapes = self._shapes(res, data, names)
-            front += [r for e in front[-3:] for r in self._refits(e, data, names)]
-            front += [r for e in shapes if budget.left() > 0
-                      for r in self._refits(e, data, names)]
+            front += self._fitted(res, data, names, front[-3:], budget)
         self.stopped_ = res.stopped
         self._front = add_scores(pareto(front))
         best = select(self._front, self.model_selection)
@@ -273,6 +276,29 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             terms.append(Term("add", (st.term(i), st.term(j))))
         return [self._entry(t, data, names, NAN, fitted=False) for t in terms]
 
+    def _fitted(self, res: SearchResult, data: FitData, names: list[str], best: list[dict],
+                budget: Budget) -> list[dict]:
+        """Constants fitted to the best entries and shapes on at most ``max_search_rows`` rows;
+        with more rows, the ones on that front refitted and scored on all of them."""
+        few = data.subsample(self.max_search_rows, self.seed)
+        shapes = self._shapes(res, few, names)
+        out = [r for e in best for r in self._refits(e, few, names)]
+        out += [r for n, e in enumerate(shapes) if n < 2 or budget.left() > 0
+                for r in self._refits(e, few, names)]
+        if few is data:
+            return out
+        return [self._polish(e["term"], data, names, budget) for e in pareto(out)]
+
+    def _polish(self, term: Term, data: FitData, names: list[str], budget: Budget) -> dict:
+        """A term fitted on a subsample, scored on all rows; refitted there unless its closed
+        forms already hold (within the snap's own loss limit on all rows)."""
+        kept = self._entry(term, data, names, NAN, fitted=True)
+        if budget.left() <= 0 or kept["exact"]:
+            return kept
+        refit = self._refit(term, data, names, steps=20)
+        limit = loss_limit(refit["loss"], 1.0, 1e-9, rows=len(data.y), z=2.0)
+        return kept if kept["loss"] <= limit else refit
+
     def _refits(self, entry: dict, data: FitData, names: list[str]) -> list[dict]:
         """``Σ a_i·t_i + b`` and ``Σ a_i·t_i`` over the entry's summands ``t_i``, all numerals
         fitted and snapped (the front keeps the offset only where it pays)."""
@@ -281,10 +307,10 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         total = functools.reduce(lambda a, b: Term("add", (a, b)), parts)
         return [self._refit(t, data, names) for t in (Term("add", (total, zero)), total)]
 
-    def _refit(self, wrapped: Term, data: FitData, names: list[str]) -> dict:
+    def _refit(self, wrapped: Term, data: FitData, names: list[str], steps: int = 50) -> dict:
         """The term with its numerals fitted to the data and snapped to closed forms."""
         module = Formula(wrapped, names)
-        fit_constants(module, data.x, data.y)
+        fit_constants(module, data.x, data.y, steps=steps)
         term = tidy(module.term(snap_constants(module, data.x, data.y)))
         return self._entry(term, data, names, NAN, fitted=True)
 

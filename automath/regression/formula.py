@@ -230,10 +230,11 @@ def standard_errors(module: Formula, x: Tensor, y: Tensor) -> list[float]:
 
 
 def snap_constants(module: Formula, x: Tensor, y: Tensor, slack: float = 1e-9,
-                   z: float = 2.0) -> list[str]:
+                   z: float = 2.0, rounding: float = 1e-7) -> list[str]:
     """Replace each constant by the simplest closed form within ``z`` standard errors (plus
-    ``slack`` relative, for rounding) whose MSE stays within ``loss_limit`` — ``z²/n`` relative
-    growth (a shift of ``z`` standard errors), plus ``slack·var(y)``; returns the tokens. A
+    ``rounding`` relative: L-BFGS stops short of the optimum by about that much on exact data)
+    whose MSE stays within ``loss_limit`` — ``z²/n`` relative growth (a shift of ``z``
+    standard errors), plus ``slack·var(y)``; returns the tokens. A
     closed form may cost (``core.constants``) at most one more than the significant digits the
     estimate has (``log10 |c| / tol``), so noise-level constants snap to 0 or stay floats.
 
@@ -255,7 +256,7 @@ def snap_constants(module: Formula, x: Tensor, y: Tensor, slack: float = 1e-9,
         return _mse(module, x, y)
 
     def candidates(k: int) -> list[sympy.Expr]:
-        tol = min(z * errors[k], abs(values[k]) + 1.0) + slack * max(1.0, abs(values[k]))
+        tol = min(z * errors[k], abs(values[k]) + 1.0) + rounding * max(1.0, abs(values[k]))
         digits = math.log10(max(abs(values[k]), 1e-300) / tol) + 1  # what the data support
         return closed_forms(values[k], tol, max_cost=digits)[:3]
 
