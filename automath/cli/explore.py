@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 
 import click
 
-from automath.cli.common import DB, console, escape, split
+from automath.cli.common import DB, console, escape, markdown, split
 
 LAW_COLUMNS = ["rank", "law", "weight", "size", "generates", "verified"]
+EXPLORE_FORMATS = ("table", "json", "markdown", "pytest")
 
 
 def law_rows(records: list[dict]) -> list[dict]:
@@ -17,7 +20,12 @@ def law_rows(records: list[dict]) -> list[dict]:
     >>> law_rows([{"lhs": "x + 0", "rhs": "x", "size": 3}])[0]["law"]
     'x + 0 = x'
     """
-    return [{"rank": n, "law": f"{r['lhs']} = {r['rhs']}", **r} for n, r in enumerate(records, 1)]
+    return [{"rank": n, "law": _law_text(r), **r} for n, r in enumerate(records, 1)]
+
+
+def _law_text(r: dict) -> str:
+    cond = f"{r['condition']} => " if r.get("condition") else ""
+    return f"{cond}{r['lhs']} = {r['rhs']}"
 
 
 @click.command("explore")
@@ -41,33 +49,70 @@ def law_rows(records: list[dict]) -> list[dict]:
 @click.option("--ops", help="Comma-separated constructors to use (default: all).")
 @click.option("--timeout", type=float, default=5.0, show_default=True,
               help="Seconds allowed for each sympy proof.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"laws": [...]} as JSON.')
+@click.option("--background", help="Comma-separated operators whose laws are known "
+              "(staged exploration): laws using only them are not printed, but still prune.")
+@click.option("--conditions/--no-conditions", default=True, show_default=True,
+              help="Conditional laws over the semantics file's [predicates].")
+@click.option("--format", "fmt", type=click.Choice(EXPLORE_FORMATS), default="table",
+              show_default=True, help="table, json, markdown, or pytest (a file of property "
+              "tests, one per law, for your test suite).")
+@click.option("--json", "as_json", is_flag=True, hidden=True,
+              help="Deprecated: same as --format json.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write the output to this file (with --format pytest: paths in it are "
+              "relative to it).")
 @click.option("--save/--no-save", default=True, show_default=True,
               help="Store the laws as a run in --db (see `automath query RUN --laws`).")
 @DB
 def explore_cmd(grammar: str, variables: str, size: int, kind: str | None, domain: str | None,
                 semantics: str | None, k: int, constants: str | None, ops: str | None,
-                timeout: float, as_json: bool, save: bool, db: str) -> None:
+                timeout: float, background: str | None, conditions: bool, fmt: str,
+                as_json: bool, output: str | None, save: bool, db: str) -> None:
     """Find the equational laws of GRAMMAR's operators: verified, minimal, weighted."""
-    from automath.laws.explore import explore
+    from automath.laws.explore import run, signature
     if domain is not None:
         click.echo("warning: --domain is deprecated; use --kind", err=True)
         kind = kind or domain
-    laws = explore(grammar, vars=split(variables), size=size, kind=kind, k=k,
-                   semantics=semantics, constants=split(constants), ops=split(ops),
-                   weights=True, timeout=timeout)
+    fmt = "json" if as_json else fmt
+    sig = signature(grammar, vars=split(variables), kind=kind, k=k, semantics=semantics,
+                    constants=split(constants), ops=split(ops))
+    laws = run(sig, size, timeout=timeout, weights=True, background=split(background),
+               conditions=conditions)
     records = [law.to_dict() for law in laws]
     if save:
-        _save_laws(db, records, {"grammar": grammar, "kind": kind, "atoms": variables},
+        _save_laws(db, records, {"grammar": grammar, "kind": sig.kind.spec, "atoms": variables},
                    {"size": size, "ops": ops, "constants": constants, "timeout": timeout,
-                    "semantics": semantics, "k": k},
-                   quiet=as_json)
-    if as_json:
-        click.echo(json.dumps({"laws": records}, indent=2))
+                    "semantics": semantics, "k": k, "background": background},
+                   quiet=fmt != "table" or output is not None)
+    if fmt == "table" and output is None:
+        for n, law in enumerate(laws, 1):
+            console.print(f"{n:3d}. {escape(law)}  [dim]({escape(law.verified)}, "
+                          f"weight {law.weight:.3f})[/]", highlight=False)
         return
-    for n, law in enumerate(laws, 1):
-        console.print(f"{n:3d}. {escape(law)}  [dim]({escape(law.verified)}, "
-                      f"weight {law.weight:.3f})[/]", highlight=False)
+    text = _render(fmt, laws, records, grammar=grammar, kind=sig.kind.spec,
+                   semantics=semantics, output=output)
+    if output is None:
+        click.echo(text)
+        return
+    with open(output, "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    click.echo(f"wrote {len(laws)} laws to {output}", err=True)
+
+
+def _render(fmt: str, laws: list, records: list[dict], *, grammar: str, kind: str,
+            semantics: str | None, output: str | None) -> str:
+    """The laws as text in a ``--format`` (table: numbered lines, as printed)."""
+    if fmt == "json":
+        return json.dumps({"laws": records}, indent=2)
+    if fmt == "markdown":
+        return "\n".join(markdown(law_rows(records), LAW_COLUMNS))
+    if fmt == "pytest":
+        from automath.laws.testing import pytest_file
+        command = "automath " + shlex.join(sys.argv[1:]) if sys.argv[1:] else ""
+        return pytest_file(laws, grammar=grammar, kind=kind, semantics=semantics,
+                           command=command, output=output)
+    return "\n".join(f"{n:3d}. {law}  ({law.verified}, weight {law.weight:.3f})"
+                     for n, law in enumerate(laws, 1))
 
 
 def _save_laws(db: str, records: list[dict], domain: dict, config: dict, quiet: bool) -> None:

@@ -151,9 +151,10 @@ class Semantics(Mapping[str, Op]):
     """
 
     def __init__(self, ops: Mapping[str, Op] | None = None, *, kind: str | None = None,
-                 source: str | None = None) -> None:
+                 source: str | None = None, predicates: Mapping | None = None) -> None:
         self._ops = dict(OPS if ops is None else ops)
         self.kind, self.source = kind, source  # a semantics file's default kind, and its path
+        self.predicates = dict(predicates or {})  # name -> sidecar.Predicate (conditions)
 
     def __getitem__(self, alias: str) -> Op:
         return self._ops[alias]
@@ -170,7 +171,21 @@ class Semantics(Mapping[str, Op]):
         >>> len(Semantics({}).with_op("neg", OPS["neg"]))
         1
         """
-        return Semantics({**self._ops, alias: op}, kind=self.kind, source=self.source)
+        return Semantics({**self._ops, alias: op}, kind=self.kind, source=self.source,
+                         predicates=self.predicates)
+
+    def predicate(self, name: str):
+        """The predicate ``name`` of a semantics file's ``[predicates]``, or a clear error.
+
+        >>> Semantics().predicate("le")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        automath.core.errors.SemanticsError: no predicate 'le'; declare it in the ...
+        """
+        if name not in self.predicates:
+            raise SemanticsError(f"no predicate {name!r}; declare it in the semantics file "
+                                 f"under [predicates] (e.g. le = \"a <= b\")", token=name)
+        return self.predicates[name]
 
     def kernel(self, alias: str, kind: str) -> Kernel:
         """The torch kernel of ``alias`` for a value kind, or a clear error.

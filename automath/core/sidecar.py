@@ -179,9 +179,9 @@ class _Reader:
 
     def semantics(self) -> Semantics:
         for key in self.data:
-            if key not in ("kind", "ops", "elements"):
-                raise self.fail(f"unknown key {key!r}; a semantics file has kind, elements "
-                                "and [ops]", key)
+            if key not in ("kind", "ops", "elements", "predicates"):
+                raise self.fail(f"unknown key {key!r}; a semantics file has kind, elements, "
+                                "[ops] and [predicates]", key)
         if not isinstance(self.entries, dict):
             raise self.fail("'ops' must be a table: [ops] then alias = meaning", "ops")
         for alias in self.entries:
@@ -189,8 +189,34 @@ class _Reader:
         kind = self.data.get("kind") or self._table_kind()
         if kind is not None:
             self._check_kind(kind)
+        preds = self.data.get("predicates", {})
+        if not isinstance(preds, dict):
+            raise self.fail("'predicates' must be a table: [predicates] then name = "
+                            "condition", "predicates")
         return Semantics({**dict(DEFAULT_SEMANTICS), **self.ops}, kind=kind,
-                         source=str(self.path))
+                         source=str(self.path),
+                         predicates={n: self.predicate(n, e) for n, e in preds.items()})
+
+    def predicate(self, name: str, entry: object) -> Predicate:
+        """A ``[predicates]`` entry: a comparison over arguments a, b (``"a <= b"``,
+        ``"gcd(a, b) == 1"``, joined by and / or / not), or a shipped one (``le``)."""
+        text = PREDICATES.get(entry, entry) if isinstance(entry, str) else None
+        if text is None:
+            raise self.fail(f"the predicate {name!r} must be a string such as \"a <= b\"",
+                            name)
+        try:
+            node = ast.parse(text.strip(), mode="eval").body
+        except SyntaxError as e:
+            raise self.fail(f"cannot read the predicate {text!r} for {name!r}: {e.msg}",
+                            name) from None
+        tree = _Condition(self, name).tree(node)
+        used = {str(t.token) for t in _condition_terms(tree) for t in _leaves(t) if t.op == "var"}
+        params = PARAMS[:next(i for i in range(len(PARAMS) + 1) if set(PARAMS[:i]) >= used)]
+        if not params or len(params) > 2:
+            raise self.fail(f"the predicate {name!r} must use argument a, or a and b", name)
+        table = {t.op: self.named(t.op, name) for c in _condition_terms(tree)
+                 for t in _nodes(c) if t.op not in ("var", "num")}
+        return Predicate(name, params, text.strip(), tree, table)
 
     def _check_kind(self, kind: object) -> None:
         try:
@@ -358,6 +384,111 @@ class _Expression:
             raise self.reader.fail(f"{name!r} takes {op.arity} arguments, the expression for "
                                    f"{self.alias!r} gives it {len(args)}", self.alias)
         return Term(name, tuple(args))
+
+
+PREDICATES = {"le": "a <= b", "lt": "a < b", "ge": "a >= b", "gt": "a > b", "eq": "a == b",
+              "ne": "a != b"}
+"""Shipped predicates, by the name a ``[predicates]`` entry may give instead of a condition."""
+_COMPARE = {ast.LtE: torch.le, ast.Lt: torch.lt, ast.GtE: torch.ge, ast.Gt: torch.gt,
+            ast.Eq: "eq", ast.NotEq: "ne"}
+_ORDERED = frozenset({ast.LtE, ast.Lt, ast.GtE, ast.Gt})
+
+
+class Predicate:
+    """A condition over one or two variables (``le = "a <= b"``), evaluated at a kind's
+    samples; ``render`` prints it over the law's variable names.
+
+    >>> p = Predicate("le", ("a", "b"), "a <= b", ("cmp", ast.LtE, Term("var", token="a"),
+    ...               Term("var", token="b")), {})
+    >>> from automath.core.catalog import make_kind
+    >>> k = make_kind("int", k=3, variables=("x", "y"))
+    >>> x, y = torch.tensor([1, 2, 3]), torch.tensor([2, 2, 2])
+    >>> p.render(["x", "y"]), p.holds(k, [x, y]).tolist()
+    ('x <= y', [True, True, False])
+    """
+
+    def __init__(self, name: str, params: tuple[str, ...], text: str, tree: tuple,
+                 table: Mapping[str, Op]) -> None:
+        self.name, self.params, self.text, self.tree, self.table = name, params, text, tree, table
+
+    @property
+    def arity(self) -> int:
+        """How many variables the predicate takes (1 or 2)."""
+        return len(self.params)
+
+    def holds(self, kind, columns: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Per sample: whether the predicate holds for the variables' values ``columns``."""
+        return self._truth(self.tree, kind, [c[None] for c in columns])
+
+    def _truth(self, node: tuple, kind, args: list[torch.Tensor]) -> torch.Tensor:
+        if node[0] == "not":
+            return ~self._truth(node[1], kind, args)
+        if node[0] in ("and", "or"):
+            a, b = (self._truth(n, kind, args) for n in node[1:])
+            return a & b if node[0] == "and" else a | b
+        a, b = (self._side(t, kind, args) for t in node[2:])
+        ok = kind.valid(a.unsqueeze(1)) & kind.valid(b.unsqueeze(1))
+        if node[1] in _ORDERED:
+            if a.dim() > 1:
+                raise SemanticsError(f"predicate {self.name!r} orders values of kind "
+                                     f"{kind.spec!r}, which have no order", token=self.name)
+            return ok & _COMPARE[node[1]](a, b)
+        same = (kind.quantize(a.unsqueeze(1)) == kind.quantize(b.unsqueeze(1))).all(dim=1)
+        return ok & (same if _COMPARE[node[1]] == "eq" else ~same)
+
+    def _side(self, term: Term, kind, args: list[torch.Tensor]) -> torch.Tensor:
+        """A comparison side's values, shape ``kind.shape``."""
+        try:
+            return Composite(term, kind.family, self.table, self.params).run(kind, args)[0]
+        except KeyError as e:
+            raise SemanticsError(f"predicate {self.name!r} uses {e.args[0]!r}, which has no "
+                                 f"kernel for value kind {kind.family!r}",
+                                 token=self.name) from None
+
+    def render(self, names: Sequence[str]) -> str:
+        """The condition's text over ``names`` (``a <= b`` as ``x <= y``)."""
+        env = dict(zip(self.params, names, strict=True))
+
+        class _Rename(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.Name:
+                return ast.Name(env.get(node.id, node.id), node.ctx)
+        return ast.unparse(_Rename().visit(ast.parse(self.text, mode="eval")))
+
+
+class _Condition:
+    """A predicate's text (parsed by ``ast``, never evaluated) as a tree of comparisons."""
+
+    def __init__(self, reader: _Reader, name: str) -> None:
+        self.reader, self.name = reader, name
+
+    def tree(self, node: ast.AST) -> tuple:
+        if isinstance(node, ast.BoolOp):
+            op = "and" if isinstance(node.op, ast.And) else "or"
+            parts = [self.tree(v) for v in node.values]
+            out = parts[0]
+            for p in parts[1:]:
+                out = (op, out, p)
+            return out
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return ("not", self.tree(node.operand))
+        if isinstance(node, ast.Compare) and all(type(o) in _COMPARE for o in node.ops):
+            sides = [node.left, *node.comparators]
+            expr = _Expression(self.reader, self.name, PARAMS)
+            out = None
+            for op, a, b in zip(node.ops, sides, sides[1:], strict=False):
+                cmp = ("cmp", type(op), expr.term(a), expr.term(b))
+                out = cmp if out is None else ("and", out, cmp)
+            return out
+        raise self.reader.fail(f"the predicate {self.name!r} has {ast.unparse(node)!r}; use "
+                               "comparisons <= < >= > == != of expressions over a, b, joined "
+                               "by and, or, not", self.name)
+
+
+def _condition_terms(tree: tuple) -> list[Term]:
+    """The comparison sides of a predicate tree."""
+    if tree[0] == "cmp":
+        return list(tree[2:])
+    return [t for n in tree[1:] for t in _condition_terms(n)]
 
 
 def _nodes(t: Term) -> list[Term]:

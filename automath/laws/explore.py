@@ -17,11 +17,9 @@ from pathlib import Path
 
 import torch
 
-from automath.core.catalog import make_kind
 from automath.core.errors import SemanticsError
 from automath.core.generate import Hyperedges, expand
 from automath.core.grammar import Grammar
-from automath.core.kinds import Kind
 from automath.core.semantics import Semantics
 from automath.core.sidecar import semantics_for
 from automath.core.store import Store
@@ -30,7 +28,7 @@ from automath.core.threads import torch_threads
 from automath.laws.prover import law_coverage, minimize, prune
 from automath.laws.signature import Signature
 from automath.laws.universe import Law, Universe
-from automath.laws.verify import ExploreError, OrderIntKind, Verifier
+from automath.laws.verify import ExploreError, Verifier, sample_kind
 from automath.laws.weights import learn_weights
 
 KIND_PREFERENCE = ("modp", "int", "bool", "perm", "real")  # the first kind with every kernel
@@ -42,6 +40,7 @@ def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "
             ops: Sequence[str] | None = None, semantics: Semantics | str | Path | None = None,
             timeout: float = 5.0, weights: bool = True, k: int = 16, seed: int = 0,
             max_memory: int = DEFAULT_MEMORY, slack: int = 2, reach: int = 2,
+            background: Sequence[str] | None = None, conditions: bool = True,
             stats: Stats | None = None) -> list[Law]:
     """The equational laws of a grammar's operators up to ``size``: verified, pruned, weighted.
 
@@ -60,6 +59,10 @@ def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "
     matching inner patterns up to ``reach`` larger than a class's smallest term; ``k``, ``seed``
     set the fingerprint samples; a size whose terms would need more than ``max_memory`` bytes
     is refused. Smallest laws first; a law's sides print in the grammar's syntax.
+    ``background`` names operators whose laws are known (staged exploration): a law using
+    only them (variables and numerals aside) is not returned, but still prunes the others.
+    With ``conditions`` (the default) and predicates in the semantics file, conditional laws
+    ``p(x, y) => lhs = rhs`` follow the equations (``automath.laws.conditional``).
 
     >>> for law in explore("semiring", vars="xy", size=3):
     ...     print(law, "|", law.verified, "|", law.generates, f"{law.weight:.3f}")
@@ -74,23 +77,28 @@ def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "
     sig = signature(grammar, vars=vars, kind=kind, constants=constants, ops=ops,
                     semantics=semantics, k=k, seed=seed)
     return run(sig, size, timeout=timeout, weights=weights, max_memory=max_memory,
-               slack=slack, reach=reach, stats=stats)
+               slack=slack, reach=reach, background=background, conditions=conditions,
+               stats=stats)
 
 
 def run(sig: Signature, size: int, *, timeout: float = 5.0, weights: bool = True,
         max_memory: int = DEFAULT_MEMORY, slack: int = 2, reach: int = 2,
+        background: Sequence[str] | None = None, conditions: bool = True,
         stats: Stats | None = None) -> list[Law]:
     """Explore a resolved signature (see ``explore``); fills ``stats`` when given.
 
     Laws have sides of size at most ``size``; the prover works on terms up to ``size + slack``.
     """
     stats = stats if stats is not None else Stats()
+    known = background_ops(sig, background)
     with torch_threads(1):  # small tensor ops run fastest on one thread
-        return _run(sig, size, timeout, weights, max_memory, slack, reach, stats)
+        return _run(sig, size, timeout, weights, max_memory, slack, reach, stats, known,
+                    conditions)
 
 
 def _run(sig: Signature, size: int, timeout: float, weights: bool, max_memory: int,
-         slack: int, reach: int, stats: Stats) -> list[Law]:
+         slack: int, reach: int, stats: Stats, known: frozenset[str] | None,
+         conditions: bool) -> list[Law]:
     clock, names = _Clock(), tuple(str(v.token) for v in sig.variables)
     store, atoms, edges = enumerate_terms(sig, size + slack, max_memory)
     u = Universe(store, atoms, edges, size + slack, reach)
@@ -100,7 +108,7 @@ def _run(sig: Signature, size: int, timeout: float, weights: bool, max_memory: i
     clock.lap("enumerate")
     kept, refuted = prune(u, order, tier, Verifier(sig, timeout))
     clock.lap("prune")
-    kept = minimize(u, kept, u.size <= size)
+    kept = minimize(u, _staged(kept, known), u.size <= size)
     clock.lap("minimize")
     w, gen = [0.0] * len(kept), [0] * len(kept)
     if weights:
@@ -110,8 +118,50 @@ def _run(sig: Signature, size: int, timeout: float, weights: bool, max_memory: i
     stats.classes, stats.candidates, stats.conjectures = len(store), len(u), int(order.shape[0])
     stats.kept, stats.refuted, stats.seconds = len(kept), len(refuted), clock.laps
     laws = [_present(sig, lhs, rhs, v, wi, gi)
-            for (lhs, rhs, v), wi, gi in zip(kept, w, gen, strict=True)]
-    return sorted(laws, key=lambda law: (law.size, law.lhs.size + law.rhs.size))
+            for (lhs, rhs, v), wi, gi in zip(kept, w, gen, strict=True)
+            if not _is_known(lhs, rhs, known)]
+    stats.background = len(kept) - len(laws)
+    laws = sorted(laws, key=lambda law: (law.size, law.lhs.size + law.rhs.size))
+    if conditions and sig.semantics.predicates:
+        from automath.laws.conditional import conditional_laws
+        laws += conditional_laws(sig, u, size, Verifier(sig, timeout))
+        clock.lap("conditional")
+    return laws
+
+
+def background_ops(sig: Signature, background: Sequence[str] | None) -> frozenset[str] | None:
+    """The background operators, checked against the signature (None: no background).
+
+    >>> sorted(background_ops(signature("ring"), "add,neg"))
+    ['add', 'neg']
+    """
+    if background is None:
+        return None
+    have = set(sig.ops) | {c.op for c in sig.constants}
+    ops = frozenset(o.strip() for o in _split(background) if o.strip())
+    for op in sorted(ops - have):
+        raise ExploreError(f"background operator {op!r} is not in the signature (it has: "
+                           f"{', '.join(sorted(have))})", token=op)
+    return ops
+
+
+def _uses_only(term: Term, ops: frozenset[str]) -> bool:
+    """True when every operator of ``term`` is in ``ops`` (variables and numerals are)."""
+    return term.op in ("var", "num") or (
+        term.op in ops and all(_uses_only(a, ops) for a in term.args))
+
+
+def _is_known(lhs: Term, rhs: Term, known: frozenset[str] | None) -> bool:
+    return known is not None and _uses_only(lhs, known) and _uses_only(rhs, known)
+
+
+def _staged(kept: list, known: frozenset[str] | None) -> list:
+    """Kept laws with the background ones last, so ``minimize`` drops a new law that the
+    background (and the other new laws) derive before it drops a background law."""
+    if known is None:
+        return kept
+    return ([k for k in kept if not _is_known(*k[:2], known)]
+            + [k for k in kept if _is_known(*k[:2], known)])
 
 
 class _Clock:
@@ -172,20 +222,10 @@ def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y",
     need = ops + tuple(c.op for c in consts if c.op not in g.atoms)
     kname = kind or sem.kind or _default_kind(need, sem, g)
     names = _variables(g, vars)
-    kobj = _kind(kname, k, seed, names)
+    kobj = sample_kind(kname, k, seed, names)
     for op in need:
         sem.kernel(op, kobj.family)  # an operator with no kernel for the kind: a clear error
     return Signature(g, ops, tuple(Term("var", token=v) for v in names), consts, kobj, sem)
-
-
-def _kind(name: str, k: int, seed: int, names: tuple[str, ...]) -> Kind:
-    """The kind named ``name``; the ``int`` kind also samples every ordering of the
-    variables (so min/max laws are decided)."""
-    if str(name).strip() == "int":
-        if k < 0:
-            raise ExploreError(f"k must be at least 0 for the int kind, got {k}")
-        return OrderIntKind(k=k, seed=seed, variables=names)
-    return make_kind(name, k=k, seed=seed, variables=names)
 
 
 def _ops(g: Grammar, ops: Sequence[str] | None) -> tuple[str, ...]:
@@ -254,6 +294,7 @@ class Stats:
     conjectures: int = 0
     kept: int = 0
     refuted: int = 0
+    background: int = 0  # laws among the background operators, not returned
     seconds: dict | None = None
 
 

@@ -44,6 +44,8 @@ class Law:
     weight: float = 0.0
     generates: int = 0
     semantics: Semantics | None = field(default=None, compare=False, repr=False)
+    condition: str = ""  # a conditional law's predicate over variables, e.g. "x <= y"
+    check: str = ""  # the condition as ``check_law`` reads it, e.g. "le(x, y)"
 
     @cached_property
     def eq(self) -> sympy.Basic:
@@ -57,13 +59,16 @@ class Law:
         return max(self.lhs.size, self.rhs.size)
 
     def __str__(self) -> str:
-        return f"{self.lhs_text or self.lhs} = {self.rhs_text or self.rhs}"
+        cond = f"{self.condition} => " if self.condition else ""
+        return f"{cond}{self.lhs_text or self.lhs} = {self.rhs_text or self.rhs}"
 
     def to_dict(self) -> dict:
-        """A JSON-ready record: lhs, rhs (grammar syntax), size, weight, verified, generates."""
-        return {"lhs": self.lhs_text or str(self.lhs), "rhs": self.rhs_text or str(self.rhs),
-                "size": self.size, "weight": self.weight, "verified": self.verified,
-                "generates": self.generates}
+        """A JSON-ready record: lhs, rhs (grammar syntax), size, weight, verified, generates,
+        and a conditional law's condition."""
+        rec = {"lhs": self.lhs_text or str(self.lhs), "rhs": self.rhs_text or str(self.rhs),
+               "size": self.size, "weight": self.weight, "verified": self.verified,
+               "generates": self.generates}
+        return {**rec, "condition": self.condition} if self.condition else rec
 
 
 class Universe:

@@ -193,6 +193,20 @@ def _ops_in(term: Term, sig: Signature) -> set[str]:
     return own.union(*(_ops_in(a, sig) for a in term.args))
 
 
+def sample_kind(name: str, k: int, seed: int, names: tuple[str, ...]) -> Kind:
+    """The kind named ``name`` with ``k`` samples of ``names``; the ``int`` kind also samples
+    every ordering of the variables (so min/max laws are decided).
+
+    >>> sample_kind("int", 2, 0, ("x", "y")).k, sample_kind("mod:3", 2, 0, ("x",)).k
+    (6, 3)
+    """
+    if str(name).strip() == "int":
+        if k < 0:
+            raise ExploreError(f"k must be at least 0 for the int kind, got {k}")
+        return OrderIntKind(k=k, seed=seed, variables=names)
+    return make_kind(name, k=k, seed=seed, variables=names)
+
+
 def _test_kind(kind: Kind, names: tuple[str, ...], samples: int) -> Kind:
     """A fresh kind of the same name with many more samples and another seed (reals over
     [-2, 2], so a law true only for positive values is caught)."""
