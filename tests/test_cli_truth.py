@@ -78,7 +78,7 @@ def test_user_score_is_used_and_rebuilt_on_reopen(tmp_path: Path, monkeypatch):
     assert code == 0 and score == 1.0 and "target" not in head
     assert re.fullmatch(r"\w+ [-+*/] \w+", expr)  # a size-3 term: one operator, two atoms
     assert RunStore(db).run(1)["config"]["target"] is None  # not the grammar's preset
-    res = open_run(RunStore(db), 1).result()
+    res = open_run(RunStore(db), 1, allow_code=True).result()
     assert res.scores.tolist() == (res.store.size == 3).double().tolist()
     sys.modules.pop("truth_user_score", None)
 

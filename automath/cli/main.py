@@ -32,6 +32,9 @@ from automath.core.errors import AutomathError
 EXIT_ERROR = 1  # an AutomathError: bad input, a damaged database, ... (click's usage errors: 2)
 RUN_COLUMNS = ["rank", "expression", "weight", "size", "score", "provenance"]
 TOP = click.IntRange(min=1)
+SEMANTICS = click.option("--semantics", type=click.Path(exists=True, dir_okay=False),
+                         help="A semantics file (TOML) giving the grammar's aliases their "
+                         "meaning (default: <grammar>.semantics.toml beside the grammar).")
 
 
 class _Group(click.Group):
@@ -54,7 +57,9 @@ def main() -> None:
 @main.command()
 @click.argument("grammar", required=False, default="arith")
 @click.option("--atoms", help="Comma-separated atoms, e.g. 'x,1,2'.")
-@click.option("--kind", help="Value kind: real, modp, int, bool, perm.")
+@click.option("--kind", help="Value kind: real, modp, int, bool, perm, ... (default: the "
+              "semantics file's kind, else the grammar's preset).")
+@SEMANTICS
 @click.option("--target", help="Target expression (score = closeness to it).")
 @click.option("--steps", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -75,7 +80,8 @@ def main() -> None:
 @click.option("--score", "score", help="User score module:function, f(store, ids) -> tensor.")
 @format_option
 @DB
-def run(grammar: str, atoms: str | None, kind: str | None, target: str | None, steps: int,
+def run(grammar: str, atoms: str | None, kind: str | None, semantics: str | None,
+        target: str | None, steps: int,
         seed: int, depth: int, cutoff: float, lr: float, prune_every: int, k: int, device: str,
         resume: int | None, journal: bool, top: int, entropy: float, score: str | None,
         fmt: str, db: str) -> None:
@@ -87,11 +93,13 @@ def run(grammar: str, atoms: str | None, kind: str | None, target: str | None, s
     """
     from automath.runs.store import RunStore, open_run, record
     store = RunStore(db, create=resume is None)
-    if resume is not None:
-        loop, run_id = open_run(store, resume), resume
+    if resume is not None:  # the user continues a run they started: its --score is imported
+        loop, run_id = open_run(store, resume, allow_code=True), resume
     else:
-        loop, run_id = _new_run(store, grammar, atoms, kind, target, steps, seed, depth,
-                                cutoff, lr, prune_every, k, device, entropy, score)
+        spec = {"grammar": grammar, "atoms": atoms, "kind": kind, "k": k, "seed": seed,
+                "device": device, **({"semantics": _absolute(semantics)} if semantics else {})}
+        loop, run_id = _new_run(store, spec, target, steps, depth, cutoff, lr, prune_every,
+                                entropy, score)
     with _stops_cleanly(store, run_id, db):
         result = _progress(loop, record(store, run_id, loop), run_id)
     uses_target = store.run(run_id)["config"].get("score") is None
@@ -144,16 +152,19 @@ def _stops_cleanly(store, run_id: int, db: str):
             signal.signal(signal.SIGTERM, previous)
 
 
-def _new_run(store, grammar, atoms, kind, target, steps, seed, depth, cutoff, lr,
-             prune_every, k, device, entropy=0.0, score=None):
-    from automath.core.domain import Domain
+def _absolute(path: str) -> str:
+    from pathlib import Path
+    return str(Path(path).resolve())
+
+
+def _new_run(store, spec, target, steps, depth, cutoff, lr, prune_every, entropy=0.0,
+             score=None):
     from automath.core.engine import Loop
+    from automath.runs.spec import build_domain
     from automath.runs.store import run_objective
-    spec = {"grammar": grammar, "atoms": atoms, "kind": kind, "k": k, "seed": seed,
-            "device": device}
-    domain = Domain.create(**spec)
+    domain = build_domain(spec, allow_code=True)
     objective = run_objective(domain, target, entropy, score)
-    loop = Loop(domain, objective, target=target, steps=steps, seed=seed, depth=depth,
+    loop = Loop(domain, objective, target=target, steps=steps, seed=spec["seed"], depth=depth,
                 cutoff=cutoff, lr=lr, prune_every=prune_every)
     spec.update(atoms=",".join(domain.grammar.format(a) for a in domain.atoms
                                if a.op in domain.grammar.atoms), kind=domain.kind.name)
@@ -252,7 +263,10 @@ def _search(pattern: str, text: str) -> bool:
 
 def _query_loop(store, run_id, top, where, pattern, fmt) -> None:
     from automath.runs.store import open_run
-    entries = open_run(store, run_id).result().top(top, where=where, pattern=pattern)
+    result = open_run(store, run_id).result()
+    if store.run(run_id)["config"].get("score"):
+        result.scores = None  # query imports no --score module a database names: no scores
+    entries = result.top(top, where=where, pattern=pattern)
     records = [{"rank": n, **{k: v for k, v in asdict(e).items() if k != "expr"},
                 "sympy": str(e.expr), "expression": e.text} for n, e in enumerate(entries, 1)]
     latex = {e.id: e.latex() for e in entries} if fmt == "latex" else {}
@@ -289,10 +303,13 @@ def grammar() -> None:
 @grammar.command("check")
 @click.argument("spec")
 @click.option("--kind", help="Check that every constructor has a kernel for this kind.")
-def grammar_check(spec: str, kind: str | None) -> None:
-    """Load a grammar, list its constructors and atoms, and check their semantics."""
-    from automath.core.domain import Domain
-    d = Domain.create(spec, atoms="", kind=kind)
+@SEMANTICS
+def grammar_check(spec: str, kind: str | None, semantics: str | None) -> None:
+    """Load a grammar, list its constructors and atoms, and check their semantics (--semantics,
+    else <grammar>.semantics.toml beside it, else the built-in table)."""
+    from automath.runs.spec import build_domain
+    d = build_domain({"grammar": spec, "atoms": "", "kind": kind, "semantics": semantics},
+                     allow_code=True)
     table = Table("alias", "arity", "example")
     for alias, con in d.grammar.constructors.items():
         table.add_row(Text(alias), str(con.arity), Text(_example(d, alias, con.arity)))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from automath.core.errors import RunStoreError
 from automath.runs.failures import database_error, guard_sqlite, stored_json
+from automath.runs.spec import build_domain, unread_score
 
 if TYPE_CHECKING:  # torch is loaded only by the methods that save or load a loop's state
     from automath.core.engine import LoopState
@@ -421,9 +422,11 @@ def load_score(spec: str):
     return fn
 
 
-def run_objective(domain, target: str | None, entropy: float = 0.0, score: str | None = None):
+def run_objective(domain, target: str | None, entropy: float = 0.0, score: str | None = None,
+                  *, allow_code: bool = True):
     """A run's objective from its stored config: the loop's default objective for ``target``
-    (or the user score ``score``) plus ``entropy * Entropy()``; ``None`` for the default itself.
+    (or the user score ``score``, imported only with ``allow_code``, else scores are 0)
+    plus ``entropy * Entropy()``; ``None`` for the default itself.
 
     >>> from automath.core.domain import Domain
     >>> obj = run_objective(Domain.create("arith", atoms="x,1"), "x + 1", 0.5)
@@ -439,12 +442,14 @@ def run_objective(domain, target: str | None, entropy: float = 0.0, score: str |
                             "target (--target) or a score (--score module:function)")
     if score is None and not entropy:
         return None
-    base = ExpectedScore(load_score(score)) if score else default_objective(domain, target)
+    fn = (load_score if allow_code else unread_score)(score) if score else None
+    base = ExpectedScore(fn) if score else default_objective(domain, target)
     return base + entropy * Entropy() if entropy else base
 
 
-def open_run(db: RunStore, run_id: int):
-    """Rebuild the loop of a stored run at its last finished step.
+def open_run(db: RunStore, run_id: int, *, allow_code: bool = False):
+    """Rebuild the loop of a stored run at its last finished step; ``allow_code`` (resume):
+    import the ``--score`` module and the semantics file's ``module:Op`` entries it names.
 
     >>> db = _scratch()
     >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 2, "target": "x + 1"})
@@ -454,15 +459,15 @@ def open_run(db: RunStore, run_id: int):
     >>> again = open_run(db, rid); again.state.step, len(again.state.store) == len(loop.state.store)
     (1, True)
     """
-    from automath.core.domain import Domain
     from automath.core.engine import Loop
     db._kind(run_id, "run", "expressions to query or resume (try --laws or --lemmas)")
     row = db.run(run_id)
     spec, cfg = dict(row["domain"]), dict(row["config"])
     target, score = cfg.pop("target", None), cfg.pop("score", None)
     entropy = cfg.pop("entropy", 0.0)
-    domain = Domain.create(**spec)
-    loop = Loop(domain, run_objective(domain, target, entropy, score), target=target, **cfg)
+    domain = build_domain(spec, allow_code=allow_code)
+    objective = run_objective(domain, target, entropy, score, allow_code=allow_code)
+    loop = Loop(domain, objective, target=target, **cfg)
     state = db.load_state(run_id, loop.state.store)
     if state is not None:
         loop.state = state
