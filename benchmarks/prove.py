@@ -1,88 +1,161 @@
-"""Benchmark of the proving loop: time to a checked proof, beside a search that does not learn.
+"""Benchmark of the saturation prover beside the E prover, problem by problem, in one run.
 
-Each problem runs in three variants, measured in the same process: the default loop; the loop
-with primitive constructors only (no ``rewrite``); and plain weighted search — the same
-generation and cutoff schedule with learning and promotion off — as the peer the learned
-weights are compared with. Runs are deterministic, so the best of ``repeat`` timed runs (after
-one warm-up run) is reported.
+For each problem of a suite (``proofs.suite.suite_files``), interleaved: automath with
+learning on, automath with learning off (``prove(..., learning=False)``), then each peer on
+PATH (E: ``eprover --auto -s --cpu-limit=T FILE.p``; a ``.toml`` problem without a TPTP twin
+is printed to TPTP first), all with the same wall-clock budget ``T``. automath's seconds are
+wall time in this process (loading and the checker included, the interpreter's start not);
+E's are the wall time of its process (start included); ``search_s`` is automath's search,
+proof and check alone (no loading: a ``.toml`` problem builds its grammar's parser).
+Figures, never pass/fail; on a shared machine they are noisy.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import click
 
-from automath.cli.common import print_table, split
-from automath.core.threads import torch_threads
-from automath.proofs.problem import Problem
-from automath.proofs.prove import LemmaLoop, ProofResult
+from automath.cli.common import console, print_table, split
 
-VARIANTS: dict[str, dict] = {
-    "default": {},
-    "primitives only": {"rewrite": False},
-    "no learning (peer)": {"lr": 0.0, "rule_lr": 0.0, "promote_every": 0},
-}
+UEQ = Path(__file__).resolve().parent.parent / "automath" / "problems" / "ueq"
+"""The textbook suite shipped with automath (``proofs.suite.UEQ``)."""
+
+SOLVED = frozenset({"Theorem", "Unsatisfiable"})
+"""SZS statuses that mean E found a proof."""
+VARIANTS = {"automath": {"learning": True}, "automath (learning off)": {"learning": False}}
 
 
-def timed_run(problem: Problem, budget: float, **config: object) -> dict:
-    """One run stopped at the goal, the step budget or ``budget`` seconds; its figures.
+def run_automath(path: Path, budget: float, **config: object) -> dict:
+    """One automath run within ``budget`` seconds; its row.
 
-    Here the time budget cannot bind (``inf``): the run is budgeted by steps alone.
-
-    >>> row = timed_run(Problem.load("monoid-identities"), float("inf"), steps=40)
-    >>> row["proved"], row["checked"], row["steps"] <= 40
-    (True, True, True)
+    >>> row = run_automath(UEQ / "comb-skk.toml", 5.0)
+    >>> row["solved"], row["status"]
+    (True, 'proved')
     """
-    loop = LemmaLoop(problem, **config)
+    from automath.proofs.prove import prove
     start = time.perf_counter()
-    while (loop.step_no < loop.config.steps and loop.goal_elem < 0
-           and time.perf_counter() - start < budget):
-        loop.run(steps=1)
-    return _figures(loop.result(), time.perf_counter() - start)
-
-
-def _figures(res: ProofResult, seconds: float) -> dict:
+    res = prove(path, timeout=budget, **config)
     s = res.stats
-    return {"proved": res.proof is not None, "checked": res.checked, "seconds": seconds,
-            "steps": s["steps"], "proofs": s["proofs"], "statements": s["statements"],
-            "terms": s["terms"], "edges": s["edges"], "proof_steps": len(res.proof or []),
-            "goal_weight": s["goal_weight"], "goal_generating_weight": s["goal_generating_weight"]}
+    return {"solved": res.proved, "seconds": time.perf_counter() - start, "status": s["status"],
+            "search_s": s["seconds"], "generated": s["generated"],
+            "proof_steps": s["proof_steps"]}
 
 
-def bench_prove(problems: tuple[str, ...] = ("monoid-identities", "czech-slovak"), *,
-                repeat: int = 3, budget: float = 120.0, variants: tuple[str, ...] = tuple(VARIANTS),
+def run_eprover(path: Path, budget: float) -> dict:
+    """E on a TPTP file (``--auto -s --cpu-limit``), killed after the budget plus 2 s."""
+    cmd = ["eprover", "--auto", "-s", f"--cpu-limit={max(1, round(budget))}", str(path)]
+    start = time.perf_counter()
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=budget + 2).stdout
+    except subprocess.TimeoutExpired:
+        out = "# SZS status Timeout"
+    seconds = time.perf_counter() - start
+    status = next((ln.split()[3] for ln in out.splitlines()
+                   if ln.startswith("# SZS status ") and len(ln.split()) > 3), "Unknown")
+    return {"solved": status in SOLVED, "seconds": seconds, "status": status}
+
+
+PEERS = {"eprover": run_eprover}
+
+
+def missing_peers(peers: tuple[str, ...]) -> list[str]:
+    """The peers that cannot run here (unknown, or not on PATH).
+
+    >>> missing_peers(("nosuchprover",))
+    ['nosuchprover']
+    """
+    return [p for p in peers if p not in PEERS or shutil.which(p) is None]
+
+
+def bench_prove(suite: str | Path = UEQ, *, problems: tuple[str, ...] | None = None,
+                peers: tuple[str, ...] = ("eprover",), budget: float = 10.0,
                 threads: int | None = 1) -> list[dict]:
-    """Rows of figures per problem and variant, with each variant's time relative to the
-    default loop (``vs_default`` > 1: slower than the default)."""
-    with torch_threads(threads):
-        return [row for name in problems for row in _problem_rows(name, repeat, budget, variants)]
-
-
-def _problem_rows(name: str, repeat: int, budget: float, variants: tuple[str, ...]) -> list[dict]:
-    """One problem's rows: the best of ``repeat`` runs per variant, after a warm-up run."""
-    rows, problem = [], Problem.load(name)
-    timed_run(problem, budget)  # warm-up: imports, first-call costs
-    base = None
-    for variant in variants:
-        runs = [timed_run(problem, budget, **VARIANTS[variant]) for _ in range(repeat)]
-        best = min(runs, key=lambda r: r["seconds"])
-        base = best["seconds"] if base is None else base
-        rows.append({"problem": name, "variant": variant, **best,
-                     "vs_default": best["seconds"] / base})
+    """Rows per problem and variant (automath on, off, each available peer), interleaved
+    problem by problem; ``vs_E``: seconds over E's on that problem (> 1: slower than E)."""
+    from automath.core.threads import torch_threads
+    from automath.proofs.suite import suite_files
+    run_peers = [p for p in peers if p not in missing_peers(peers)]
+    rows: list[dict] = []
+    files = [p for p in suite_files(suite) if problems is None or p.stem in problems]
+    with torch_threads(threads), tempfile.TemporaryDirectory() as tmp:
+        if files:
+            run_automath(files[0], budget)  # warm-up, untimed: imports and first-call costs
+        for path in files:
+            rows += _problem_rows(path, budget, run_peers, Path(tmp))
     return rows
 
 
+def _problem_rows(path: Path, budget: float, peers: list[str], tmp: Path) -> list[dict]:
+    rows = [{"problem": path.stem, "variant": name, **run_automath(path, budget, **config)}
+            for name, config in VARIANTS.items()]
+    for peer in peers:
+        rows.append({"problem": path.stem, "variant": peer,
+                     **PEERS[peer](tptp_file(path, tmp), budget)})
+    ref = next((r["seconds"] for r in rows if r["variant"] == "eprover" and r["solved"]), None)
+    for r in rows:
+        r["vs_E"] = r["seconds"] / ref if ref and r["solved"] else None
+    return rows
+
+
+def tptp_file(path: Path, tmp: Path) -> Path:
+    """The problem as a TPTP file: its ``.p`` twin, or the problem printed to ``tmp``."""
+    if path.suffix in (".p", ".tptp"):
+        return path
+    if path.with_suffix(".p").is_file():
+        return path.with_suffix(".p")
+    from automath.proofs.prove import load
+    from automath.proofs.tstp import problem_tptp
+    out = tmp / f"{path.stem}.p"
+    out.write_text(problem_tptp(load(path)) + "\n")
+    return out
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    """Per variant: problems solved, total seconds, and total seconds over E's on the problems
+    both solved (``vs_E``).
+
+    >>> rows = [{"problem": "p", "variant": v, "solved": True, "seconds": t}
+    ...         for v, t in (("a", 2.0), ("eprover", 0.5))]
+    >>> summary(rows)[0]
+    {'variant': 'a', 'solved': '1/1', 'seconds': 2.0, 'vs_E': 4.0}
+    """
+    out = []
+    for name in dict.fromkeys(r["variant"] for r in rows):
+        mine = [r for r in rows if r["variant"] == name]
+        e = {r["problem"]: r["seconds"] for r in rows if r["variant"] == "eprover" and r["solved"]}
+        both = [r for r in mine if r["solved"] and r["problem"] in e]
+        ratio = sum(r["seconds"] for r in both) / sum(e[r["problem"]] for r in both) \
+            if both else None
+        out.append({"variant": name, "solved": f"{sum(r['solved'] for r in mine)}/{len(mine)}",
+                    "seconds": sum(r["seconds"] for r in mine), "vs_E": ratio})
+    return out
+
+
 @click.command("prove")
-@click.option("--problems", default="monoid-identities,czech-slovak", show_default=True)
-@click.option("--repeat", type=int, default=3, show_default=True, help="Best of N runs.")
-@click.option("--budget", type=float, default=120.0, show_default=True,
-              help="Seconds allowed per run.")
+@click.option("--suite", type=click.Path(exists=True, file_okay=False), default=str(UEQ),
+              help="Folder of problems (default: the shipped textbook suite, problems/ueq).")
+@click.option("--problems", help="Only these problem names (comma-separated).")
+@click.option("--peers", default="eprover", show_default=True,
+              help="Peers to run beside automath (comma-separated; '' for none).")
+@click.option("--budget", type=float, default=10.0, show_default=True,
+              help="Wall-clock seconds per run, the same for every prover.")
 @click.option("--threads", type=int, default=1, show_default=True)
-def bench_prove_cmd(problems: str, repeat: int, budget: float, threads: int) -> None:
-    """Time to a checked proof: the learning loop beside plain weighted search."""
-    rows = bench_prove(tuple(split(problems) or ()), repeat=repeat, budget=budget,
-                       threads=threads)
-    print_table(rows, "prove: best of runs (vs_default > 1: slower than the default loop)",
-                ["problem", "variant", "proved", "seconds", "vs_default", "steps", "proofs",
-                 "proof_steps", "goal_weight"])
+def bench_prove_cmd(suite: str, problems: str | None, peers: str, budget: float,
+                    threads: int) -> None:
+    """The saturation prover (learning on and off) beside E, problem by problem."""
+    wanted = tuple(split(peers) or ())
+    for peer in missing_peers(wanted):
+        console.print(f"{peer} is not on PATH (or not a known peer): automath's figures only",
+                      highlight=False)
+    rows = bench_prove(suite, problems=tuple(split(problems)) if problems else None,
+                       peers=wanted, budget=budget, threads=threads)
+    print_table(rows, f"prove: {suite}, {budget:g} s each (vs_E > 1: slower than E)",
+                ["problem", "variant", "solved", "seconds", "vs_E", "search_s", "status",
+                 "generated"])
+    print_table(summary(rows), "prove: totals (vs_E over the problems both solved)",
+                ["variant", "solved", "seconds", "vs_E"])
