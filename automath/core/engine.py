@@ -222,7 +222,7 @@ class Loop:
 
     def _record(self, loss: float, n_edges: int) -> dict:
         a, _ = self.learner.rules()
-        return {"step": self.state.step, "loss": loss,
+        return {"step": self.state.step, "loss": loss, "after": self.learner.after,
                 "entropy": Distribution(self.state.p0).entropy(),
                 "persistence": float(a), "elements": len(self.state.store),
                 "support": int((self.state.p0 > 0).sum()), "edges": n_edges}

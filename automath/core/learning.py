@@ -78,7 +78,9 @@ class WeightLearner:
     ``max(p0, p_T)``, floored there (a natural-gradient step). With ``spread`` a one-point
     support first gets that share of the uniform weight on the alive elements. The step on
     ``p0`` starts at the size ``rate`` (at most ``lr``), halved up to ``backtracks`` times
-    until it does not raise the loss (``_search``); ``state_dict`` keeps ``rate`` for resumes.
+    until it does not raise the loss (``_search``); ``state_dict`` keeps ``rate`` for resumes,
+    and ``after`` holds the true loss just after the last step (the loss ``step`` returns is the
+    one before it, so a rise between the two comes from outside the learner).
 
     Raising the evolved weight of element 1, which rule 0 derives from element 0:
 
@@ -100,6 +102,7 @@ class WeightLearner:
         self.lr, self.depth, self.natural_floor, self.spread = lr, depth, natural_floor, spread
         self.rate = float((opt_state or {}).get("rate", lr))
         self.backtracks = backtracks
+        self.after = float("nan")  # the true loss just after the last step on p0
 
     def state_dict(self) -> dict:
         """What a resumed learner needs: the Adam moments and the current step size ``rate``.
@@ -158,11 +161,11 @@ class WeightLearner:
                 trial_loss: Callable[[torch.Tensor], float]) -> torch.Tensor:
         """Step-size control: halve ``rate`` until the step does not raise the loss (at most
         ``backtracks`` times, else stay); a step taken at the first try doubles it, up to ``lr``."""
-        rate = self.rate
+        rate, self.after = self.rate, value
         for tries in range(self.backtracks):
             trial = simplex_step(p0, grad, rate, alive)
-            if trial_loss(trial) <= value:
-                self.rate = min(self.lr, 2 * rate) if tries == 0 else rate
+            if (after := trial_loss(trial)) <= value:
+                self.rate, self.after = min(self.lr, 2 * rate) if tries == 0 else rate, after
                 return trial
             rate /= 2
         self.rate = rate
