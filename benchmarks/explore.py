@@ -4,6 +4,12 @@ Each case runs in a fresh Python process (so its peak resident memory is its own
 the call to ``explore`` (defaults: learned weights included) to its return; the import of
 torch/sympy is not counted. ``weights_s`` is the part spent weighing the laws, which QuickSpec
 does not do; ``ours_s`` and the speed-up include it.
+
+The signatures of issue 15 (a semantics file, the model kinds, staged and conditional
+exploration) run from grammar and semantics files written to a temporary folder
+(``FILES``). QuickSpec publishes no times for them: its repository's ``examples/`` has
+GCD.hs (staged, like ours), MinMax.hs and Conditionals.hs but no timings; where its
+``examples/tests/*.output`` lists the laws, ``quickspec_laws`` gives their count.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from automath.core.errors import AutomathError
 
@@ -27,6 +35,51 @@ CASES = {
     "Booleans size 7": ("logic", 7, {"ops": ["and", "or", "not"]}),
     "{min,max} size 7": ("minmax", 7, {}),
 }
+SETS = ("""?start: union
+?union: inter
+      | union "∪" inter   -> union
+?inter: compl
+      | inter "∩" compl   -> inter
+?compl: atom
+      | "~" compl         -> compl
+?atom: "∅"                -> empty
+     | "U"                -> full
+     | NAME               -> var
+     | "(" union ")"
+NAME: /[a-z][a-z0-9_]*/
+%import common.WS
+%ignore WS
+""", 'kind = "bool"\n[ops]\nunion = "or"\ninter = "and"\ncompl = "not"\nempty = "false"\n'
+        'full = "true"\n')
+GCD = ("""?start: sum
+?sum: prod
+    | sum "+" prod    -> add
+?prod: atom
+    | prod "*" atom   -> mul
+?atom: NUMBER         -> num
+     | NAME           -> var
+     | "gcd" "(" sum "," sum ")" -> gcd
+     | "(" sum ")"
+NAME: /(?!gcd\\b)[a-z_][a-z_0-9]*/
+NUMBER: /[01]/
+%import common.WS
+%ignore WS
+""", 'kind = "nat"\n[ops]\ngcd = "gcd"\n')
+MINMAX_LE = (None, 'kind = "int"\n[predicates]\nle = "a <= b"\n')  # the shipped minmax grammar
+FILES = {"sets": SETS, "gcd": GCD, "minmax_le": MINMAX_LE}
+"""Grammar (None: the shipped one of that name minus the suffix) and semantics texts."""
+SIGNATURES = {
+    "sets (semantics file) size 7": ("sets", 7, {}),
+    "ring in Z/6 (mod:6) size 5": ("ring", 5, {"kind": "mod:6"}),
+    "monoid in S3 (perm:3) size 7": ("monoid", 7, {"kind": "perm:3", "vars": "xy"}),
+    "GCD.hs: nat gcd over {0,1,+,*} background size 7": (
+        "gcd", 7, {"background": "add,mul"}),
+    "{min,max} with x <= y (conditional) size 7": ("minmax_le", 7, {}),
+}
+CASES.update(SIGNATURES)
+QUICKSPEC_LAWS = {"GCD.hs: nat gcd over {0,1,+,*} background size 7": 13}
+"""Laws QuickSpec prints for the same example (examples/tests/GCD.output: laws 11-23, the
+gcd stage after {0,1,+,*})."""
 _CHILD = """
 import json, resource, sys, time
 from automath.laws.explore import Stats, explore
@@ -43,16 +96,33 @@ print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "laws": len(laws), "pe
 
 def run_case(grammar: str, size: int, options: dict | None = None) -> dict:
     """Explore one signature in a fresh process: seconds, law count, peak memory, stats."""
-    out = subprocess.run([sys.executable, "-c", _CHILD, json.dumps([grammar, size, options or {}])],
-                         capture_output=True, text=True, check=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _materialize(grammar, Path(tmp))
+        out = subprocess.run([sys.executable, "-c", _CHILD,
+                              json.dumps([path, size, options or {}])],
+                             capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise AutomathError(f"benchmark case {grammar} size {size} failed: "
                             f"{out.stderr.strip().splitlines()[-1:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _materialize(grammar: str, folder: Path) -> str:
+    """A ``FILES`` signature written as ``<name>.lark`` and its semantics file in ``folder``
+    (its path); any other grammar name unchanged."""
+    if grammar not in FILES:
+        return grammar
+    from automath.core.grammar import Grammar
+    text, semantics = FILES[grammar]
+    text = text if text is not None else Grammar.load(grammar.split("_")[0]).text
+    (folder / f"{grammar}.lark").write_text(text, encoding="utf-8")
+    (folder / f"{grammar}.semantics.toml").write_text(semantics, encoding="utf-8")
+    return str(folder / f"{grammar}.lark")
+
+
 def bench_explore(cases: Sequence[str] | None = None, repeat: int = 3) -> list[dict]:
-    """Each acceptance signature, best of ``repeat`` runs, beside QuickSpec 2.2's times.
+    """Each acceptance signature, best of ``repeat`` runs, beside QuickSpec 2.2's times
+    (blank where QuickSpec publishes none: the issue-15 signatures).
 
     ``speedup`` is QuickSpec's published wall time over our best wall time (different
     machines of the same kind: 2 cores); ``ours_cpu_s`` is the best CPU time, steadier on a
@@ -64,11 +134,13 @@ def bench_explore(cases: Sequence[str] | None = None, repeat: int = 3) -> list[d
         grammar, size, options = CASES[name]
         runs = [run_case(grammar, size, options) for _ in range(repeat)]
         best = min(runs, key=lambda r: r["seconds"])
-        qs_s, qs_mb = QUICKSPEC[name]
+        qs_s, qs_mb = QUICKSPEC.get(name, (None, None))
         cpu = min(r["cpu_seconds"] for r in runs)
         rows.append({"signature": name, "laws": best["laws"], "ours_s": best["seconds"],
                      "ours_cpu_s": cpu, "weights_s": best["stats"]["seconds"]["weights"],
-                     "quickspec_s": qs_s, "speedup": qs_s / best["seconds"],
+                     "quickspec_s": qs_s if qs_s is not None else "",
+                     "speedup": qs_s / best["seconds"] if qs_s is not None else "",
+                     "quickspec_laws": QUICKSPEC_LAWS.get(name, ""),
                      "peak_MB": max(r["peak_MB"] for r in runs),
                      "added_MB": max(r["added_MB"] for r in runs),
                      "quickspec_MB": qs_mb if qs_mb is not None else "",

@@ -365,3 +365,11 @@ def test_each_law_is_verified_by_the_operators_it_uses(tmp_path) -> None:
         for _ in range(200):
             env = {"max": max, **{v: rng.randint(-9, 9) for v in "xyz"}}
             assert eval(law.lhs_text, env) == eval(law.rhs_text, env)
+
+
+@pytest.mark.slow
+def test_bench_signature_rows_run_from_files_with_no_published_quickspec_time() -> None:
+    from benchmarks.explore import bench_explore
+
+    (row,) = bench_explore(["{min,max} with x <= y (conditional) size 7"], repeat=1)
+    assert row["laws"] >= 8 and row["quickspec_s"] == "" and row["speedup"] == ""
