@@ -54,6 +54,17 @@ class Problem:
     weights: tuple[float, ...] = ()
     search: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """Name, grammar, constants, axiom count and goal, not the term trees.
+
+        >>> Problem.load("monoid-identities")
+        Problem('monoid-identities', grammar='monoid', constants=['e_l', 'e_r'], axioms=2, \
+goal='e_l = e_r')
+        """
+        names = [str(c.token if c.op == "var" else c.op) for c in self.constants]
+        return (f"Problem({self.name!r}, grammar={self.grammar.name!r}, constants={names}, "
+                f"axioms={len(self.axioms)}, goal={self.goal_text!r})")
+
     @classmethod
     def load(cls, spec: str | Path) -> Problem:
         """A shipped problem by name (see ``shipped_problems()``), a ``.toml`` file or a TPTP

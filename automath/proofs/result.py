@@ -90,6 +90,20 @@ class ProofResult:
     promoted: list[dict] = field(repr=False)
     stats: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """The problem, verdict and main figures, not the term trees.
+
+        >>> from automath.proofs.prove import prove
+        >>> prove("monoid-identities")  # doctest: +ELLIPSIS
+        ProofResult('monoid-identities', proved=True, status='proved', proof_steps=12, \
+generated=2, given=3, seconds=...)
+        """
+        s = self.stats
+        figures = "".join(f", {k}={s[k]!r}" for k in ("status", "proof_steps", "generated",
+                                                        "given") if k in s)
+        secs = f", seconds={s['seconds']:.3g}" if "seconds" in s else ""
+        return f"ProofResult({self.problem.name!r}, proved={self.proved}{figures}{secs})"
+
     @property
     def proved(self) -> bool:
         """Whether the goal was proved and the proof passed the checker."""
