@@ -312,16 +312,10 @@ def grammar_check(spec: str, kind: str | None, semantics: str | None) -> None:
                      allow_code=True)
     table = Table("alias", "arity", "example")
     for alias, con in d.grammar.constructors.items():
-        table.add_row(Text(alias), str(con.arity), Text(_example(d, alias, con.arity)))
+        table.add_row(Text(alias), str(con.arity), Text(d.grammar.example(alias)))
     console.print(table)
     console.print(Text(f"atoms: {', '.join(f'{a} ({t})' for a, t in d.grammar.atoms.items())}"))
     console.print(f"[green]ok[/]: {escape(d.grammar.name)} with kind {escape(d.kind.name)}")
-
-
-def _example(d, alias: str, arity: int) -> str:
-    from automath.core.term import Term
-    leaf = Term("var", (), "x") if "var" in d.grammar.atoms else Term(alias)
-    return d.grammar.format(Term(alias, (leaf,) * arity))
 
 
 class _Bench(click.Group):

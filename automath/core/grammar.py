@@ -81,6 +81,33 @@ class Grammar:
                                f"(shipped: {known})")
         return cls(_read(path), path=str(path))
 
+    def __repr__(self) -> str:
+        """One line: the name, each constructor with its arity, the atoms.
+
+        >>> Grammar.load("arith")
+        Grammar('arith': add/2, div/2, mul/2, neg/1, sub/2; atoms num, var)
+        """
+        cons = ", ".join(f"{a}/{c.arity}" for a, c in sorted(self.constructors.items()))
+        return f"Grammar({self.name!r}: {cons}; atoms {', '.join(sorted(self.atoms))})"
+
+    def _repr_html_(self) -> str:
+        """A notebook table: each constructor's alias, arity and printed form."""
+        from html import escape
+        rows = "".join(f"<tr><td>{escape(a)}</td><td>{c.arity}</td>"
+                       f"<td><code>{escape(self.example(a))}</code></td></tr>"
+                       for a, c in self.constructors.items())
+        return (f"<table><caption>grammar {escape(self.name)}</caption><tr><th>alias</th>"
+                f"<th>arity</th><th>example</th></tr>{rows}</table>")
+
+    def example(self, alias: str) -> str:
+        """A constructor applied to the variable ``x`` (or to itself without variables).
+
+        >>> Grammar.load("arith").example("sub")
+        'x - x'
+        """
+        leaf = Term("var", (), "x") if "var" in self.atoms else Term(alias)
+        return self.format(Term(alias, (leaf,) * self.constructors[alias].arity))
+
     def parse(self, text: str) -> Term:
         """Parse text into a term; a bad expression raises ``ExpressionError``.
 

@@ -176,6 +176,16 @@ class Kind:
         """
         return fingerprint_hash(self.quantize(values))
 
+    def __repr__(self) -> str:
+        """A one-line description: class, spec, samples, seed, variables (and a device).
+
+        >>> RealKind(k=8, variables=("x", "y"))
+        RealKind('real', k=8, seed=0, variables=('x', 'y'))
+        """
+        extra = f", variables={self.variables!r}" if self.variables else ""
+        extra += f", device='{self.device}'" if self.device.type != "cpu" else ""
+        return f"{type(self).__name__}({self.spec!r}, k={self.k}, seed={self.seed}{extra})"
+
     def describe(self) -> str:
         """The kind's name with its sample count and seed.
 

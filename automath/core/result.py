@@ -80,6 +80,29 @@ class Result:
         self.distribution = Distribution(weights)
         self.scores = scores
 
+    def __repr__(self) -> str:
+        """One line: how many elements and steps, and the three heaviest with their weights.
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> x2 = s.add_term(d.parse("x * x"))
+        >>> Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})
+        Result(3 elements, 0 steps; top: x * x 0.5, 1 0.3, x 0.2)
+        """
+        top = ", ".join(f"{_short(e.text)} {e.weight:.3g}" for e in self.top(3))
+        steps = len(self.history)
+        return f"Result({len(self.distribution)} elements, {steps} steps; top: {top})"
+
+    def _repr_html_(self) -> str:
+        """A notebook table of the ten heaviest elements."""
+        from html import escape
+        cols = ("rank", "expression", "weight", "size", "score")
+        head = "".join(f"<th>{c}</th>" for c in cols)
+        rows = "".join("<tr>" + "".join(f"<td>{escape(_cell(r[c]))}</td>" for c in cols)
+                       + "</tr>" for r in self.to_records(10))
+        return (f"<table><caption>{escape(repr(self))}</caption><tr>{head}</tr>{rows}"
+                "</table>")
+
     def top(self, k: int = 10, where: str | None = None,
             pattern: str | None = None) -> list[Entry]:
         """The ``k`` heaviest elements, filtered by ``where`` (e.g. ``"size<=7"``) and by a
@@ -225,3 +248,16 @@ class Result:
         """
         import pandas as pd
         return pd.DataFrame(self.to_records(k))
+
+
+def _short(text: str, width: int = 40) -> str:
+    """Text cut to ``width`` characters with an ellipsis.
+
+    >>> _short("x" * 50, 10)
+    'xxxxxxxxx…'
+    """
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
