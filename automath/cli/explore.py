@@ -30,8 +30,8 @@ def _law_text(r: dict) -> str:
 
 @click.command("explore")
 @click.argument("grammar")
-@click.option("--vars", "variables", default="x,y,z", show_default=True,
-              help="Comma-separated variable names.")
+@click.option("--vars", "variables", help="Comma-separated variable names (default: "
+              "x,y,z, or every variable under a typed semantics file's [vars]).")
 @click.option("--size", type=int, default=7, show_default=True,
               help="Largest side of a law (nodes of a term).")
 @click.option("--kind", "kind", help="Value kind: real, modp, int, nat, bool, perm, seq, "
@@ -64,9 +64,9 @@ def _law_text(r: dict) -> str:
 @click.option("--save/--no-save", default=True, show_default=True,
               help="Store the laws as a run in --db (see `automath query RUN --laws`).")
 @DB
-def explore_cmd(grammar: str, variables: str, size: int, kind: str | None, domain: str | None,
-                semantics: str | None, k: int, constants: str | None, ops: str | None,
-                timeout: float, background: str | None, conditions: bool, fmt: str,
+def explore_cmd(grammar: str, variables: str | None, size: int, kind: str | None,
+                domain: str | None, semantics: str | None, k: int, constants: str | None,
+                ops: str | None, timeout: float, background: str | None, conditions: bool, fmt: str,
                 as_json: bool, output: str | None, save: bool, db: str) -> None:
     """Find the equational laws of GRAMMAR's operators: verified, minimal, weighted."""
     from automath.laws.explore import run, signature
@@ -80,7 +80,8 @@ def explore_cmd(grammar: str, variables: str, size: int, kind: str | None, domai
                conditions=conditions)
     records = [law.to_dict() for law in laws]
     if save:
-        _save_laws(db, records, {"grammar": grammar, "kind": sig.kind.spec, "atoms": variables},
+        _save_laws(db, records, {"grammar": grammar, "kind": sig.kind.spec,
+                                 "atoms": ",".join(str(v.token) for v in sig.variables)},
                    {"size": size, "ops": ops, "constants": constants, "timeout": timeout,
                     "semantics": semantics, "k": k, "background": background},
                    quiet=fmt != "table" or output is not None)

@@ -138,6 +138,7 @@ KERNELS: dict[str, Op] = {
     "append": Op(2, _fn("append"), {"list": append}),
     "reverse": Op(1, _fn("reverse"), {"list": reverse}),
     "nil": Op(0, lambda: sympy.Symbol("nil"), {"list": lambda k: k.empty()}),
+    "length": Op(1, _fn("length"), {"list": lambda a: a[..., 0]}),  # list -> int (typed)
 }
 """Every shipped kernel, by the name a semantics file maps an alias to (``union = "or"``)."""
 
@@ -151,10 +152,12 @@ class Semantics(Mapping[str, Op]):
     """
 
     def __init__(self, ops: Mapping[str, Op] | None = None, *, kind: str | None = None,
-                 source: str | None = None, predicates: Mapping | None = None) -> None:
+                 source: str | None = None, predicates: Mapping | None = None,
+                 typing: Mapping | None = None) -> None:
         self._ops = dict(OPS if ops is None else ops)
         self.kind, self.source = kind, source  # a semantics file's default kind, and its path
         self.predicates = dict(predicates or {})  # name -> sidecar.Predicate (conditions)
+        self.typing = typing  # a typed signature: {"sorts", "types", "vars"} (None: untyped)
 
     def __getitem__(self, alias: str) -> Op:
         return self._ops[alias]
@@ -172,7 +175,7 @@ class Semantics(Mapping[str, Op]):
         1
         """
         return Semantics({**self._ops, alias: op}, kind=self.kind, source=self.source,
-                         predicates=self.predicates)
+                         predicates=self.predicates, typing=self.typing)
 
     def predicate(self, name: str):
         """The predicate ``name`` of a semantics file's ``[predicates]``, or a clear error.

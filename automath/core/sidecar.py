@@ -41,6 +41,7 @@ from automath.core.semantics import DEFAULT_SEMANTICS, KERNELS, Op, Semantics
 from automath.core.term import Term
 
 SUFFIX = ".semantics.toml"
+TYPING = ("sorts", "types", "vars")  # the tables of a typed signature
 PARAMS = ("a", "b", "c", "d")
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.BitOr: "or", ast.BitAnd: "and", ast.BitXor: "xor"}
@@ -179,9 +180,10 @@ class _Reader:
 
     def semantics(self) -> Semantics:
         for key in self.data:
-            if key not in ("kind", "ops", "elements", "predicates"):
+            if key not in ("kind", "ops", "elements", "predicates", *TYPING):
                 raise self.fail(f"unknown key {key!r}; a semantics file has kind, elements, "
-                                "[ops] and [predicates]", key)
+                                "[ops], [predicates], and for a typed signature [sorts], "
+                                "[types] and [vars]", key)
         if not isinstance(self.entries, dict):
             raise self.fail("'ops' must be a table: [ops] then alias = meaning", "ops")
         for alias in self.entries:
@@ -195,8 +197,46 @@ class _Reader:
                             "condition", "predicates")
         return Semantics({**dict(DEFAULT_SEMANTICS), **self.ops}, kind=kind,
                          source=str(self.path),
-                         predicates={n: self.predicate(n, e) for n, e in preds.items()})
+                         predicates={n: self.predicate(n, e) for n, e in preds.items()},
+                         typing=self.typing())
 
+    def typing(self) -> dict | None:
+        """A typed signature's ``[sorts]``, ``[types]`` and ``[vars]`` (None: untyped)."""
+        given = [k for k in TYPING if k in self.data]
+        if not given:
+            return None
+        for key in TYPING:
+            if not isinstance(self.data.get(key), dict) or not self.data[key]:
+                raise self.fail(f"a typed signature needs [sorts], [types] and [vars] "
+                                f"tables; [{key}] is missing or empty", given[0])
+        sorts = {str(n): str(spec) for n, spec in self.data["sorts"].items()}
+        for name, spec in sorts.items():
+            try:
+                make_kind(spec, k=2)
+            except AutomathError as e:
+                raise self.fail(f"sort {name!r}: {e.message}", name) from None
+        types = {a: self._type(a, t, sorts) for a, t in self.data["types"].items()}
+        names = {str(v): self._sort(v, s, sorts) for v, s in self.data["vars"].items()}
+        return {"sorts": sorts, "types": types, "vars": names}
+
+    def _sort(self, where: str, sort: object, sorts: Mapping[str, str]) -> str:
+        if str(sort).strip() not in sorts:
+            raise self.fail(f"{where!r} has sort {sort!r}, which is not under [sorts] "
+                            f"(sorts: {', '.join(sorts)})", where)
+        return str(sort).strip()
+
+    def _type(self, alias: str, text: object, sorts: Mapping[str, str]) -> tuple:
+        """``"list, list -> list"`` as ``(("list", "list"), "list")``; ``"list"`` (a
+        constant) as ``((), "list")``."""
+        args, arrow, result = str(text).rpartition("->")
+        if not arrow:
+            args, result = "", str(text)
+        arg_sorts = tuple(self._sort(alias, a, sorts) for a in args.split(",") if a.strip())
+        want = None if alias == "num" else self.arity(alias)
+        if want is not None and want != len(arg_sorts):
+            raise self.fail(f"alias {alias!r} takes {want} arguments in the grammar but its "
+                            f"type {text!r} gives {len(arg_sorts)}", alias)
+        return arg_sorts, self._sort(alias, result, sorts)
     def predicate(self, name: str, entry: object) -> Predicate:
         """A ``[predicates]`` entry: a comparison over arguments a, b (``"a <= b"``,
         ``"gcd(a, b) == 1"``, joined by and / or / not), or a shipped one (``le``)."""

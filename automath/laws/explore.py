@@ -33,9 +33,10 @@ from automath.laws.weights import learn_weights
 
 KIND_PREFERENCE = ("modp", "int", "bool", "perm", "real")  # the first kind with every kernel
 DEFAULT_MEMORY = 2 * 2**30
+DEFAULT_VARS = ("x", "y", "z")
 
 
-def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),
+def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] | None = None,
             size: int = 7, kind: str | None = None, constants: Sequence[str] | None = None,
             ops: Sequence[str] | None = None, semantics: Semantics | str | Path | None = None,
             timeout: float = 5.0, weights: bool = True, k: int = 16, seed: int = 0,
@@ -185,8 +186,10 @@ def _present(sig: Signature, lhs: Term, rhs: Term, verified: str, weight: float,
              generates: int) -> Law:
     """A law with variables renamed in order of appearance, printed in the grammar's syntax."""
     names = [str(v.token) for v in sig.variables]
-    seen = dict.fromkeys(lhs.variables() + rhs.variables())
-    mapping = dict(zip(seen, names, strict=False))
+    seen = list(dict.fromkeys(lhs.variables() + rhs.variables()))
+    sort = getattr(sig.kind, "var_sorts", dict.fromkeys(names, ""))
+    free = {s: [v for v in names if sort[v] == s] for s in set(sort.values())}
+    mapping = {v: free[sort[v]].pop(0) for v in seen}  # in order of appearance, per sort
     lhs, rhs = rename(lhs, mapping), rename(rhs, mapping)
     g = sig.grammar
     return Law(lhs, rhs, g.format(lhs), g.format(rhs), verified, weight, generates,
@@ -205,7 +208,7 @@ def rename(term: Term, mapping: dict[str, str]) -> Term:
     return replace(term, args=tuple(rename(a, mapping) for a in term.args))
 
 
-def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y", "z"),
+def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] | None = None,
               kind: str | None = None, constants: Sequence[str] | None = None,
               ops: Sequence[str] | None = None, semantics: Semantics | str | Path | None = None,
               k: int = 16, seed: int = 0) -> Signature:
@@ -220,9 +223,14 @@ def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] = ("x", "y",
     ops = _ops(g, ops)
     consts = tuple(_constants(g, constants))
     need = ops + tuple(c.op for c in consts if c.op not in g.atoms)
-    kname = kind or sem.kind or _default_kind(need, sem, g)
-    names = _variables(g, vars)
-    kobj = sample_kind(kname, k, seed, names)
+    if sem.typing is not None:
+        from automath.laws.typed import typed_parts
+        kobj, sem, names = typed_parts(sem, need, vars, kind, k, seed)
+        names = _variables(g, names)
+    else:
+        kname = kind or sem.kind or _default_kind(need, sem, g)
+        names = _variables(g, DEFAULT_VARS if vars is None else vars)
+        kobj = sample_kind(kname, k, seed, names)
     for op in need:
         sem.kernel(op, kobj.family)  # an operator with no kernel for the kind: a clear error
     return Signature(g, ops, tuple(Term("var", token=v) for v in names), consts, kobj, sem)
@@ -312,7 +320,8 @@ def enumerate_terms(sig: Signature, size: int, max_memory: int = DEFAULT_MEMORY,
         raise ExploreError("an atom has no valid value in this kind (NaN, inf or overflow)")
     by_size, edges = {1: atoms}, Hyperedges.empty()
     for s in range(2, size + 1):
-        plans = [_pairs(by_size, s, int(store.arity[r])) for r in range(len(sig.ops))]
+        plans = [_pairs(_of_sorts(by_size, store, sig, r), s, int(store.arity[r]))
+                 for r in range(len(sig.ops))]
         _check_memory(sig, s, sum(p[0].shape[0] for p in plans), len(edges), max_memory)
         start = len(store)
         for r, (left, right) in enumerate(plans):
@@ -324,13 +333,26 @@ def enumerate_terms(sig: Signature, size: int, max_memory: int = DEFAULT_MEMORY,
     return store, atoms, edges
 
 
-def _pairs(by_size: dict[int, torch.Tensor], s: int, arity: int):
+def _of_sorts(by_size: dict[int, torch.Tensor], store: Store, sig: Signature,
+              rule: int) -> tuple[dict, dict]:
+    """The classes by size that may fill each argument of ``rule``: all of them, or in a
+    typed signature those of the argument's sort (so only well-typed terms are built)."""
+    if sig.semantics.typing is None:
+        return by_size, by_size
+    from automath.laws.typed import arg_tags
+    tags = arg_tags(sig.kind, sig.semantics, sig.ops[rule])
+    return tuple({n: ids[store.values[ids][:, 0, 0] == t] for n, ids in by_size.items()}
+                 for t in (*tags, *tags[:1]))[:2]
+
+
+def _pairs(by_size: tuple[dict, dict], s: int, arity: int):
     empty = torch.zeros(0, dtype=torch.int64)
+    first, second = by_size
     if arity == 1:
-        return by_size.get(s - 1, empty), None
+        return first.get(s - 1, empty), None
     left, right = [empty], [empty]
     for a in range(1, s - 1):
-        xs, ys = by_size.get(a, empty), by_size.get(s - 1 - a, empty)
+        xs, ys = first.get(a, empty), second.get(s - 1 - a, empty)
         left.append(xs.repeat_interleave(ys.shape[0]))
         right.append(ys.repeat(xs.shape[0]))
     return torch.cat(left), torch.cat(right)

@@ -18,6 +18,7 @@ from automath.core.errors import AutomathError
 from automath.core.grammar import Grammar
 from automath.core.interpret import evaluate
 from automath.core.sidecar import semantics_for
+from automath.core.term import Term
 from automath.laws.verify import sample_kind
 
 SAMPLES = 512  # samples per law in a generated test (fresh: another seed than explore's)
@@ -47,7 +48,12 @@ def check_law(grammar: str | Path, lhs: str, rhs: str, *, kind: str,
     left, right = g.parse(lhs), g.parse(rhs)
     pred, pargs = parse_condition(condition)
     names = tuple(dict.fromkeys(left.variables() + right.variables() + pargs))
-    k = sample_kind(kind, samples, seed, names)
+    if sem.typing is not None:  # a typed signature: its kind comes from [sorts]
+        from automath.laws.typed import typed_parts
+        k, sem, _ = typed_parts(sem, sorted(_ops(left) | _ops(right)), None, None, samples,
+                                seed)
+    else:
+        k = sample_kind(kind, samples, seed, names)
     a, b = (evaluate(t, k, sem).expand(k.shape).unsqueeze(1) for t in (left, right))
     ok = k.valid(a) & k.valid(b)
     if pred:
@@ -62,6 +68,12 @@ def check_law(grammar: str | Path, lhs: str, rhs: str, *, kind: str,
         raise LawFailure(f"{text}: no sample where both sides are defined"
                          + " and the condition holds" * bool(condition))
     return int(ok.sum())
+
+
+def _ops(term: Term) -> set[str]:
+    """The aliases of a term (not variables or numerals)."""
+    own = set() if term.op in ("var", "num") else {term.op}
+    return own.union(*(_ops(a) for a in term.args))
 
 
 def parse_condition(text: str) -> tuple[str, tuple[str, ...]]:

@@ -212,6 +212,8 @@ def _test_kind(kind: Kind, names: tuple[str, ...], samples: int) -> Kind:
     [-2, 2], so a law true only for positive values is caught)."""
     if kind.spec == "int":
         return OrderIntKind(k=samples, seed=kind.seed + 1, variables=names)
+    if hasattr(kind, "resample"):  # a typed signature's kind
+        return kind.resample(samples, kind.seed + 1)
     extra = {"m": kind.m + 1} if kind.spec == "perm" else {}
     extra = {"low": -2.0, "high": 2.0} if kind.name == "real" else extra
     return make_kind(kind.spec, k=samples, seed=kind.seed + 1, variables=names, **extra)
