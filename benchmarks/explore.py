@@ -8,7 +8,8 @@ does not do; ``ours_s`` and the speed-up include it.
 The signatures of issue 15 (a semantics file, the model kinds, staged and conditional
 exploration) run from grammar and semantics files written to a temporary folder
 (``FILES``). QuickSpec publishes no times for them: its repository's ``examples/`` has
-GCD.hs (staged, like ours), MinMax.hs and Conditionals.hs but no timings; where its
+GCD.hs (staged, like ours), MinMax.hs, Conditionals.hs and Lists.hs (of which the typed
+lists case is a first-order part) but no timings; where its
 ``examples/tests/*.output`` lists the laws, ``quickspec_laws`` gives their count.
 """
 
@@ -65,8 +66,43 @@ NUMBER: /[01]/
 %import common.WS
 %ignore WS
 """, 'kind = "nat"\n[ops]\ngcd = "gcd"\n')
+LISTS = (r"""?start: sum
+?sum: app
+    | sum "+" app       -> add
+?app: atom
+    | app "++" atom     -> append
+?atom: NAME             -> var
+     | "nil"            -> nil
+     | "reverse" "(" sum ")" -> reverse
+     | "length" "(" sum ")"  -> length
+     | "(" sum ")"
+NAME: /(?!nil\b|reverse\b|length\b)[a-z]+/
+%import common.WS
+%ignore WS
+""", """[sorts]
+list = "list"
+int = "nat"
+[types]
+append = "list, list -> list"
+reverse = "list -> list"
+nil = "list"
+length = "list -> int"
+add = "int, int -> int"
+[vars]
+xs = "list"
+ys = "list"
+zs = "list"
+i = "int"
+j = "int"
+k = "int"
+[ops]
+append = "append"
+reverse = "reverse"
+nil = "nil"
+length = "length"
+""")
 MINMAX_LE = (None, 'kind = "int"\n[predicates]\nle = "a <= b"\n')  # the shipped minmax grammar
-FILES = {"sets": SETS, "gcd": GCD, "minmax_le": MINMAX_LE}
+FILES = {"sets": SETS, "gcd": GCD, "minmax_le": MINMAX_LE, "lists": LISTS}
 """Grammar (None: the shipped one of that name minus the suffix) and semantics texts."""
 SIGNATURES = {
     "sets (semantics file) size 7": ("sets", 7, {}),
@@ -75,6 +111,7 @@ SIGNATURES = {
     "GCD.hs: nat gcd over {0,1,+,*} background size 7": (
         "gcd", 7, {"background": "add,mul"}),
     "{min,max} with x <= y (conditional) size 7": ("minmax_le", 7, {}),
+    "typed lists ++ reverse nil length + size 7": ("lists", 7, {}),
 }
 CASES.update(SIGNATURES)
 QUICKSPEC_LAWS = {"GCD.hs: nat gcd over {0,1,+,*} background size 7": 13}

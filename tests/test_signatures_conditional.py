@@ -104,3 +104,13 @@ def test_a_bad_predicate_names_file_and_line(tmp_path, text, match) -> None:
     with pytest.raises(SemanticsError, match=match) as err:
         explore(str(path), size=3)
     assert str(err.value).startswith(f"{tmp_path / 'mm.semantics.toml'}:3")
+
+
+def test_a_stored_conditional_law_keeps_its_condition(tmp_path) -> None:
+    from automath.runs.store import RunStore
+    db = str(tmp_path / "runs.db")
+    out = CliRunner().invoke(cli, ["explore", str(_minmax(tmp_path)), "--size", "5",
+                                   "--db", db])
+    assert out.exit_code == 0, out.output
+    stored = {(law["lhs"], law["rhs"]) for law in RunStore(db).laws(1)}
+    assert ("x <= y => max(x, y)", "y") in stored and ("max(x, y)", "y") not in stored

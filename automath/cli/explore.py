@@ -116,11 +116,23 @@ def _render(fmt: str, laws: list, records: list[dict], *, grammar: str, kind: st
                      for n, law in enumerate(laws, 1))
 
 
+def _stored(record: dict) -> dict:
+    """A law record as the run store keeps it: the store has no condition column, so a
+    conditional law keeps its condition in front of its lhs (never shown as unconditional).
+
+    >>> _stored({"lhs": "max(x, y)", "rhs": "y", "condition": "x <= y"})["lhs"]
+    'x <= y => max(x, y)'
+    """
+    if not record.get("condition"):
+        return record
+    return {**record, "lhs": f"{record['condition']} => {record['lhs']}"}
+
+
 def _save_laws(db: str, records: list[dict], domain: dict, config: dict, quiet: bool) -> None:
     from automath.runs.store import RunStore
     store = RunStore(db)
     run_id = store.create({"command": "explore", **domain}, {**config, "steps": 0})
-    store.save_laws(run_id, records)
+    store.save_laws(run_id, [_stored(r) for r in records])
     if not quiet:
         console.print(f"run [bold]{run_id}[/] in {escape(db)}: {len(records)} laws",
                       highlight=False)

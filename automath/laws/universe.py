@@ -49,7 +49,8 @@ class Law:
 
     @cached_property
     def eq(self) -> sympy.Basic:
-        """The sympy ``Eq`` of the sides (lazy: sympy's Min and Max simplify as they build)."""
+        """The sympy ``Eq`` of the sides (lazy: sympy's Min and Max simplify as they build);
+        a conditional law's ``Eq`` holds only where its ``condition`` does."""
         sem = self.semantics or DEFAULT_SEMANTICS
         return sympy.Eq(to_sympy(self.lhs, sem), to_sympy(self.rhs, sem), evaluate=False)
 
