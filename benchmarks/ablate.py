@@ -11,7 +11,9 @@ generated; the summary gives the counts and the time ratio off/on. Figures, neve
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from automath.core.threads import torch_threads
@@ -78,36 +80,66 @@ def fit_problem(name: str, learning: bool, seed: int = 0, budget: float = 20.0) 
             "generated": None, "detail": f"found by {model.found_by_ or 'nothing'}"}
 
 
-def jobs(tasks: Sequence[str], steps: int, timeout: float, budget: float,
-         seeds: int) -> Iterator[Callable[[bool], Row]]:
-    """Every (task, item) as a function of ``learning``."""
+@dataclass(frozen=True)
+class Settings:
+    """The budget every job gets: loop steps, seconds per proof, seconds per fit, fit seeds."""
+
+    steps: int = 60
+    timeout: float = 10.0
+    budget: float = 20.0
+    seeds: int = 1
+
+
+def jobs(tasks: Sequence[str], settings: Settings) -> list[tuple[str, object]]:
+    """Every (task, item) of the chosen tasks.
+
+    >>> [item for _, item in jobs(["run"], Settings())] == list(TARGETS)
+    True
+    """
     table = {
-        "run": lambda: [lambda on, t=t: run_target(t, on, steps) for t in TARGETS],
-        "prove": lambda: [lambda on, p=p: prove_problem(p, on, timeout)
-                          for suite in SUITES for p in sorted(suite.glob("*.toml"))],
-        "fit": lambda: [lambda on, n=n, s=s: fit_problem(n, on, s, budget)
-                        for n in NGUYEN for s in range(seeds)],
+        "run": lambda: list(TARGETS),
+        "prove": lambda: [p for suite in SUITES for p in sorted(suite.glob("*.toml"))],
+        "fit": lambda: [(n, s) for n in NGUYEN for s in range(settings.seeds)],
     }
-    for task in tasks:
-        yield from table[task]()
+    return [(task, item) for task in tasks for item in table[task]()]
 
 
-def bench_ablate(tasks: Sequence[str] = ("run", "prove", "fit"), *, steps: int = 60,
-                 timeout: float = 10.0, budget: float = 20.0, seeds: int = 1,
-                 echo: Callable[[Row], None] | None = None) -> list[Row]:
-    """Each job with learning on and off, interleaved; one row per job (both twins).
+RUNNERS: dict[str, Callable[[object, bool, Settings], Row]] = {
+    "run": lambda item, on, s: run_target(item, on, s.steps),
+    "prove": lambda item, on, s: prove_problem(item, on, s.timeout),
+    "fit": lambda item, on, s: fit_problem(item[0], on, item[1], s.budget),
+}
+"""One twin of a job of each task: its item, learning on or off, and the settings."""
 
-    >>> rows = bench_ablate(["run"], steps=2)
+
+def run_pair(k: int, job: tuple[str, object], settings: Settings) -> Row:
+    """Both twins of job ``k``, the first one alternating between on and off."""
+    order = (True, False) if k % 2 == 0 else (False, True)
+    task, item = job
+    twins = {on: RUNNERS[task](item, on, settings) for on in order}
+    return pair(twins[True], twins[False])
+
+
+def bench_ablate(tasks: Sequence[str] = ("run", "prove", "fit"), settings: Settings = Settings(),
+                 *, workers: int = 1, echo: Callable[[Row], None] | None = None) -> list[Row]:
+    """Each job with learning on and off, interleaved; one row per job (both twins), in job
+    order; ``workers`` processes run jobs side by side (each job's twins in one process).
+
+    >>> rows = bench_ablate(["run"], Settings(steps=2))
     >>> sorted(rows[0]) == sorted(PAIR_COLUMNS)
     True
     """
+    todo = jobs(tasks, settings)
+    if workers <= 1:
+        results = (run_pair(k, job, settings) for k, job in enumerate(todo))
+    else:
+        pool = ProcessPoolExecutor(workers)
+        results = pool.map(run_pair, range(len(todo)), todo, [settings] * len(todo))
     rows = []
-    for k, job in enumerate(jobs(tasks, steps, timeout, budget, seeds)):
-        order = (True, False) if k % 2 == 0 else (False, True)
-        twins = {on: job(on) for on in order}
-        rows.append(pair(twins[True], twins[False]))
+    for row in results:
+        rows.append(row)
         if echo:
-            echo(rows[-1])
+            echo(row)
     return rows
 
 

@@ -79,15 +79,18 @@ def bench_explore_cmd(repeat: int, growth: str) -> None:
               help="Seconds per proof.")
 @click.option("--budget", type=float, default=20.0, show_default=True, help="Seconds per fit.")
 @click.option("--seeds", type=int, default=1, show_default=True, help="Seeds per fit problem.")
-def bench_ablate_cmd(tasks: str, steps: int, timeout: float, budget: float, seeds: int) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes running jobs side by side (times then share the cores).")
+def bench_ablate_cmd(tasks: str, steps: int, timeout: float, budget: float, seeds: int,
+                     workers: int) -> None:
     """Learning on against learning off, same budget, interleaved: solved, time, generated."""
-    from benchmarks.ablate import PAIR_COLUMNS, bench_ablate, summary
+    from benchmarks.ablate import PAIR_COLUMNS, Settings, bench_ablate, summary
 
     def echo(row: dict) -> None:
         click.echo(" | ".join(str(row[c]) for c in PAIR_COLUMNS), err=True)
 
-    rows = bench_ablate(split(tasks) or (), steps=steps, timeout=timeout, budget=budget,
-                        seeds=seeds, echo=echo)
+    settings = Settings(steps, timeout, budget, seeds)
+    rows = bench_ablate(split(tasks) or (), settings, workers=workers, echo=echo)
     print_table(rows, "ablate: learning on and off (same budget, interleaved)", PAIR_COLUMNS)
     print_table(summary(rows), "ablate: per task")
 

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from automath.cli.main import main
-from benchmarks.ablate import TARGETS, bench_ablate, summary
+from benchmarks.ablate import TARGETS, Settings, bench_ablate, summary
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 def test_frozen_learner_leaves_the_weights_where_they_start():
     """Learning off: p0 stays uniform on the atoms x and 1, so the heaviest element is an atom
     at weight 1/2; learning on moves weight off the atoms."""
-    rows = bench_ablate(["run"], steps=10)
+    rows = bench_ablate(["run"], Settings(steps=10))
     assert [r["item"] for r in rows] == list(TARGETS)
     assert all(r["off"].startswith("heaviest x (0.5)") or r["off"].startswith("heaviest 1 (0.5)")
                for r in rows)
@@ -32,3 +32,11 @@ def test_cli_prints_both_tables():
     out = CliRunner().invoke(main, ["bench", "ablate", "--tasks", "run", "--steps", "2"])
     assert out.exit_code == 0, out.output
     assert "ablate: per task" in out.output and out.output.count("| run |") >= len(TARGETS)
+
+
+def test_two_workers_give_the_rows_one_worker_gives():
+    one = bench_ablate(["run"], Settings(steps=3))
+    two = bench_ablate(["run"], Settings(steps=3), workers=2)
+    drop = ("s on", "s off")
+    assert [{k: v for k, v in r.items() if k not in drop} for r in two] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in one]
