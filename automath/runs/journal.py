@@ -40,8 +40,11 @@ def plot_run(db: RunStore, run_id: int, path: Path, k: int = 8) -> Path:
     ax1.legend(fontsize=7)
     xs = [m["step"] for m in steps]
     ax2.plot(xs, [m["entropy"] for m in steps], label="entropy of p0")
-    ax2.plot(xs, [m["loss"] for m in steps], label="loss")
-    ax2.set(xlabel="step", title="entropy and loss")
+    ax2.plot(xs, [m["loss"] for m in steps], label="loss before the step")
+    after = [(m["step"], m["after"]) for m in steps if m.get("after") is not None]
+    if after:  # runs stored before the learner recorded it have no 'after'
+        ax2.plot(*zip(*after, strict=True), ":", label="loss just after the step on p0")
+    ax2.set(xlabel="step", title="entropy and loss (rises between steps: new elements)")
     ax2.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=90)
