@@ -18,15 +18,11 @@ problem's axioms, so the checker replays the lemma's proof inside the new one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from automath.core.term import Term
 from automath.proofs.checker import Step
 from automath.proofs.problem import Problem
 from automath.proofs.transcript import Transcript
-
-if TYPE_CHECKING:
-    from automath.proofs.prove import Prover
 
 
 @dataclass(frozen=True)
@@ -64,8 +60,9 @@ class Carried:
     limit: int = 48
     lemmas: list[Lemma] = field(default_factory=list)
 
-    def learn(self, prover: Prover) -> int:
-        """Keep the heaviest active equations of a finished run; how many were new."""
+    def learn(self, prover: object) -> int:
+        """Keep the heaviest active equations of a finished run (a ``prove.Prover``: its
+        problem, saturation, signature and selector); how many were kept."""
         sat, sel, prob = prover.sat, prover.selector, prover.problem
         ids = sorted(sat.active, key=lambda c: (-sel.lemma_weight(sat.clauses[c]), c))
         sig, axioms = signature(prob), [canonical(prob, eq) for eq in prob.axioms]

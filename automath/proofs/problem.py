@@ -67,12 +67,12 @@ goal='e_l = e_r')
 
     @classmethod
     def load(cls, spec: str | Path) -> Problem:
-        """A shipped problem by name (see ``shipped_problems()``), a ``.toml`` file or a TPTP
-        file (``.p``, ``.tptp``: see ``automath.proofs.tptp``)."""
+        """A shipped problem by name (see ``shipped_problems()``) or a ``.toml`` file (TPTP
+        files: ``automath.proofs.prove.load`` or ``automath.proofs.tptp.read_tptp``)."""
         spec = str(spec)
         if spec.endswith((".p", ".tptp")):
-            from automath.proofs.tptp import read_tptp
-            return read_tptp(spec)
+            raise ProblemError(f"{spec}: a TPTP file; load it with automath.proofs.prove.load "
+                               "or automath.proofs.tptp.read_tptp", file=spec)
         path = SHIPPED / f"{spec}.toml" if spec in shipped_problems() else Path(spec)
         if not path.is_file():
             raise ProblemError(f"no problem file {spec!r} and no shipped problem of that name "

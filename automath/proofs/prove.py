@@ -48,6 +48,9 @@ def load(spec: str | Path | Problem) -> Problem:
     """
     if isinstance(spec, Problem):
         return spec
+    if str(spec).endswith((".p", ".tptp")):
+        from automath.proofs.tptp import read_tptp
+        return read_tptp(spec)
     return Problem.load(spec)
 
 
