@@ -15,6 +15,9 @@ from automath.core.errors import ExpressionError, GrammarError
 from automath.core.term import Term
 
 SHIPPED = resources.files("automath") / "grammars"
+MAX_GRAMMAR_CHARS = 100_000  # longest grammar text compiled (the shipped ones: < 2,000)
+MAX_GRAMMAR_LINES = 2_000  # most lines of a grammar
+MAX_TERM_DEPTH = 200  # most nested constructors in a parsed expression
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class Grammar:
 Term(op='var', args=(), token='x')), token=None)
         """
         try:
-            return self._to_term.transform(self._parser.parse(text))
+            return _shallow(self._to_term.transform(self._parser.parse(text)), text)
         except UnexpectedInput as e:
             tok = getattr(e, "token", None)
             tok = str(tok) if tok is not None else text[e.pos_in_stream: e.pos_in_stream + 1]
@@ -151,6 +154,35 @@ Term(op='var', args=(), token='x')), token=None)
         return body if con.origin in self._closure.get(slot, {slot}) else f"( {body} )"
 
 
+def _shallow(term: Term, text: str) -> Term:
+    """``term`` if it nests at most ``MAX_TERM_DEPTH`` constructors, else an ExpressionError
+    (deeper terms would exhaust Python's recursion limit in printing, hashing and evaluation).
+
+    >>> _shallow(Term("var", (), "x"), "x").token
+    'x'
+    """
+    stack, deepest = [(term, 1)], 1
+    while stack:
+        t, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((a, depth + 1) for a in t.args)
+    if deepest > MAX_TERM_DEPTH:
+        raise ExpressionError(f"expression nests {deepest} operations; at most "
+                              f"{MAX_TERM_DEPTH} (MAX_TERM_DEPTH)", file="<expression>",
+                              token=text[:20] + ("..." if len(text) > 20 else ""))
+    return term
+
+
+def _check_size(text: str, path: str | None) -> None:
+    """Refuse a grammar longer than ``MAX_GRAMMAR_CHARS`` or ``MAX_GRAMMAR_LINES`` before
+    lark compiles it (huge grammars make lark run for minutes)."""
+    lines = text.count("\n") + 1
+    if len(text) > MAX_GRAMMAR_CHARS or lines > MAX_GRAMMAR_LINES:
+        raise GrammarError(f"bad grammar: {len(text)} characters in {lines} lines; at most "
+                           f"{MAX_GRAMMAR_CHARS} characters (MAX_GRAMMAR_CHARS) in "
+                           f"{MAX_GRAMMAR_LINES} lines (MAX_GRAMMAR_LINES)", file=path or "<text>")
+
+
 def _read(path: Path) -> str:
     """A grammar file's text; a file that is not UTF-8 text is a ``GrammarError``."""
     try:
@@ -176,6 +208,7 @@ def _build_parser(text: str, path: str | None) -> lark.Lark:
     own ``cache=True`` is a pickle under a predictable name in ``$TMPDIR`` that anyone could
     plant.
     """
+    _check_size(text, path)
     dirs = [str(Path(path).parent)] if path else []
     return _compiled(text, path, _beside(dirs))
 
@@ -324,7 +357,7 @@ def _node(alias: str):
     return lambda self, children: Term(alias, tuple(c for c in children if isinstance(c, Term)))
 
 
-class _PassThrough(lark.Transformer):
+class _PassThrough(lark.visitors.Transformer_NonRecursive):
     def __default__(self, data, children, meta):
         if len(children) == 1 and isinstance(children[0], Term):
             return children[0]
