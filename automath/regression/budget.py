@@ -3,13 +3,18 @@
 A ``Budget`` is started when a search starts; ``spent()`` is cheap enough to call between
 chunks of work. Memory is the growth of the process's resident set since the start (read from
 ``/proc/self/statm``; where that is missing, the peak resident set from ``resource``), so the
-memory the process held before the fit does not count.
+memory the process held before the fit does not count. ``interrupts`` turns a Ctrl-C into a
+budget stop (``interrupted``): the fit returns its best front and a warm start continues it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
 
 MB = 1 << 20
 
@@ -48,12 +53,22 @@ class Budget:
         return time.perf_counter() - self.start
 
     def left(self) -> float:
-        """Seconds left (infinite without a time limit).
+        """Seconds left (infinite without a time limit; none once interrupted).
 
         >>> Budget().left()
         inf
         """
+        if self.reason == "interrupted":
+            return 0.0
         return float("inf") if self.max_time is None else self.max_time - self.elapsed()
+
+    def interrupt(self) -> None:
+        """Spend the budget now (Ctrl-C, or a callback's KeyboardInterrupt): ``interrupted``.
+
+        >>> b = Budget(); b.interrupt(); b.spent(), b.reason, b.left()
+        (True, 'interrupted', 0.0)
+        """
+        self.reason = self.reason or "interrupted"
 
     def spent(self) -> bool:
         """Whether the time or the memory budget has run out (stays true once it has)."""
@@ -64,3 +79,32 @@ class Budget:
                   and resident_bytes() - self.base > self.max_memory):
                 self.reason = "memory"
         return self.reason is not None
+
+
+@contextlib.contextmanager
+def interrupts(*budgets: Budget) -> Iterator[None]:
+    """While inside, the first Ctrl-C (SIGINT) interrupts ``budgets`` instead of raising, so a
+    fit stops at its next check with its best front; a second Ctrl-C raises as usual. Only in
+    the main thread (elsewhere signals cannot be caught and nothing changes).
+
+    >>> b = Budget()
+    >>> with interrupts(b):
+    ...     os.kill(os.getpid(), signal.SIGINT); time.sleep(0.01)
+    >>> b.reason
+    'interrupted'
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.getsignal(signal.SIGINT)
+
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, old)
+        for b in budgets:
+            b.interrupt()
+
+    signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)

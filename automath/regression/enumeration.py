@@ -2,6 +2,9 @@
 
 ``size_levels`` builds every expression of a store by size (deduplicated), ``goal_classes``
 grows the goals of ``automath.regression.goals.Goals`` by cost; the search interleaves the two.
+Both pause instead of ending when ``stop()`` turns true: they yield ``PAUSED`` between units of
+work (a rule of a size level, a chunk of goals) until ``stop()`` is false again, so a search
+stopped at its budget continues where it was (a warm start) without redoing any of it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,17 @@ from torch import Tensor
 
 from automath.core.generate import expand
 from automath.core.store import Store
-from automath.regression.goals import Goals
+from automath.regression.goals import PAUSED, Goals
+
+
+def tally(counts: dict[str, int] | None, what: str, n: int) -> None:
+    """Add ``n`` evaluations of ``what`` to ``counts`` (if given).
+
+    >>> c = {}; tally(c, "base", 3); tally(c, "base", 2); tally(None, "base", 1); c
+    {'base': 5}
+    """
+    if counts is not None:
+        counts[what] = counts.get(what, 0) + n
 
 
 def commutes(kernel: Callable[..., Tensor]) -> bool:
@@ -27,13 +40,15 @@ def commutes(kernel: Callable[..., Tensor]) -> bool:
 
 
 def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
-                stop: Callable[[], bool] = lambda: False,
+                stop: Callable[[], bool] = lambda: False, counts: dict[str, int] | None = None,
                 ) -> Iterator[tuple[int, Tensor | None]]:
     """Every expression by size, deduplicated: yields (size, new ids) while under ``cap``.
 
     A size level is built only if its estimated count (growth of the last level) fits under
     ``cap`` (a number, or a callable read each time): until it does, the generator yields
-    ``(size, None)``; ``stop()`` true ends the enumeration after the rule in progress.
+    ``(size, None)``; while ``stop()`` is true it yields ``(size, PAUSED)`` after the rule in
+    progress. ``counts["base"]`` adds up the candidates evaluated. Elements in the store before
+    the enumeration (seeds of a warm start) join the level of their size.
 
     >>> from automath.regression.data import DataKind
     >>> from automath.core.semantics import Semantics
@@ -44,38 +59,42 @@ def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
     [(3, 2), (5, 4)]
     """
     limit = cap if callable(cap) else (lambda: cap)
-    levels = {1: (store.size == 1).nonzero().squeeze(1)}
+    levels, n0 = {1: (store.size == 1).nonzero().squeeze(1)}, len(store)
     comm = [int(a) == 2 and commutes(store.kernel(r)) for r, a in enumerate(store.arity)]
-    counts = [len(levels[1])]
+    sizes = [len(levels[1])]
     for s in range(2, max_size + 1):
-        grow = counts[-1] / max(counts[-2], 1) if len(counts) > 1 else 8.0
-        if not callable(cap) and len(store) + counts[-1] * grow > cap:
+        grow = sizes[-1] / max(sizes[-2], 1) if len(sizes) > 1 else 8.0
+        if not callable(cap) and len(store) + sizes[-1] * grow > cap:
             return
-        while len(store) + counts[-1] * grow > limit():
+        while len(store) + sizes[-1] * grow > limit():
             yield s, None
         before = len(store)
         for r, arity in enumerate(store.arity.tolist()):
-            if stop():
-                break
-            _level(store, levels, s, r, arity, comm[r])
+            while stop():
+                yield s, PAUSED
+            tally(counts, "base", _level(store, levels, s, r, arity, comm[r]))
         new = torch.arange(before, len(store))
-        levels[s] = new[store.size[new] == s]
-        counts.append(max(len(levels[s]), 1))
+        seeded = (store.size[:n0] == s).nonzero().squeeze(1)  # in the store before: seeds
+        levels[s] = torch.cat([seeded, new[store.size[new] == s]])
+        sizes.append(max(len(levels[s]), 1))
         if len(levels[s]):
             yield s, levels[s]
-        if stop():
-            return
 
 
 def _level(store: Store, levels: dict[int, Tensor], s: int, r: int, arity: int,
-           comm: bool) -> None:
+           comm: bool) -> int:
+    """Build the part of size level ``s`` that rule ``r`` makes; returns the candidates."""
+    n = 0
     if arity == 1 and s - 1 in levels:
         expand(store, r, levels[s - 1])
+        n += len(levels[s - 1])
     for s1 in range(1, s - 1) if arity == 2 else ():
         a, b = levels.get(s1), levels.get(s - 1 - s1)
         if a is None or b is None or (comm and s1 > s - 1 - s1):
             continue
         expand(store, r, a.repeat_interleave(len(b)), b.repeat(len(a)))
+        n += len(a) * len(b)
+    return n
 
 
 def goal_classes(goals: Goals, siblings: Callable[[int], Tensor | None], cap: int,
@@ -83,7 +102,8 @@ def goal_classes(goals: Goals, siblings: Callable[[int], Tensor | None], cap: in
                  ) -> Iterator[tuple[int, Tensor]]:
     """Goals by cost (nodes outside the hole), cheapest first: yields (cost, new goal ids).
 
-    ``siblings(s)`` gives the store's elements of size ``s`` (None: not enumerated yet).
+    ``siblings(s)`` gives the store's elements of size ``s`` (None: not enumerated yet); while
+    ``stop()`` is true it yields ``(cost, PAUSED)`` between chunks.
 
     >>> from automath.regression.data import data_domain
     >>> st = data_domain("nguyen", {"x": [0.5, 1.5, 2.5]}).new_store()
@@ -102,12 +122,14 @@ def goal_classes(goals: Goals, siblings: Callable[[int], Tensor | None], cap: in
             width = 8 if sib is None else 6 * len(sib)
             step = max(1, chunk // (width * goals.values.shape[1]))
             for i in range(0, len(frontier), step):
-                if len(goals) >= cap or stop():
+                while stop():
+                    yield cost, PAUSED
+                if len(goals) >= cap:
                     break
                 part = frontier[i:i + step]
                 parts.append(goals.expand(part, none, limit=cap - len(goals)) if sib is None
                              else goals.expand(part, sib, unary=False, limit=cap - len(goals)))
         by_cost[cost] = torch.cat(parts)
         yield cost, by_cost[cost]
-        if len(goals) >= cap or stop():
+        if len(goals) >= cap:
             return

@@ -7,21 +7,23 @@ estimator turns a search into an accuracy/size front of formulas, refits constan
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 from collections.abc import Callable
 
 import numpy as np
 import sympy
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from automath.core.constants import loss_limit
-from automath.core.errors import AutomathError, DataError
+from automath.core.errors import AutomathError
 from automath.core.grammar import Grammar
 from automath.core.term import Term
 from automath.core.threads import torch_threads
-from automath.regression.budget import MB, Budget
+from automath.regression.budget import MB, Budget, interrupts
 from automath.regression.data import FitData, data_domain, scaled_nmse, split_rows
 from automath.regression.formula import (
     Formula,
@@ -32,27 +34,13 @@ from automath.regression.formula import (
     tidy,
 )
 from automath.regression.front import add_scores, check_selection, pareto, select, table
+from automath.regression.inputs import InputError, _same_length, read_csv, validate_data
 from automath.regression.search import Search, SearchConfig, SearchResult
+from automath.regression.separable import fit_parts
 
 FROZEN = {"lr": 0.0, "rule_lr": 0.0}  # learning=False: the loop's p0 and rule weights stay put
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
 NAN = float("nan")  # the weight of a row the weighted loop did not weigh
-
-try:
-    from sklearn.utils.validation import validate_data
-except ImportError:  # scikit-learn < 1.6
-    def validate_data(estimator, *args, **kwargs):
-        """scikit-learn < 1.6: the estimator's own ``_validate_data``."""
-        return estimator._validate_data(*args, **kwargs)
-
-
-class InputError(DataError, ValueError):
-    """Bad training or prediction data (also a ``ValueError``, as scikit-learn expects).
-
-    >>> issubclass(InputError, ValueError) and issubclass(InputError, DataError)
-    True
-    """
-
 
 class SymbolicRegressor(RegressorMixin, BaseEstimator):
     """Exact formulas from data: base enumeration and goal lookups, the weighted loop after them.
@@ -68,7 +56,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     alias ``arith+trig``; ``arith``), a ``.lark`` path or a ``Grammar``. Budget: ``max_time``
     (seconds for the whole fit, default 60; ``None``: no limit) and ``max_memory`` (MB the
     process may grow by, default 2048; ``None``: no limit) end every fit with the best front
-    found; ``stopped_`` says why it ended (``exact``, ``time``, ``memory``, ``exhausted``).
+    found; ``stopped_`` says why it ended (``exact``, ``time``, ``memory``, ``exhausted``, or
+    ``interrupted``: Ctrl-C, or a ``callback`` raising KeyboardInterrupt, stops a fit like a
+    budget).
     ``base_elements`` (default: 60M floats' worth of fingerprints), ``max_goals``, ``deep``
     (size of the second siblings of two-step goals; 0: off), ``steps`` of the weighted loop,
     ``learning`` (False: the loop's learner is frozen, p0 and rule weights stay at their
@@ -79,12 +69,16 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     ``max_search_rows`` (default 2000; ``None``: all): rows, drawn by ``seed``, on which
     constants are fitted to every candidate shape; on more data the resulting front is refitted
     and scored on all rows, so 200,000 rows cost a few times 2,000 (``bench sr --scale``).
-    ``model_selection``: ``best`` (PySR's: highest
-    score within 1.5× the lowest loss), ``accuracy`` or ``score``; ``validation_fraction``
-    holds rows out and selects on them. ``warm_start`` seeds the next fit with this fit's
-    front. ``callback`` gets each search event (a dict); it must pickle if the model is
-    pickled. ``device``: only ``cpu`` is tested. A DataFrame's column names become the
-    formula's symbols (``feature_names_in_``).
+    ``model_selection``: ``best`` (PySR's: highest score within 1.5× the lowest loss),
+    ``accuracy`` or ``score``; ``validation_fraction`` holds rows out and selects on them.
+    ``warm_start``: the next fit on the same rows and settings continues this fit's search
+    where it stopped (its store, goals and paused enumerations; ``n_evaluations_`` counts what
+    each fit evaluated), on other data it seeds a new search with this front; a fit that
+    stopped short keeps its search for that even without ``warm_start``. An additively
+    separable target (``regression.separable``) is fitted
+    one variable at a time first (``found_by_ == "separable"``). ``callback`` gets each
+    search event (a dict); it must pickle if the model is pickled. ``device``: only ``cpu``
+    is tested. A DataFrame's column names become the formula's symbols (``feature_names_in_``).
 
     ``equations_`` (a DataFrame when pandas is installed, else a list of dicts) columns:
     expression, size, loss (NMSE on the training rows), val_loss (NaN without a split), score
@@ -211,30 +205,91 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         domain = data_domain(grammar, {n: x[rows, i] for i, n in enumerate(names)}, numerals,
                              device=self.device)
         constants = bool(self.fit_constants and numerals)
-        budget = Budget(self.max_time, None if self.max_memory is None else
-                        int(self.max_memory * MB))
+        memory = None if self.max_memory is None else int(self.max_memory * MB)
+        budget = Budget(self.max_time, memory)
         cfg = SearchConfig(base_elements=self.base_elements, max_goals=self.max_goals,
                            beam=self.beam, steps=self.steps, deep=self.deep,
                            max_time=_search_time(self.max_time), max_memory=budget.max_memory,
                            size_penalty=self.size_penalty, tol=self.tol, seed=self.seed,
                            **({} if self.learning else FROZEN))
-        seeds = tuple(e["term"] for e in getattr(self, "_front", []) if not e["fitted"]) \
-            if self.warm_start else ()
-        res = Search(domain, torch.tensor(y[rows]), cfg, self.callback).run(seeds)
         self.variable_names_, self.grammar_ = names, grammar.name
+        if self._separable(x[rows], y[rows], data, names, budget):
+            return self
+        if self.max_time is not None:  # what the parts used is not the search's
+            cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, 0.9 * budget.left()))
+        res, before = self._search_run(domain, torch.tensor(y[rows]), cfg, budget)
         front = self._candidates(res, data, names)
         if constants:
             front += self._fitted(res, data, names, front[-3:], budget)
-        self.stopped_ = res.stopped
+        found_by = next((e["event"] for e in res.log if e.get("exact")), None)
+        self._finish(front, res.log, res.stopped, found_by, len(res.store),
+                     res.evaluations - before, res.seconds)
+        return self
+
+    def _finish(self, front: list[dict], log: list[dict], stopped: str, found_by: str | None,
+                elements: int, evaluations: int, seconds: float) -> None:
+        """The front scored and one row selected; the fitted attributes set."""
         self._front = add_scores(pareto(front))
         best = select(self._front, self.model_selection)
         for e in self._front:
             e["selected"] = e is best
-        self.best_term_, self.exact_ = best["term"], best["exact"]
-        self.search_log_, self.seconds_, self.n_elements_ = res.log, res.seconds, len(res.store)
-        self.found_by_ = next((e["event"] for e in res.log if e.get("exact")), None)
+        self.best_term_, self.exact_, self.stopped_ = best["term"], best["exact"], stopped
+        self.search_log_, self.seconds_, self.n_elements_ = log, seconds, elements
+        self.n_evaluations_, self.found_by_ = evaluations, found_by
         self.equations_ = table(self._front, [term_sympy(e["term"]) for e in self._front])
-        return self
+
+    def _separable(self, x: np.ndarray, y: np.ndarray, data: FitData, names: list[str],
+                   budget: Budget) -> bool:
+        """Fit an additively separable target one variable at a time (``regression.separable``,
+        each part within a quarter of the budget); True when their sum is exact on the data.
+        Not on a warm start that continues a search."""
+        if self.warm_start and getattr(self, "_search", None) is not None:
+            return False
+        share = None if self.max_time is None else 0.25 * self.max_time
+        with interrupts(budget):
+            parts = fit_parts(self, x, y, names, share)
+        if parts is None:
+            return False
+        terms, evaluations, log = parts
+        total = functools.reduce(lambda a, b: Term("add", (a, b)), terms)
+        entry = self._entry(total, data, names, NAN, fitted=False)
+        if not entry["exact"]:
+            return False
+        rows = [self._entry(t, data, names, NAN, fitted=False) for t in terms] + [entry]
+        self._search = None
+        self._finish(rows, log, "exact", "separable", 0, evaluations, budget.elapsed())
+        return True
+
+    def _search_run(self, domain, y: torch.Tensor, cfg: SearchConfig, budget: Budget,
+                    ) -> tuple[SearchResult, int]:
+        """Run the search, or with ``warm_start`` continue the last fit's on the same rows and
+        settings (seeding a new one with its front otherwise); Ctrl-C stops it like a budget.
+        The search is kept for a warm start when asked to or when it stopped short; returns
+        the result and the evaluations done before this fit."""
+        key = (_digest(domain, y), dataclasses.replace(cfg, max_time=None, max_memory=None))
+        last = getattr(self, "_search", None)
+        search_budget = Budget(cfg.max_time, cfg.max_memory)
+        before = 0
+        with interrupts(budget, search_budget):
+            if self.warm_start and last is not None and last[0] == key:
+                search = last[1]
+                search.on_step, before = self.callback, search.evaluations
+                res = search.resume(search_budget)
+            else:
+                search = Search(domain, y, cfg, self.callback)
+                seeds = tuple(e["term"] for e in getattr(self, "_front", [])
+                              if not e["fitted"]) if self.warm_start else ()
+                res = search.run(seeds, search_budget)
+        keep = self.warm_start or res.stopped in ("time", "memory", "interrupted")
+        self._search = (key, search) if keep else None
+        return res, before
+
+    def __getstate__(self) -> dict:
+        """The estimator without its paused search (generators do not pickle; ``save`` and a
+        fresh fit's warm start from the front remain)."""
+        state = dict(super().__getstate__())
+        state.pop("_search", None)
+        return state
 
     def _candidates(self, res: SearchResult, data: FitData, names: list[str]) -> list:
         st, ok = res.store, res.store.size <= self.max_size
@@ -371,6 +426,21 @@ def _search_time(max_time: float | None) -> float | None:
     return None if max_time is None else 0.9 * max_time
 
 
+def _digest(domain, y: torch.Tensor) -> str:
+    """A digest of a search's data: its columns, atoms and target (same data, same digest).
+
+    >>> from automath.regression.data import data_domain
+    >>> d = data_domain("nguyen", {"x": [1.0, 2.0]})
+    >>> _digest(d, torch.ones(2)) == _digest(d, torch.ones(2)) != _digest(d, torch.zeros(2))
+    True
+    """
+    h = hashlib.sha256(repr((domain.grammar.name, domain.atoms, domain.rules)).encode())
+    for name, col in domain.kind.columns.items():
+        h.update(name.encode() + col.cpu().numpy().tobytes())
+    h.update(y.cpu().numpy().tobytes())
+    return h.hexdigest()
+
+
 def _summands(term: Term, limit: int = 6) -> list[Term]:
     """The terms of a top-level sum or difference (signs dropped), at most ``limit``.
 
@@ -381,43 +451,6 @@ def _summands(term: Term, limit: int = 6) -> list[Term]:
         return [term]
     out = _summands(term.args[0], limit) + _summands(term.args[1], limit)
     return out if len(out) <= limit else [term]
-
-
-def _same_length(X: object, y: object) -> None:
-    """A clear error when X and y disagree on the number of samples."""
-    try:
-        nx, ny = _num_samples(X), None if y is None else _num_samples(y)
-    except TypeError:
-        return
-    if ny is not None and nx != ny:
-        raise InputError(f"X has {nx} rows but y has {ny} values: they must match")
-
-
-def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Columns of a CSV file with a header: X (the other columns), y (``target``), names.
-
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv"); _ = open(p, "w").write("a,y\\n1,2\\n3,4\\n")
-    >>> x, y, names = read_csv(p, "y"); x.ravel().tolist(), y.tolist(), names
-    ([1.0, 3.0], [2.0, 4.0], ['a'])
-    """
-    import csv
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    if not rows:
-        raise InputError(f"{path}: empty file", file=path)
-    header = [h.strip() for h in rows[0]]
-    if target not in header:
-        raise InputError(f"no column {target!r} (columns: {', '.join(header)})", file=path,
-                         line=1)
-    try:
-        data = np.array([[float(v) for v in r] for r in rows[1:] if r], dtype=np.float64)
-    except ValueError as e:
-        raise InputError(f"{path}: a value is not a number ({e})", file=path) from None
-    if data.ndim != 2 or data.shape[1] != len(header):
-        raise InputError(f"{path}: every row needs {len(header)} values", file=path)
-    k = header.index(target)
-    return np.delete(data, k, axis=1), data[:, k], [h for h in header if h != target]
 
 
 def fit_csv(path: str, target: str, **params: object) -> SymbolicRegressor:

@@ -102,6 +102,7 @@ class ProjIndex:
 
 
 _EMPTY = torch.empty(0, dtype=torch.int64)
+PAUSED = torch.empty(0, dtype=torch.int64)  # yielded by ``deep`` while ``stop()`` is true
 
 
 class Batch(NamedTuple):
@@ -154,6 +155,7 @@ class Goals:
         self._known.add(self.keys)
         self.index = ProjIndex(self.values.shape[1], device=dev)
         self.index.add(self.values, z)
+        self.evaluated = 0  # residuals computed by expansions (kept or not)
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -176,6 +178,7 @@ class Goals:
         if not parts:
             return None
         batch = Batch(*(torch.cat(c) for c in zip(*parts, strict=True)))
+        self.evaluated += len(batch.values)
         ok = (torch.isfinite(batch.values).all(1) & (batch.values.abs().amax(1) > 1e-12)
               & (batch.err <= 0.01 * batch.tol).all(1))
         return Batch(*(f[ok] for f in batch))
@@ -235,11 +238,12 @@ class Goals:
         """Goals two steps from the target — through each element of ``first`` (say the whole
         store), then each of ``second`` (say the variables; unary rules too if ``unary``) —
         looked up in ``index`` in chunks without being kept; yields the (goal, element) hits
-        of each chunk (only goals that hit are stored)."""
+        of each chunk (only goals that hit are stored), and ``(PAUSED, PAUSED)`` between chunks
+        while ``stop()`` is true."""
         root = torch.tensor([0])
         for part in first.split(chunk):
-            if stop():
-                break
+            while stop():
+                yield PAUSED, PAUSED
             b1 = self._expansions(self.values[root], self.tol[root], self.err[root], root, part,
                                   unary=False)
             local = torch.arange(len(b1.values)) if b1 else _EMPTY

@@ -13,6 +13,10 @@ work together:
    elements and to their parents, the loop generates children of heavy pairs beyond the base,
    and each step's heaviest new elements become siblings of fresh goals.
 
+The search runs in phases (``PHASES``: atoms, base and goals, deep goals, the raised cap, deep
+goals again, start weights, loop steps); a phase stopped by the budget pauses (its enumerations
+yield ``PAUSED``), and ``Search.resume`` continues it under a new budget without redoing work.
+
 What finds formulas, honestly: the loop runs only when 1 and 2 (and two-step goals) fail within
 the budget. Under the default budget they recover every Nguyen problem the benchmark runs, so
 there the loop never runs. Under a tight budget (``base_elements = max_goals``, 20 steps, seeds
@@ -42,7 +46,7 @@ from automath.core.term import Term
 from automath.regression.budget import Budget
 from automath.regression.data import SCORES, nmse, scaled_nmse
 from automath.regression.enumeration import goal_classes, size_levels
-from automath.regression.goals import Goals, ProjIndex
+from automath.regression.goals import PAUSED, Goals, ProjIndex
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class SearchResult:
     log: list[dict] = field(default_factory=list)
     loop_steps: int = 0
     stopped: str = "exhausted"
+    evaluations: int = 0
 
 
 class GuidedLoop(Loop):
@@ -170,36 +175,65 @@ class Search:
             out.append((disc / (1.0 + torch.nan_to_num(loss, nan=torch.inf))).amax(1))
         return torch.cat(out) if out else vals.new_zeros(0)
 
-    def run(self, seeds: tuple[Term, ...] = ()) -> SearchResult:
+    def run(self, seeds: tuple[Term, ...] = (), budget: Budget | None = None) -> SearchResult:
         """Base and goals in step, then guided loop steps, until an exact fit or the budget.
 
-        ``seeds`` (e.g. a previous fit's front) join the atoms as starting elements.
+        ``seeds`` (e.g. a previous fit's front) join the atoms as starting elements; ``budget``
+        replaces the config's time and memory limits.
         """
-        cfg, t0 = self.config, time.perf_counter()
-        self._budget = Budget(cfg.max_time, cfg.max_memory)
+        self.start(seeds)
+        return self.resume(budget)
+
+    def start(self, seeds: tuple[Term, ...] = ()) -> None:
+        """A fresh store (atoms and ``seeds``), goals, index and loop; no search yet."""
+        cfg = self.config
         store = self.domain.new_store()
         for term in seeds:
             store.add_term(term)
-        objective = ExpectedScore(self.score, cfg.size_penalty)
+        self.objective = ExpectedScore(self.score, cfg.size_penalty)
         self.index = ProjIndex(store.values.shape[1], device=store.keys.device)
         self.goals, self.used, self.seen, self.loop_steps = Goals(self.y, store), set(), 0, 0
-        self.loop = GuidedLoop(self.domain, objective, store, self._uniform(store),
+        self.loop = GuidedLoop(self.domain, self.objective, store, self._uniform(store),
                                cutoff=cfg.cutoff, lr=cfg.lr,
                                rule_lr=cfg.rule_lr, depth=cfg.depth, seed=cfg.seed,
                                steps=cfg.steps, max_elements=cfg.max_elements)
-        full = cfg.base_elements or cfg.base_floats // max(1, self.y.numel())
-        self._cap = full // 5
-        best = self._check(self._new_elements(), torch.tensor([0]), t0, "atoms")
-        best = best if best is not None else self._meet(t0)
-        best = best if best is not None or not cfg.deep else self._deep(t0)
-        if best is None and cfg.deep:
-            self._cap = full
-            best = self._grow(t0)
-            best = best if best is not None else self._deep(t0)
-        self.loop.state.p0 = self._start_weights(store, objective)
-        for _ in range(cfg.steps if best is None else 0):
+        self._full = cfg.base_elements or cfg.base_floats // max(1, self.y.numel())
+        self._cap, self.counts = self._full // 5, {}
+        self.phase, self.best, self._meet_state, self._deep_its = "atoms", None, None, {}
+
+    def resume(self, budget: Budget | None = None) -> SearchResult:
+        """Continue from where the last ``run``/``resume`` stopped (its phase, its paused
+        enumerations, store and goals) under a new budget (default: the config's); nothing
+        done before is done again."""
+        cfg, t0 = self.config, time.perf_counter()
+        self._budget = budget or Budget(cfg.max_time, cfg.max_memory)
+        while self.best is None and self.phase != "done" and not self._out_of_time():
+            self.best, finished = PHASES[self.phase](self, t0)
+            if finished:
+                self.phase = NEXT_PHASE[self.phase]
+        return self._result(self.best, t0)
+
+    @property
+    def evaluations(self) -> int:
+        """Candidates evaluated so far: base expressions built and goal residuals computed."""
+        return sum(self.counts.values()) + self.goals.evaluated
+
+    def _atoms(self, t0: float) -> tuple[int | None, bool]:
+        return self._check(self._new_elements(), torch.tensor([0]), t0, "atoms"), True
+
+    def _raise_cap(self, t0: float) -> tuple[None, bool]:
+        self._cap = self._full
+        return None, True
+
+    def _weights(self, t0: float) -> tuple[None, bool]:
+        self.loop.state.p0 = self._start_weights(self.loop.state.store, self.objective)
+        return None, True
+
+    def _steps(self, t0: float) -> tuple[int | None, bool]:
+        """Weighted-loop steps up to the config's count; each step's heavy elements feed goals."""
+        while self.loop_steps < self.config.steps:
             if self._out_of_time():
-                break
+                return None, False
             self.loop.step()
             self.loop_steps += 1
             heavy = self._heavy()
@@ -207,66 +241,85 @@ class Search:
             best = self._check(self._new_elements(), level1, t0, "step")
             best = best if best is not None else self._through(heavy, t0)
             if best is not None:
-                break
-        return self._result(best, t0)
+                return best, True
+        return None, True
 
     def _out_of_time(self) -> bool:
         """Whether the time or memory budget has run out (the budget remembers which)."""
         return self._budget.spent()
 
-    def _meet(self, t0: float) -> int | None:
-        """Grow the base (by size) and the goals (by cost) in step; check each new part."""
+    def _meet(self, t0: float) -> tuple[int | None, bool]:
+        """Grow the base (by size) and the goals (by cost) in step; check each new part.
+        Returns (exact id or None, whether both ran to their end)."""
         st, cfg = self.loop.state.store, self.config
-        sizes = self._sizes = {1: (st.size == 1).nonzero().squeeze(1)}
-        base = self._base = size_levels(st, lambda: self._cap, stop=self._out_of_time)
-        goals = goal_classes(self.goals, sizes.get, cfg.max_goals, stop=self._out_of_time)
-        base_done = goals_done = False
-        cost = 0
-        while not (base_done and goals_done) and not self._out_of_time():
-            grow_base = not base_done and (goals_done or cost + 1 > max(sizes)
+        if self._meet_state is None:
+            sizes = self._sizes = {1: (st.size == 1).nonzero().squeeze(1)}
+            self._base = size_levels(st, lambda: self._cap, stop=self._out_of_time,
+                                     counts=self.counts)
+            self._goal_it = goal_classes(self.goals, sizes.get, cfg.max_goals,
+                                         stop=self._out_of_time)
+            self._meet_state = {"base": False, "goals": False, "cost": 0}
+        m, sizes = self._meet_state, self._sizes
+        while not (m["base"] and m["goals"]):
+            if self._out_of_time():
+                return None, False
+            grow_base = not m["base"] and (m["goals"] or m["cost"] + 1 > max(sizes)
                                            or len(st) <= len(self.goals))
             try:
                 if grow_base:
-                    s, ids = next(base)
+                    s, ids = next(self._base)
+                    if ids is PAUSED:
+                        return None, False
                     if ids is None:
                         raise StopIteration
                     sizes[s] = ids
                     best = self._check(self._new_elements(), None, t0, f"base size {s}")
                 else:
-                    cost, ids = next(goals)
+                    cost, ids = next(self._goal_it)
+                    if ids is PAUSED:
+                        return None, False
+                    m["cost"] = cost
                     best = self._check(None, ids, t0, f"goals cost {cost}")
             except StopIteration:
-                base_done, goals_done = base_done or grow_base, goals_done or not grow_base
+                m["base" if grow_base else "goals"] = True
                 continue
             if best is not None:
-                return best
-        return None
+                return best, True
+        return None, True
 
-    def _grow(self, t0: float) -> int | None:
+    def _grow(self, t0: float) -> tuple[int | None, bool]:
         """Build the base's size levels that fit under the raised cap; check them."""
         for s, ids in self._base:
-            if ids is None or self._out_of_time():
-                return None
+            if ids is PAUSED:
+                return None, False
+            if ids is None:
+                return None, True
             self._sizes[s] = ids
             best = self._check(self._new_elements(), None, t0, f"base size {s}")
             if best is not None:
-                return best
-        return None
+                return best, True
+        return None, True
 
-    def _deep(self, t0: float) -> int | None:
-        """Two-step goals through every element, then through the smallest ones."""
+    def _deep(self, t0: float) -> tuple[int | None, bool]:
+        """Two-step goals through every element, then through the smallest ones (a paused
+        pass continues; the second pass, after the base grew, starts a new one)."""
         st = self.loop.state.store
-        second = (st.size <= self.config.deep).nonzero().squeeze(1)
-        close = scaled_nmse(st.values.to(torch.float64), self.y)
-        first, best = torch.argsort(close + 1e-3 * st.size, stable=True), None
-        hits = 0
-        for g, e in self.goals.deep(self.index, first, second, stop=self._out_of_time):
-            best, hits = self._build(g, e), hits + len(g)
+        if self.phase not in self._deep_its:
+            second = (st.size <= self.config.deep).nonzero().squeeze(1)
+            close = scaled_nmse(st.values.to(torch.float64), self.y)
+            first = torch.argsort(close + 1e-3 * st.size, stable=True)
+            self._deep_its[self.phase] = [self.goals.deep(self.index, first, second,
+                                                          stop=self._out_of_time), 0]
+        it, best = self._deep_its[self.phase], None
+        for g, e in it[0]:
+            if g is PAUSED:
+                return None, False
+            best, it[1] = self._build(g, e), it[1] + len(g)
             if best is not None:
                 break
-        self._event("deep goals", t0, elements=len(st), goals=len(self.goals), hits=hits,
+        self._event("deep goals", t0, elements=len(st), goals=len(self.goals), hits=it[1],
                     exact=best is not None)
-        return best
+        return best, True
 
     def _through(self, heavy: Tensor, t0: float) -> int | None:
         """Two-step goals through the heavy elements, then the small ones (not kept)."""
@@ -335,7 +388,10 @@ class Search:
         rec = {"event": what, "seconds": round(time.perf_counter() - t0, 4), **info}
         self.log.append(rec)
         if self.on_step is not None:
-            self.on_step(rec)
+            try:
+                self.on_step(rec)
+            except KeyboardInterrupt:  # a callback that stops the fit: pause as at a budget
+                self._budget.interrupt()
 
     def _result(self, best: int | None, t0: float) -> SearchResult:
         st = self.loop.state.store
@@ -347,4 +403,17 @@ class Search:
         stopped = "exact" if exact else self._budget.reason or "exhausted"
         self._event("stopped", t0, elements=len(st), reason=stopped)
         return SearchResult(st, self.y, weights, losses, best, exact, time.perf_counter() - t0,
-                            list(self.log), self.loop_steps, stopped)
+                            list(self.log), self.loop_steps, stopped, self.evaluations)
+
+
+# The search's phases in order (deep goals, the raised cap and the second deep pass only with
+# ``deep``); each returns (exact id or None, finished) and is resumed while unfinished.
+PHASES: dict[str, Callable[[Search, float], tuple[int | None, bool]]] = {
+    "atoms": Search._atoms, "meet": Search._meet,
+    "deep": lambda s, t0: s._deep(t0) if s.config.deep else (None, True),
+    "cap": lambda s, t0: s._raise_cap(t0) if s.config.deep else (None, True),
+    "grow": lambda s, t0: s._grow(t0) if s.config.deep else (None, True),
+    "deep again": lambda s, t0: s._deep(t0) if s.config.deep else (None, True),
+    "weights": Search._weights, "loop": Search._steps,
+}
+NEXT_PHASE = dict(zip(PHASES, [*list(PHASES)[1:], "done"], strict=True))

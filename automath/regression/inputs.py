@@ -1,0 +1,60 @@
+"""Inputs of a fit: scikit-learn's validation (any version), a clear error for bad data, CSV."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import _num_samples
+
+from automath.core.errors import DataError
+
+try:
+    from sklearn.utils.validation import validate_data
+except ImportError:  # scikit-learn < 1.6
+    def validate_data(estimator, *args, **kwargs):
+        """scikit-learn < 1.6: the estimator's own ``_validate_data``."""
+        return estimator._validate_data(*args, **kwargs)
+
+
+class InputError(DataError, ValueError):
+    """Bad training or prediction data (also a ``ValueError``, as scikit-learn expects).
+
+    >>> issubclass(InputError, ValueError) and issubclass(InputError, DataError)
+    True
+    """
+
+
+def _same_length(X: object, y: object) -> None:
+    """A clear error when X and y disagree on the number of samples."""
+    try:
+        nx, ny = _num_samples(X), None if y is None else _num_samples(y)
+    except TypeError:
+        return
+    if ny is not None and nx != ny:
+        raise InputError(f"X has {nx} rows but y has {ny} values: they must match")
+
+
+def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Columns of a CSV file with a header: X (the other columns), y (``target``), names.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv"); _ = open(p, "w").write("a,y\\n1,2\\n3,4\\n")
+    >>> x, y, names = read_csv(p, "y"); x.ravel().tolist(), y.tolist(), names
+    ([1.0, 3.0], [2.0, 4.0], ['a'])
+    """
+    import csv
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        raise InputError(f"{path}: empty file", file=path)
+    header = [h.strip() for h in rows[0]]
+    if target not in header:
+        raise InputError(f"no column {target!r} (columns: {', '.join(header)})", file=path,
+                         line=1)
+    try:
+        data = np.array([[float(v) for v in r] for r in rows[1:] if r], dtype=np.float64)
+    except ValueError as e:
+        raise InputError(f"{path}: a value is not a number ({e})", file=path) from None
+    if data.ndim != 2 or data.shape[1] != len(header):
+        raise InputError(f"{path}: every row needs {len(header)} values", file=path)
+    k = header.index(target)
+    return np.delete(data, k, axis=1), data[:, k], [h for h in header if h != target]
