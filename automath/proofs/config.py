@@ -66,6 +66,9 @@ class SaturationConfig:
     take (estimated before each growth step); ``max_given``: most given clauses. ``learning``:
     recorded with the run; no learned clause weight exists yet, so on and off run the same
     size/age search. ``age_every``: every n-th choice is the oldest passive equation.
+    ``eager_factor``: a critical pair is normalized when it is formed if its size is at most
+    this factor times the largest processed equation's, else when it reaches the front of the
+    queue (``inf``: always when formed).
 
     >>> SaturationConfig().timeout, SaturationConfig(learning=False).learning
     (10.0, False)
@@ -76,6 +79,7 @@ class SaturationConfig:
     max_given: int = 100_000
     learning: bool = True
     age_every: int = 6
+    eager_factor: float = 1.5
     seed: int = 0
 
 

@@ -110,7 +110,7 @@ class Prover:
         self.selector = selector_for(config)
         self.sat = Saturation(self.axioms, self.goal, self.kbo, self.selector,
                               Budget(config.timeout, config.max_memory, config.max_given),
-                              fill, lemmas)
+                              fill, lemmas, config.eager_factor)
 
     def _flat(self, eq: tuple[Term, Term], consts: set[Term]) -> tuple[Flat, Flat]:
         names: dict[str, int] = {}

@@ -9,6 +9,12 @@ rewrite may decrease). The goal, with its variables read as constants, is proved
 normal forms of its two sides meet. Passive entries keep only their parents and position; the
 pair is rebuilt when chosen, so memory grows with the entries, not with their terms.
 
+A critical pair is normalized when formed only if it is small — at most ``eager_factor`` times
+the size of the largest equation processed so far; a larger one is queued by its raw size and
+normalized when it reaches the front, then processed if its normalized weight still leads, or
+queued again by that weight (Twee and Waldmeister normalize every pair when formed; on the
+textbook suites most large pairs are never chosen, so their normalization is wasted work).
+
 Which passive equation comes next is its ``Selector``'s choice (``automath.proofs.selection``):
 size and age, mixed with learned weights when learning is on.
 """
@@ -16,6 +22,7 @@ size and age, mixed with learned weights when learning is on.
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -110,8 +117,10 @@ class Saturation:
 
     def __init__(self, axioms: list[tuple[Flat, Flat]], goal: tuple[Flat, Flat] | None,
                  kbo: KBO, selector: object, budget: Budget, fill: Flat | None = None,
-                 lemmas: list[tuple[Flat, Flat]] = ()) -> None:
+                 lemmas: list[tuple[Flat, Flat]] = (), eager_factor: float = math.inf) -> None:
         self.axioms, self.goal, self.kbo, self.selector = axioms, goal, kbo, selector
+        self.eager_factor, self.deferred = eager_factor, 0
+        self.eager_size = math.inf if eager_factor == math.inf else 0.0  # the size bound
         self.budget, self.rw = budget, Rewriter(kbo, fill)
         self.clauses: list[Clause] = []
         self.active: list[int] = []
@@ -139,7 +148,7 @@ class Saturation:
             if why:
                 self.outcome = Outcome("budget", why)
                 break
-            entry = self.selector.pop(self)
+            entry = self._settle(self.selector.pop(self))
             if entry is not None and self._process(entry) and self._goal_met():
                 break
         else:
@@ -156,6 +165,26 @@ class Saturation:
             return
         self.seq += 1
         self.selector.push(self, weight, self.seq, entry)
+
+    def _settle(self, entry: tuple | None) -> tuple | None:
+        """A raw pair (``"cpr"``) normalized: the pair to process now, or None after queueing
+        it again by its normalized weight (it no longer leads) or dropping it (trivial)."""
+        if entry is None or entry[0] != "cpr":
+            return entry
+        pair = ("cp", *entry[1:])
+        built = self._build(pair)
+        if built is None:
+            return None
+        (s, t), _ = built
+        s, t = self.rw.normal(s), self.rw.normal(t)
+        if s == t:
+            return None
+        c = self.clauses
+        weight = self.selector.weight(self, c[entry[1]], c[entry[3]], s, t)
+        if weight <= self.selector.lead(self):
+            return pair
+        self._push(weight, pair)
+        return None
 
     def _process(self, entry: tuple) -> bool:
         built = self._build(entry)
@@ -175,12 +204,15 @@ class Saturation:
             return False
         c = self._add(lhs, rhs, source, (s0, t0), left, right, ren)
         self._interreduce(c)
-        self._pairs(c)
+        self._pairs(c)  # its pairs are judged by the equations processed before it
+        self.eager_size = max(self.eager_size, self.eager_factor * (size(lhs) + size(rhs)))
         self.given += 1
         return True
 
     def _build(self, entry: tuple) -> tuple[tuple[Flat, Flat], tuple] | None:
         kind = entry[0]
+        if kind == "cpr":
+            kind, entry = "cp", ("cp", *entry[1:])
         if kind == "axiom":
             return self.axioms[entry[1]], entry
         if kind == "lemma":
@@ -262,7 +294,11 @@ class Saturation:
                 continue
             self.generated += 1
             _, s, t = pair
-            s, t = self.rw.normal(s), self.rw.normal(t)
+            kind = "cpr" if size(s) + size(t) > self.eager_size else "cp"
+            if kind == "cp":
+                s, t = self.rw.normal(s), self.rw.normal(t)
+            else:
+                self.deferred += 1
             if s == t:
                 continue
             key = canonical(s, t) if self.kbo.greater(s, t) else canonical(t, s)
@@ -270,7 +306,7 @@ class Saturation:
                 self.dropped += 1
                 continue
             self.seen.add(key)
-            self._push(self.selector.weight(self, ci, cj, s, t), ("cp", ci.id, di, cj.id, dj, pos))
+            self._push(self.selector.weight(self, ci, cj, s, t), (kind, ci.id, di, cj.id, dj, pos))
 
     def _overlap(self, a: Entry, b: Entry, shift: int,
                  pos: tuple[int, ...]) -> tuple[Flat, Flat, Flat] | None:
@@ -310,6 +346,7 @@ class Saturation:
         return {"seconds": self.elapsed, "generated": self.generated, "given": self.given,
                 "active": len(self.active), "passive": len(self.heap),
                 "clauses": len(self.clauses), "duplicates": self.dropped,
+                "deferred": self.deferred,
                 "memory_mb": round((len(self.heap) * ENTRY_BYTES + self.nodes * NODE_BYTES)
                                    / 2**20, 2)}
 
@@ -337,6 +374,10 @@ class SizeAge:
         """Queue ``entry``."""
         heapq.heappush(sat.heap, (weight, seq, entry))
         self.old.append((seq, entry))
+
+    def lead(self, sat: Saturation) -> float:
+        """The weight at the front of the queue (inf when it is empty)."""
+        return sat.heap[0][0] if sat.heap else math.inf
 
     def pop(self, sat: Saturation) -> tuple | None:
         """The next entry to process."""
