@@ -27,6 +27,7 @@ from automath.cli.common import (
 from automath.cli.explore import LAW_COLUMNS, explore_cmd, law_rows
 from automath.cli.fit import FRONT_COLUMNS, fit_cmd
 from automath.cli.prove import LEMMA_COLUMNS, prove_cmd
+from automath.cli.sweep import sweep_cmd
 from automath.core.errors import AutomathError
 
 EXIT_ERROR = 1  # an AutomathError: bad input, a damaged database, ... (click's usage errors: 2)
@@ -339,5 +340,5 @@ bench = _Bench("bench", help="Benchmarks (figures beside peers, never pass/fail;
                "checkout only).")
 
 
-for _command in (explore_cmd, prove_cmd, fit_cmd, bench):
+for _command in (explore_cmd, prove_cmd, fit_cmd, sweep_cmd, bench):
     main.add_command(_command)
