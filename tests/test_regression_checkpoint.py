@@ -12,6 +12,7 @@ import signal
 import numpy as np
 import sympy
 
+from automath.cli.fit import STOPPED
 from automath.regression.estimator import SymbolicRegressor
 from benchmarks.datasets import NGUYEN
 
@@ -44,6 +45,7 @@ def test_an_interrupted_fit_continues_where_it_stopped():
     assert _is_truth(fresh.sympy())
     model = _model(callback=_stop_at(6)).fit(x, y)
     assert model.stopped_ == "interrupted" and not model.exact_
+    assert "Ctrl-C" in STOPPED[model.stopped_]  # what automath fit prints
     first = model.n_evaluations_
     assert 0 < first < fresh.n_evaluations_
     model.set_params(warm_start=True, callback=None).fit(x, y)
@@ -88,3 +90,19 @@ def test_warm_start_on_other_data_starts_a_new_search():
     model.set_params(callback=None).fit(x2, y2)
     assert _is_truth(model.sympy())
     assert model.n_evaluations_ >= fresh.n_evaluations_ * 0.5  # nothing of the first reused
+
+
+def test_a_saved_fit_loads_without_pickle_and_predicts_the_same(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-2, 2, (40, 2))
+    y = 2.5 * x[:, 1] * np.sin(x[:, 0]) + 0.5
+    model = SymbolicRegressor(grammar="trig", variable_names=("a", "b"), max_time=10).fit(x, y)
+    path = tmp_path / "fit.json"
+    model.save(str(path))
+    text = path.read_text()
+    assert text.lstrip().startswith("{")  # plain JSON, not a pickle
+    clone = SymbolicRegressor.load(str(path))
+    assert sympy.simplify(clone.sympy() - model.sympy()) == 0
+    xt = rng.uniform(-2, 2, (10, 2))
+    np.testing.assert_allclose(clone.predict(xt), 2.5 * xt[:, 1] * np.sin(xt[:, 0]) + 0.5)
+    assert len(clone._front) == len(model._front) and clone.stopped_ == model.stopped_

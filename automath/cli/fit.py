@@ -14,7 +14,8 @@ FRONT_COLUMNS = ["rank", "expression", "size", "loss", "weight", "exact", "selec
 STOPPED = {"exact": "stopped at an exact fit",
            "time": "stopped at the time budget ({max_time} s): the best front found so far",
            "memory": "stopped at the memory budget: the best front found so far",
-           "exhausted": "stopped after the whole search (no exact fit)"}
+           "exhausted": "stopped after the whole search (no exact fit)",
+           "interrupted": "stopped at Ctrl-C: the best front found so far"}
 
 
 @click.command("fit")

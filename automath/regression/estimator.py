@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -35,8 +34,10 @@ from automath.regression.formula import (
 )
 from automath.regression.front import add_scores, check_selection, pareto, select, table
 from automath.regression.inputs import InputError, _same_length, read_csv, validate_data
-from automath.regression.search import Search, SearchConfig, SearchResult
+from automath.regression.saving import load_fit, save_fit
+from automath.regression.search import Search, SearchConfig, SearchResult, data_digest
 from automath.regression.separable import fit_parts
+from automath.regression.units import unit_check
 
 FROZEN = {"lr": 0.0, "rule_lr": 0.0}  # learning=False: the loop's p0 and rule weights stay put
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
@@ -79,6 +80,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     one variable at a time first (``found_by_ == "separable"``). ``callback`` gets each
     search event (a dict); it must pickle if the model is pickled. ``device``: only ``cpu``
     is tested. A DataFrame's column names become the formula's symbols (``feature_names_in_``).
+    ``X_units`` (one unit string per column, or a dict by name) and ``y_units`` (e.g.
+    ``"kg*m/s^2"``; ``regression.units``): an exact fit counts only if it is dimensionally
+    consistent (numerals are wildcards), and the front keeps only consistent rows where any are.
 
     ``equations_`` (a DataFrame when pandas is installed, else a list of dicts) columns:
     expression, size, loss (NMSE on the training rows), val_loss (NaN without a split), score
@@ -103,7 +107,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                  fit_constants: bool = True, max_points: int = 64,
                  max_search_rows: int | None = 2000,
                  model_selection: str = "best", validation_fraction: float = 0.0,
-                 learning: bool = True,
+                 learning: bool = True, X_units: object = None, y_units: str | None = None,
                  variable_names: tuple[str, ...] | None = None, method: str = "weighted",
                  warm_start: bool = False, device: str = "cpu", n_threads: int | None = 1,
                  callback: Callable[[dict], None] | None = None, seed: int = 0) -> None:
@@ -115,7 +119,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.fit_constants, self.max_points = fit_constants, max_points
         self.max_search_rows = max_search_rows
         self.model_selection, self.validation_fraction = model_selection, validation_fraction
-        self.learning = learning
+        self.learning, self.X_units, self.y_units = learning, X_units, y_units
         self.variable_names, self.method, self.warm_start = variable_names, method, warm_start
         self.device, self.n_threads, self.callback, self.seed = device, n_threads, callback, seed
 
@@ -213,6 +217,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                            size_penalty=self.size_penalty, tol=self.tol, seed=self.seed,
                            **({} if self.learning else FROZEN))
         self.variable_names_, self.grammar_ = names, grammar.name
+        self._accept = unit_check(self.X_units, self.y_units, names)
         if self._separable(x[rows], y[rows], data, names, budget):
             return self
         if self.max_time is not None:  # what the parts used is not the search's
@@ -221,6 +226,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         front = self._candidates(res, data, names)
         if constants:
             front += self._fitted(res, data, names, front[-3:], budget)
+        if self._accept is not None:  # units: the consistent rows, where there are any
+            front = [e for e in front if self._accept(e["term"])] or front
         found_by = next((e["event"] for e in res.log if e.get("exact")), None)
         self._finish(front, res.log, res.stopped, found_by, len(res.store),
                      res.evaluations - before, res.seconds)
@@ -241,11 +248,11 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     def _separable(self, x: np.ndarray, y: np.ndarray, data: FitData, names: list[str],
                    budget: Budget) -> bool:
         """Fit an additively separable target one variable at a time (``regression.separable``,
-        each part within a quarter of the budget); True when their sum is exact on the data.
+        the parts within half the budget); True when their sum is exact on the data.
         Not on a warm start that continues a search."""
         if self.warm_start and getattr(self, "_search", None) is not None:
             return False
-        share = None if self.max_time is None else 0.25 * self.max_time
+        share = None if self.max_time is None else 0.5 * self.max_time / len(names)
         with interrupts(budget):
             parts = fit_parts(self, x, y, names, share)
         if parts is None:
@@ -266,7 +273,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         settings (seeding a new one with its front otherwise); Ctrl-C stops it like a budget.
         The search is kept for a warm start when asked to or when it stopped short; returns
         the result and the evaluations done before this fit."""
-        key = (_digest(domain, y), dataclasses.replace(cfg, max_time=None, max_memory=None))
+        key = (data_digest(domain, y), dataclasses.replace(cfg, max_time=None, max_memory=None),
+               repr((self.X_units, self.y_units)))
         last = getattr(self, "_search", None)
         search_budget = Budget(cfg.max_time, cfg.max_memory)
         before = 0
@@ -276,7 +284,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                 search.on_step, before = self.callback, search.evaluations
                 res = search.resume(search_budget)
             else:
-                search = Search(domain, y, cfg, self.callback)
+                search = Search(domain, y, cfg, self.callback, self._accept)
                 seeds = tuple(e["term"] for e in getattr(self, "_front", [])
                               if not e["fitted"]) if self.warm_start else ()
                 res = search.run(seeds, search_budget)
@@ -285,10 +293,11 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         return res, before
 
     def __getstate__(self) -> dict:
-        """The estimator without its paused search (generators do not pickle; ``save`` and a
-        fresh fit's warm start from the front remain)."""
+        """The estimator without its paused search and unit check (generators and lambdas do
+        not pickle; a warm start after unpickling seeds a new search with the front)."""
         state = dict(super().__getstate__())
         state.pop("_search", None)
+        state.pop("_accept", None)
         return state
 
     def _candidates(self, res: SearchResult, data: FitData, names: list[str]) -> list:
@@ -386,6 +395,23 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.equations_ = table(self._front, [expr])
         return self
 
+    def save(self, path: str) -> None:
+        """Write the fitted model to ``path`` as JSON (``regression.saving``; no pickle)."""
+        check_is_fitted(self, "equations_")
+        if self.best_term_ is None:
+            raise AutomathError("method='evonet' fits cannot be saved yet")
+        save_fit(self, path)
+
+    @classmethod
+    def load(cls, path: str) -> SymbolicRegressor:
+        """A model saved by ``save``; it predicts, and a warm start seeds from its front."""
+        model = load_fit(cls, path)
+        best = next(e for e in model._front if e["selected"])
+        model.best_term_ = best["term"]
+        model.search_log_ = []
+        model.equations_ = table(model._front, [term_sympy(e["term"]) for e in model._front])
+        return model
+
     def predict(self, X: object) -> np.ndarray:
         """The selected formula's values at the rows of X."""
         check_is_fitted(self, "equations_")
@@ -424,21 +450,6 @@ def _search_time(max_time: float | None) -> float | None:
     (54.0, None)
     """
     return None if max_time is None else 0.9 * max_time
-
-
-def _digest(domain, y: torch.Tensor) -> str:
-    """A digest of a search's data: its columns, atoms and target (same data, same digest).
-
-    >>> from automath.regression.data import data_domain
-    >>> d = data_domain("nguyen", {"x": [1.0, 2.0]})
-    >>> _digest(d, torch.ones(2)) == _digest(d, torch.ones(2)) != _digest(d, torch.zeros(2))
-    True
-    """
-    h = hashlib.sha256(repr((domain.grammar.name, domain.atoms, domain.rules)).encode())
-    for name, col in domain.kind.columns.items():
-        h.update(name.encode() + col.cpu().numpy().tobytes())
-    h.update(y.cpu().numpy().tobytes())
-    return h.hexdigest()
 
 
 def _summands(term: Term, limit: int = 6) -> list[Term]:

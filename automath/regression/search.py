@@ -30,6 +30,7 @@ supply exact offsets and scales (``y - h``, ``y / h``).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,8 +153,10 @@ class Search:
     """
 
     def __init__(self, domain: Domain, y: Tensor, config: SearchConfig,
-                 on_step: Callable[[dict], None] | None = None) -> None:
+                 on_step: Callable[[dict], None] | None = None,
+                 accept: Callable[[Term], bool] | None = None) -> None:
         self.domain, self.config, self.on_step = domain, config, on_step
+        self.accept = accept  # an exact fit counts only if accept(term) (e.g. units agree)
         self.y = torch.as_tensor(y, dtype=torch.float64).to(domain.kind.device)
         self.log: list[dict] = []
 
@@ -379,7 +382,8 @@ class Search:
         found = []
         for g, e in zip(goal_ids[order].tolist(), element_ids[order].tolist(), strict=True):
             ident = self.goals.build(st, g, e)
-            if ident >= 0 and float(nmse(st.values[ident][None], self.y)) <= self.config.tol:
+            if ident >= 0 and float(nmse(st.values[ident][None], self.y)) <= self.config.tol \
+                    and (self.accept is None or self.accept(st.term(ident))):
                 found.append(ident)
         self.loop.grow()
         return min(found, key=lambda i: int(st.size[i])) if found else None
@@ -417,3 +421,19 @@ PHASES: dict[str, Callable[[Search, float], tuple[int | None, bool]]] = {
     "weights": Search._weights, "loop": Search._steps,
 }
 NEXT_PHASE = dict(zip(PHASES, [*list(PHASES)[1:], "done"], strict=True))
+
+
+def data_digest(domain: Domain, y: Tensor) -> str:
+    """A digest of a search's data: its columns, atoms and target (same data, same digest).
+
+    >>> from automath.regression.data import data_domain
+    >>> d = data_domain("nguyen", {"x": [1.0, 2.0]})
+    >>> a, b, c = (data_digest(d, y) for y in (torch.ones(2), torch.ones(2), torch.zeros(2)))
+    >>> a == b != c
+    True
+    """
+    h = hashlib.sha256(repr((domain.grammar.name, domain.atoms, domain.rules)).encode())
+    for name, col in domain.kind.columns.items():
+        h.update(name.encode() + col.cpu().numpy().tobytes())
+    h.update(y.cpu().numpy().tobytes())
+    return h.hexdigest()

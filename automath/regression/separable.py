@@ -13,6 +13,7 @@ within ``rtol`` of them on the data's range (smooth functions on short ranges: `
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -87,8 +88,10 @@ def fit_parts(model: object, x: np.ndarray, y: np.ndarray, names: list[str],
     terms, evaluations, log = [], 0, []
     for j, name in enumerate(names):
         target = parts.values[:, j] + (parts.constant if j == 0 else 0.0)
+        units = model.X_units
+        units = units if units is None or isinstance(units, Mapping) else (list(units)[j],)
         sub = type(model)(**{**model.get_params(), "variable_names": (name,), "max_time": seconds,
-                             "warm_start": False, "validation_fraction": 0.0})
+                             "warm_start": False, "validation_fraction": 0.0, "X_units": units})
         sub.fit(x[:, [j]], target)
         evaluations += sub.n_evaluations_
         log += [{**e, "event": f"separable {name}: {e['event']}"} for e in sub.search_log_]
