@@ -93,3 +93,20 @@ def test_markdown_and_json_list_the_same_laws() -> None:
         assert f"| {r['lhs']} = {r['rhs']} |" in line
     deprecated = json.loads(_explore("semiring", "--size", "4", "--json"))["laws"]
     assert [(r["lhs"], r["rhs"]) for r in deprecated] == [(r["lhs"], r["rhs"]) for r in records]
+
+
+def test_user_text_in_the_generated_module_stays_data(tmp_path) -> None:
+    from automath.laws.explore import explore
+    from automath.laws.testing import pytest_file
+    odd = tmp_path / 'a"""b\\'
+    odd.mkdir()
+    (odd / "semiring.lark").write_text((Path(__file__).parents[1] / "automath" / "grammars"
+                                        / "semiring.lark").read_text())
+    command = 'automath explore x """\nimport os; os.system("touch pwned")'
+    text = pytest_file(explore("semiring", size=3, weights=False), kind='modp"""',
+                       grammar=str(odd / "semiring.lark"), command=command)
+    space: dict = {"__file__": str(tmp_path / "test_m.py")}
+    exec(compile(text, "test_m.py", "exec"), space)  # parses: nothing escaped the literals
+    assert space["COMMAND"] == command and space["KIND"] == 'modp"""'
+    assert space["GRAMMAR"] == str((odd / "semiring.lark").resolve())
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()

@@ -5,6 +5,7 @@ Oracles: Python lists and ints (``len``, slicing, ``+``), and a type checker wri
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -88,8 +89,11 @@ def test_only_well_typed_terms_are_enumerated(tmp_path) -> None:
 def test_check_law_in_a_typed_signature(tmp_path) -> None:
     path = _lists(tmp_path)
     assert check_law(path, "length(xs ++ ys)", "length(ys) + length(xs)", kind="typed") > 0
-    with pytest.raises(LawFailure, match="fails at"):  # [1] + [2] != [2] + [1]
+    with pytest.raises(LawFailure, match="fails at") as err:  # [1] + [2] != [2] + [1]
         check_law(path, "xs ++ ys", "ys ++ xs", kind="typed")
+    found = re.search(r"xs = (\[[\d, ]*\]), ys = (\[[\d, ]*\])", str(err.value))
+    xs, ys = (eval(g) for g in found.groups())  # the counterexample, as Python lists
+    assert xs + ys != ys + xs
 
 
 @pytest.mark.parametrize("edit,match", [

@@ -62,7 +62,8 @@ def check_law(grammar: str | Path, lhs: str, rhs: str, *, kind: str,
     bad = (ok & ~same).nonzero().squeeze(1)
     text = f"{condition} => " * bool(condition) + f"{lhs} = {rhs}"
     if bad.numel():
-        at = ", ".join(f"{v} = {k.variable(v)[int(bad[0])].tolist()}" for v in names)
+        show = getattr(k, "show", lambda v, i: k.variable(v)[i].tolist())
+        at = ", ".join(f"{v} = {show(v, int(bad[0]))}" for v in names)
         raise LawFailure(f"{text} fails at {at}")
     if not int(ok.sum()):
         raise LawFailure(f"{text}: no sample where both sides are defined"
@@ -107,7 +108,8 @@ def pytest_file(laws: Sequence, *, grammar: str, kind: str, semantics: str | Non
     rows = "\n".join(f"    ({law.check!r}, {law.lhs_text!r}, "
                      f"{law.rhs_text!r}),  # {law.verified}" for law in laws)
     return _TEMPLATE.format(
-        command=command or "automath explore", n=len(laws), kind=kind, samples=samples,
+        command=repr(command or "automath explore"), n=len(laws),
+        kind_doc=re.sub(r"[^\w:.-]", "?", kind), samples=samples,
         grammar=_where(grammar, output), semantics=_where(semantics, output) if semantics
         else "None", kind_repr=repr(kind), rows=rows)
 
@@ -124,7 +126,7 @@ def _where(path: str, output: str | Path | None) -> str:
     return f"str(HERE / {Path(rel).as_posix()!r})"
 
 
-_TEMPLATE = '''"""Laws found by `{command}`: {n} laws, value kind {kind}.
+_TEMPLATE = '''"""Laws found by COMMAND below: {n} laws, value kind {kind_doc}.
 
 Each test checks one law at {samples} fresh samples of the kind (every assignment in a small
 finite model); a failure names the assignment where the two sides differ. Conditional laws
@@ -137,6 +139,7 @@ import pytest
 
 from automath.laws.testing import check_law
 
+COMMAND = {command}
 HERE = Path(__file__).parent
 GRAMMAR = {grammar}
 SEMANTICS = {semantics}

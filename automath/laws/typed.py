@@ -31,6 +31,7 @@ import torch
 from automath.core.catalog import make_kind
 from automath.core.errors import SemanticsError
 from automath.core.kinds import Kind
+from automath.core.lists import ListKind
 from automath.core.semantics import Op, Semantics
 
 
@@ -99,6 +100,19 @@ class TypedKind(Kind):
                                  token=name)
         sort = self.var_sorts[name]
         return self.encode(self.natives[sort].variable(name), sort)
+
+    def show(self, name: str, sample: int) -> object:
+        """A variable's value at one sample as plain Python (a list's items, an integer).
+
+        >>> t = TypedKind({"list": "list:4"}, {"xs": "list"}, k=3)
+        >>> xs = t.show("xs", 0); isinstance(xs, list) and len(xs) <= 3
+        True
+        """
+        sort = self.var_sorts[name]
+        value = self.decode(self.variable(name), sort)[sample]
+        if isinstance(self.natives[sort], ListKind):
+            return value[1:1 + int(value[0])].tolist()
+        return value.tolist()
 
     def constant(self, value: str) -> torch.Tensor:
         """A numeral of the sort ``[types] num = ...`` names."""
