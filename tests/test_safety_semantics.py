@@ -100,3 +100,19 @@ def test_query_does_not_import_code_a_stored_semantics_file_names(sets, tmp_path
     meaning.write_text(SEMANTICS.replace('"or"', '"planted_ops:UNION"'))  # swapped later
     out = invoke("query", "1", "--db", db)
     assert out.exit_code == 1 and not marker.exists() and "planted_ops" not in sys.modules
+
+
+def test_an_alias_with_another_arity_than_its_operator_is_a_grammar_error(tmp_path: Path):
+    (tmp_path / "bad.lark").write_text('?start: e\n?e: NAME -> var\n  | "+" e -> add\n'
+                                       "NAME: /[a-z]+/\n%import common.WS\n%ignore WS\n")
+    for args in (["grammar", "check"], ["run"]):
+        extra = ["--atoms", "x", "--db", str(tmp_path / "r.db")] if args == ["run"] else []
+        out = invoke(*args, str(tmp_path / "bad.lark"), *extra)
+        assert out.exit_code == 1, out.output
+        assert f"{tmp_path / 'bad.lark'}:3: alias 'add' takes 1 argument" in out.stderr
+
+
+@pytest.mark.parametrize("name", ["arith", "logic", "minmax", "monoid", "nguyen", "ring",
+                                  "semiring", "sequence", "trig"])
+def test_every_shipped_grammar_checks(name: str):
+    assert invoke("grammar", "check", name).exit_code == 0
