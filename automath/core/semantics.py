@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sympy
@@ -12,6 +13,7 @@ import torch
 from automath.core.errors import SemanticsError
 from automath.core.kinds import UNDEFINED, Kernel, Kind, P
 from automath.core.lists import append, reverse
+from automath.core.term import Term
 
 
 @dataclass(frozen=True)
@@ -212,3 +214,125 @@ class Semantics(Mapping[str, Op]):
 
 
 DEFAULT_SEMANTICS = Semantics()
+
+
+class Composite:
+    """A kernel built from other kernels by an expression tree (a ``Term`` over kernel and
+    alias names; ``var`` leaves name the arguments). Kinds run it part by part
+    (``Kind.apply`` calls ``run``), so their checks hold inside it.
+
+    >>> from automath.core.catalog import make_kind
+    >>> tree = Term("mul", (Term("var", token="a"), Term("num", token="2")))
+    >>> c = Composite(tree, "int", KERNELS, ("a",))
+    >>> make_kind("int", k=2).apply(c, [torch.tensor([[3, 4]])]).tolist()
+    [[6, 8]]
+    """
+
+    def __init__(self, tree: Term, family: str, ops: Mapping[str, Op],
+                 params: Sequence[str]) -> None:
+        self.tree, self.family, self.ops, self.params = tree, family, ops, tuple(params)
+
+    def run(self, kind, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        """The tree's value on a batch of arguments, each part applied through ``kind``."""
+        out = self._value(self.tree, kind, args)
+        return out.expand(torch.broadcast_shapes(*(a.shape for a in args))) if args else out
+
+    def __call__(self, kind) -> torch.Tensor:
+        """A nullary expression's value (how nullary kernels are called)."""
+        return self.run(kind, [])
+
+    def _value(self, t: Term, kind, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        if t.op == "var":
+            return args[self.params.index(str(t.token))]
+        if t.op == "num":
+            return kind.constant(str(t.token))
+        kernel = self.ops[t.op].kernels[self.family]
+        if not t.args:
+            return kernel(kind)
+        return kind.apply(kernel, [self._value(a, kind, args) for a in t.args])
+
+
+class TableKernel:
+    """An operator given by its table on elements 0..n-1 (any arity; nullary: an element).
+
+    >>> TableKernel(torch.tensor([[0, 1], [1, 0]]))(torch.tensor([0, 1]),
+    ...                                             torch.tensor([1, 1])).tolist()
+    [1, 0]
+    """
+
+    def __init__(self, table: torch.Tensor) -> None:
+        self.table = table
+
+    def __call__(self, *args):
+        if not args or not isinstance(args[0], torch.Tensor):  # nullary: called with the kind
+            return torch.full(args[0].shape, int(self.table), dtype=torch.int64)
+        return self.table.to(args[0].device)[tuple(args)]
+
+
+PREDICATES = {"le": "a <= b", "lt": "a < b", "ge": "a >= b", "gt": "a > b", "eq": "a == b",
+              "ne": "a != b"}
+"""Shipped predicates, by the name a ``[predicates]`` entry may give instead of a condition."""
+_COMPARE = {ast.LtE: torch.le, ast.Lt: torch.lt, ast.GtE: torch.ge, ast.Gt: torch.gt,
+            ast.Eq: "eq", ast.NotEq: "ne"}
+_ORDERED = frozenset({ast.LtE, ast.Lt, ast.GtE, ast.Gt})
+
+
+class Predicate:
+    """A condition over one or two variables (``le = "a <= b"``), evaluated at a kind's
+    samples; ``render`` prints it over the law's variable names.
+
+    >>> p = Predicate("le", ("a", "b"), "a <= b", ("cmp", ast.LtE, Term("var", token="a"),
+    ...               Term("var", token="b")), {})
+    >>> from automath.core.catalog import make_kind
+    >>> k = make_kind("int", k=3, variables=("x", "y"))
+    >>> x, y = torch.tensor([1, 2, 3]), torch.tensor([2, 2, 2])
+    >>> p.render(["x", "y"]), p.holds(k, [x, y]).tolist()
+    ('x <= y', [True, True, False])
+    """
+
+    def __init__(self, name: str, params: tuple[str, ...], text: str, tree: tuple,
+                 table: Mapping[str, Op]) -> None:
+        self.name, self.params, self.text, self.tree, self.table = name, params, text, tree, table
+
+    @property
+    def arity(self) -> int:
+        """How many variables the predicate takes (1 or 2)."""
+        return len(self.params)
+
+    def holds(self, kind, columns: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Per sample: whether the predicate holds for the variables' values ``columns``."""
+        return self._truth(self.tree, kind, [c[None] for c in columns])
+
+    def _truth(self, node: tuple, kind, args: list[torch.Tensor]) -> torch.Tensor:
+        if node[0] == "not":
+            return ~self._truth(node[1], kind, args)
+        if node[0] in ("and", "or"):
+            a, b = (self._truth(n, kind, args) for n in node[1:])
+            return a & b if node[0] == "and" else a | b
+        a, b = (self._side(t, kind, args) for t in node[2:])
+        ok = kind.valid(a.unsqueeze(1)) & kind.valid(b.unsqueeze(1))
+        if node[1] in _ORDERED:
+            if a.dim() > 1:
+                raise SemanticsError(f"predicate {self.name!r} orders values of kind "
+                                     f"{kind.spec!r}, which have no order", token=self.name)
+            return ok & _COMPARE[node[1]](a, b)
+        same = (kind.quantize(a.unsqueeze(1)) == kind.quantize(b.unsqueeze(1))).all(dim=1)
+        return ok & (same if _COMPARE[node[1]] == "eq" else ~same)
+
+    def _side(self, term: Term, kind, args: list[torch.Tensor]) -> torch.Tensor:
+        """A comparison side's values, shape ``kind.shape``."""
+        try:
+            return Composite(term, kind.family, self.table, self.params).run(kind, args)[0]
+        except KeyError as e:
+            raise SemanticsError(f"predicate {self.name!r} uses {e.args[0]!r}, which has no "
+                                 f"kernel for value kind {kind.family!r}",
+                                 token=self.name) from None
+
+    def render(self, names: Sequence[str]) -> str:
+        """The condition's text over ``names`` (``a <= b`` as ``x <= y``)."""
+        env = dict(zip(self.params, names, strict=True))
+
+        class _Rename(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.Name:
+                return ast.Name(env.get(node.id, node.id), node.ctx)
+        return ast.unparse(_Rename().visit(ast.parse(self.text, mode="eval")))
