@@ -270,10 +270,28 @@ def summarize(runs: list[dict], problems: list[str], methods: list[str],
             row[f"{m} median s"] = _median([r["seconds"] for r in rs if r["exact"]])
             if noise:
                 row[f"{m} median R2"] = _median([r["r2"] for r in rs])
+            if m == "automath":
+                row["found by"] = found_by(rs)
             if m != "automath":
                 row[f"{m}/ours"] = _ratio(rs, mine)
         rows.append(row)
     return rows
+
+
+PARTS = (("separable", "separable"), ("base", "enumeration"), ("atoms", "enumeration"),
+         ("goals", "look-up"), ("deep", "look-up"), ("step", "loop"))
+
+
+def found_by(runs: list[dict]) -> str:
+    """How many exact runs each part of our search closed (the phase of its exact event).
+
+    >>> found_by([{"exact": True, "phase": "base size 5"}, {"exact": True, "phase": "deep goals"},
+    ...           {"exact": False, "phase": None}])
+    'enumeration 1, look-up 1'
+    """
+    names = [next((name for prefix, name in PARTS if (r.get("phase") or "").startswith(prefix)),
+                  "other") for r in runs if r["exact"]]
+    return ", ".join(f"{n} {names.count(n)}" for n in dict.fromkeys(sorted(names))) or "-"
 
 
 def _median(values: list[float]) -> float | str:
