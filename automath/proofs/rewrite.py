@@ -54,7 +54,7 @@ class Rewriter:
     cache: dict[Flat, Flat] = field(default_factory=dict)  # normal forms under these entries
 
     def add(self, entry: Entry) -> None:
-        """Index ``entry`` by its top symbol and its first argument's (None: a variable)."""
+        """Index ``entry`` by its top symbol and its first two arguments' (None: a variable)."""
         self.cache.clear()
         lhs = entry.lhs
         if isinstance(lhs, int):
@@ -71,13 +71,16 @@ class Rewriter:
         self.loose = [e for e in self.loose if e.clause != clause]
 
     def candidates(self, t: Flat) -> list[Entry]:
-        """Entries whose left-hand side may match ``t``: same top symbol and first argument's
-        symbol (or a variable there), or a variable left-hand side."""
-        if isinstance(t, int):
+        """Entries whose left-hand side may match ``t``: same top symbol, and at each of the
+        first two arguments the same symbol or a variable; or a variable left-hand side."""
+        if type(t) is int:
             return self.loose
-        found = self.by_top.get((t[0], None), [])
-        if len(t) > 1 and not isinstance(t[1], int):
-            found = found + self.by_top.get((t[0], t[1][0]), [])
+        first, second = (_top(t[k]) if len(t) > k else None for k in (1, 2))
+        get, top = self.by_top.get, t[0]
+        found = get((top, None, None), [])
+        for key in dict.fromkeys([(top, None, second), (top, first, None), (top, first, second)]):
+            if key[1:] != (None, None):
+                found = found + get(key, [])
         return found + self.loose if self.loose else found
 
     def step(self, t: Flat, only: int | None = None) -> tuple[Flat, int] | None:
@@ -146,6 +149,11 @@ def replay(start: Flat, record: Record) -> list[tuple[Flat, int]]:
     return out
 
 
-def _key(lhs: tuple) -> tuple[int, int | None]:
-    first = lhs[1] if len(lhs) > 1 else 0
-    return lhs[0], None if isinstance(first, int) else first[0]
+def _key(lhs: tuple) -> tuple[int, int | None, int | None]:
+    """Index key of a left-hand side: its symbol and its first two arguments' (None: a
+    variable or no argument)."""
+    return lhs[0], *(_top(lhs[k]) if len(lhs) > k else None for k in (1, 2))
+
+
+def _top(t: Flat) -> int | None:
+    return None if type(t) is int else t[0]
