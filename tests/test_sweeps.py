@@ -103,3 +103,10 @@ def test_ray_pool_runs_the_same_jobs(tmp_path):
     rows = list(run_sweep(jobs, tmp_path / "runs.db", pool=RayPool()))
     assert sorted(r["status"] for r in rows) == ["ok", "ok"]
     assert len(RunStore(tmp_path / "runs.db").runs()) == 2
+
+
+def test_the_shipped_example_plan_reads():
+    from pathlib import Path
+    plan = Path(__file__).resolve().parent.parent / "examples" / "sweep.toml"
+    jobs = load_plan(plan)
+    assert len(jobs) == 4 and all(j.argv[:2] == ("run", "arith") for j in jobs)
