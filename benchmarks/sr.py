@@ -17,7 +17,8 @@ from __future__ import annotations
 import itertools
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 import click
 import numpy as np
@@ -228,8 +229,9 @@ def run_one(method: str, name: str, seed: int, budget: float, noise: float = 0.0
 
 def bench_sr(problems: str | Sequence[str] = "nguyen", seeds: int = 10,
              peers: Sequence[str] = ("gplearn", "pyoperon"), budget: float = 60.0,
-             echo: Echo = None, noise: Sequence[float] = (0.0,)) -> dict:
-    """Exact-recovery rate and median time to recovery, ours and each peer's, in one run.
+             echo: Echo = None, noise: Sequence[float] = (0.0,), workers: int = 1) -> dict:
+    """Exact-recovery rate and median time to recovery, ours and each peer's, in one run;
+    ``workers`` processes run the (problem, seed, method) jobs side by side, in job order.
 
     Returns ``{"rows": table rows, "runs": every run}``; a peer that is not installed gets
     "not installed" in its columns.
@@ -239,17 +241,34 @@ def bench_sr(problems: str | Sequence[str] = "nguyen", seeds: int = 10,
     if unknown:
         raise AutomathError(f"unknown peer(s) {unknown}; known: gplearn, pyoperon")
     ready = [m for m in methods if installed(m)]
-    run_one("automath", "Nguyen-1", 99, budget)  # warm-up (imports, first torch calls)
+    jobs = list(itertools.product(noise, chosen, range(seeds), ready))
     runs = []
-    for level, name, seed, m in itertools.product(noise, chosen, range(seeds), ready):
-        runs.append(run_one(m, name, seed, budget, level))
+    for r in _runs(jobs, budget, workers):
+        runs.append(r)
         if echo is not None:
-            r = runs[-1]
+            m, name, level, seed = r["method"], r["problem"], r["noise"], r["seed"]
             echo(f"{m:9s} {name:10s} noise {level:g} seed {seed}: exact={r['exact']!s:5s} "
                  f"R2={r['r2']:.4f} {r['seconds']:7.2f}s  {r['found'][:60]}")
     rows = [row for level in noise for row in summarize(
         [r for r in runs if r["noise"] == level], list(chosen), methods, ready, level)]
     return {"rows": rows, "runs": runs}
+
+
+def _warm_up(budget: float) -> None:
+    """Imports and first torch calls, outside the timed runs (once per process)."""
+    run_one("automath", "Nguyen-1", 99, budget)
+
+
+def _runs(jobs: list[tuple], budget: float, workers: int) -> Iterator[dict]:
+    """``run_one`` over (noise, problem, seed, method) jobs, in order, on ``workers`` processes."""
+    args = ([m for *_, m in jobs], [n for _, n, _, _ in jobs], [s for _, _, s, _ in jobs],
+            [budget] * len(jobs), [lv for lv, *_ in jobs])
+    if workers <= 1:
+        _warm_up(budget)
+        yield from map(run_one, *args)
+        return
+    with ProcessPoolExecutor(workers, initializer=_warm_up, initargs=(budget,)) as pool:
+        yield from pool.map(run_one, *args)
 
 
 def summarize(runs: list[dict], problems: list[str], methods: list[str],
@@ -351,8 +370,10 @@ def bench_scale(rows: Sequence[int] = (2_000, 20_000, 200_000), seed: int = 0,
               help="Comma-separated noise levels (fractions of the target's std), e.g. 0.01,0.1.")
 @click.option("--scale", is_flag=True,
               help="Instead: seconds of one fit on 2,000, 20,000 and 200,000 rows.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes running runs side by side (times then share the cores).")
 def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float, noise: str,
-                 scale: bool) -> None:
+                 scale: bool, workers: int) -> None:
     """Exact recovery on Nguyen 1–12: rate and median time, ours beside gplearn and Operon;
     with --noise, also the test R² against the noiseless target; with --scale, the time of
     one fit against the number of rows."""
@@ -362,5 +383,5 @@ def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float, noise: st
         return
     levels = tuple(float(v) for v in split(noise) or ("0",))
     out = bench_sr(problems, seeds=seeds, peers=tuple(split(peers) or ()), budget=budget,
-                   echo=click.echo, noise=levels)
+                   echo=click.echo, noise=levels, workers=workers)
     print_table(out["rows"], "symbolic regression: exact recovery (ratio > 1: we are faster)")

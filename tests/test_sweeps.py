@@ -110,3 +110,12 @@ def test_the_shipped_example_plan_reads():
     plan = Path(__file__).resolve().parent.parent / "examples" / "sweep.toml"
     jobs = load_plan(plan)
     assert len(jobs) == 4 and all(j.argv[:2] == ("run", "arith") for j in jobs)
+
+
+def test_bench_sr_on_two_workers_finds_what_one_worker_finds():
+    """Same runs in the same order; only the seconds may differ."""
+    from benchmarks.sr import bench_sr
+    keep = ("method", "problem", "seed", "exact", "found")
+    one, two = (bench_sr("1,8", seeds=1, peers=(), budget=10, workers=w)["runs"] for w in (1, 2))
+    assert [{k: r[k] for k in keep} for r in two] == [{k: r[k] for k in keep} for r in one]
+    assert all(r["exact"] for r in one)
