@@ -50,3 +50,24 @@ def test_where_reads_every_decimal_numeral(db: str, number: str):
     assert out.exit_code == 0, out.output
     ids = [r["id"] for r in json.loads(out.stdout)]
     assert ids and ids == [r["id"] for r in every if r["size"] <= 3]
+
+
+@pytest.mark.parametrize("number", ["1e", "--", ".", "+-1", "1..2", "e5", ""])
+def test_where_mask_itself_refuses_a_bad_numeral(number: str):
+    import torch
+
+    from automath.core.errors import ExpressionError
+    from automath.core.query import where_mask
+    with pytest.raises(ExpressionError) as e:
+        where_mask(f"size<{number}", {"size": torch.tensor([1.0, 5.0])}, 2)
+    assert e.value.token == number
+
+
+@pytest.mark.parametrize("number", ["3", "3.", "3.0e0", "+3", ".3e1", "30E-1", "-2"])
+def test_where_mask_reads_every_decimal_numeral(number: str):
+    import torch
+
+    from automath.core.query import where_mask
+    sizes = [1.0, 3.0, 5.0]
+    mask = where_mask(f"size <= {number}", {"size": torch.tensor(sizes)}, 3)
+    assert mask.tolist() == [s <= float(number) for s in sizes]

@@ -14,7 +14,9 @@ import torch
 from automath.core.errors import ExpressionError
 
 FIELDS = ("size", "weight", "score", "id")
-_CLAUSE = re.compile(rf"^\s*({'|'.join(FIELDS)})\s*(<=|>=|==|!=|<|>)\s*([-+0-9.eE]+)\s*$")
+_NUMERAL = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_CLAUSE = re.compile(rf"^\s*({'|'.join(FIELDS)})\s*(<=|>=|==|!=|<|>)\s*({_NUMERAL})\s*$")
+_COMPARED = re.compile(r"(<=|>=|==|!=|<|>)\s*(\S*)\s*$")
 _OPS = {"<=": torch.le, ">=": torch.ge, "==": torch.eq, "!=": torch.ne, "<": torch.lt,
         ">": torch.gt}
 
@@ -27,13 +29,30 @@ def where_mask(where: str, columns: Mapping[str, torch.Tensor], n: int) -> torch
     """
     mask = torch.ones(n, dtype=torch.bool)
     for clause in re.split(r"\band\b|,", where):
-        m = _CLAUSE.match(clause)
-        if m is None:
-            raise ExpressionError(f"cannot read filter clause {clause.strip()!r}; use e.g. "
-                                  "'size<=7 and weight>0.001'", token=clause.strip())
-        field, op, value = m.groups()
+        field, op, value = read_clause(clause)
         mask &= _OPS[op](columns[field].cpu(), float(value))
     return mask
+
+
+def read_clause(clause: str) -> tuple[str, str, str]:
+    """A clause's field, operator and decimal numeral; else an ``ExpressionError`` naming the
+    number (``1e``, ``--``, ``.`` and ``+-1`` are none) or the clause.
+
+    >>> read_clause(" weight > 1e-3 ")
+    ('weight', '>', '1e-3')
+    >>> read_clause("size < 1e")
+    Traceback (most recent call last):
+    automath.core.errors.ExpressionError: not a number in --where: '1e' (at token '1e')
+    """
+    m = _CLAUSE.match(clause)
+    if m is not None:
+        return m.group(1), m.group(2), m.group(3)
+    compared = _COMPARED.search(clause)
+    if compared and not re.fullmatch(_NUMERAL, compared.group(2)):
+        raise ExpressionError(f"not a number in --where: {compared.group(2)!r}",
+                              token=compared.group(2))
+    raise ExpressionError(f"cannot read filter clause {clause.strip()!r}; use e.g. "
+                          "'size<=7 and weight>0.001'", token=clause.strip())
 
 
 def pattern_mask(pattern: str, texts: Iterable[tuple[int, str]], n: int) -> torch.Tensor:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,6 @@ import sympy
 import torch
 
 from automath.core.distribution import Distribution
-from automath.core.errors import ExpressionError
 from automath.core.query import pattern_mask, where_mask
 from automath.core.store import Store
 
@@ -38,27 +36,6 @@ class Entry:
         'x^{2}'
         """
         return sympy.latex(self.expr)
-
-
-_NUMERAL = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-_COMPARED = re.compile(r"(<=|>=|==|!=|<|>)\s*(\S*)\s*$")
-
-
-def checked_where(where: str) -> str:
-    """``where`` unchanged if every number compared in it is a decimal numeral; else an
-    ``ExpressionError`` naming the token (``1e``, ``--``, ``.`` and ``+-1`` are none).
-
-    >>> checked_where("size<=7 and weight>1e-3")
-    'size<=7 and weight>1e-3'
-    >>> checked_where("size < 1e")
-    Traceback (most recent call last):
-    automath.core.errors.ExpressionError: not a number in --where: '1e' (at token '1e')
-    """
-    for clause in re.split(r"\band\b|,", where):
-        m = _COMPARED.search(clause)
-        if m and not _NUMERAL.fullmatch(m.group(2)):
-            raise ExpressionError(f"not a number in --where: {m.group(2)!r}", token=m.group(2))
-    return where
 
 
 class Result:
@@ -119,7 +96,7 @@ class Result:
         """
         dist, n = self.distribution, len(self.distribution)
         if where:
-            dist = dist.filter(where_mask(checked_where(where), self._columns(), n))
+            dist = dist.filter(where_mask(where, self._columns(), n))
         if pattern:
             support = self.distribution.support().tolist()
             dist = dist.filter(pattern_mask(pattern, ((i, self.text(i)) for i in support), n))
