@@ -116,3 +116,15 @@ def test_an_alias_with_another_arity_than_its_operator_is_a_grammar_error(tmp_pa
                                   "semiring", "sequence", "trig"])
 def test_every_shipped_grammar_checks(name: str):
     assert invoke("grammar", "check", name).exit_code == 0
+
+
+def test_domain_create_itself_refuses_an_alias_with_another_arity(tmp_path: Path):
+    from automath.core.domain import Domain
+    from automath.core.errors import GrammarError
+    from automath.core.grammar import Grammar
+    path = tmp_path / "bad.lark"
+    path.write_text('?start: e\n?e: NAME -> var\n  | "*" e -> mul\nNAME: /[a-z]+/\n'
+                    "%import common.WS\n%ignore WS\n")
+    with pytest.raises(GrammarError) as e:
+        Domain.create(Grammar.load(str(path)), atoms="x")
+    assert (e.value.file, e.value.line, e.value.token) == (str(path), 3, "mul")

@@ -160,13 +160,33 @@ grammar 'arith' nor as sympy: ...only these functions can be called...
 
 
 def _check_semantics(g: Grammar, sem: Semantics) -> None:
+    """Refuse an alias without semantics, or whose arity differs from its operator's (a unary
+    ``-> add`` would crash the run's kernel).
+
+    >>> _check_semantics(Grammar('?start: e\\n?e: "+" e -> add | "u" -> unit'), DEFAULT_SEMANTICS)
+    Traceback (most recent call last):
+    automath.core.errors.GrammarError: <text>:2: alias 'add' takes 1 argument here; its \
+operator takes 2 (rename the alias or give it semantics of that arity) (at token 'add')
+    """
+    from automath.core.errors import GrammarError
     missing = [a for a in g.constructors if a not in sem]
     if missing:
-        from automath.core.errors import GrammarError
         raise GrammarError(f"alias {missing[0]!r} has no semantics; map it with "
                            f"Semantics().with_op({missing[0]!r}, Op(...))",
                            file=g.path or g.name, line=_alias_line(g, missing[0]),
                            token=missing[0])
+    _check_op_arity(g, sem)
+
+
+def _check_op_arity(g: Grammar, sem: Semantics) -> None:
+    from automath.core.errors import GrammarError
+    for alias, con in g.constructors.items():
+        if sem[alias].arity != con.arity:
+            raise GrammarError(f"alias {alias!r} takes {con.arity} argument"
+                               f"{'' if con.arity == 1 else 's'} here; its operator takes "
+                               f"{sem[alias].arity} (rename the alias or give it semantics of "
+                               "that arity)", file=g.path or g.name, line=_alias_line(g, alias),
+                               token=alias)
 
 
 def _check_arity(g: Grammar) -> None:
