@@ -49,6 +49,9 @@ def _law_text(r: dict) -> str:
 @click.option("--ops", help="Comma-separated constructors to use (default: all).")
 @click.option("--timeout", type=float, default=5.0, show_default=True,
               help="Seconds allowed for each sympy proof.")
+@click.option("--max-time", type=click.FloatRange(min=0), default=120.0, show_default=True,
+              help="Seconds for the whole exploration (0: no limit); past it, the laws verified "
+              "so far, over the sizes fully enumerated.")
 @click.option("--background", help="Comma-separated operators whose laws are known "
               "(staged exploration): laws using only them are not printed, but still prune.")
 @click.option("--conditions/--no-conditions", default=True, show_default=True,
@@ -66,24 +69,30 @@ def _law_text(r: dict) -> str:
 @DB
 def explore_cmd(grammar: str, variables: str | None, size: int, kind: str | None,
                 domain: str | None, semantics: str | None, k: int, constants: str | None,
-                ops: str | None, timeout: float, background: str | None, conditions: bool, fmt: str,
-                as_json: bool, output: str | None, save: bool, db: str) -> None:
+                ops: str | None, timeout: float, max_time: float, background: str | None,
+                conditions: bool, fmt: str, as_json: bool, output: str | None, save: bool,
+                db: str) -> None:
     """Find the equational laws of GRAMMAR's operators: verified, minimal, weighted."""
-    from automath.laws.explore import run, signature
+    from automath.laws.explore import Stats, run, signature
     if domain is not None:
         click.echo("warning: --domain is deprecated; use --kind", err=True)
         kind = kind or domain
     fmt = "json" if as_json else fmt
     sig = signature(grammar, vars=split(variables), kind=kind, k=k, semantics=semantics,
                     constants=split(constants), ops=split(ops))
+    stats = Stats()
     laws = run(sig, size, timeout=timeout, weights=True, background=split(background),
-               conditions=conditions)
+               conditions=conditions, max_time=max_time or None, stats=stats)
+    if stats.stopped:
+        click.echo(f"stopped at budget ({max_time:g} s, {stats.stopped}): {len(laws)} laws, "
+                   "each verified; some may follow from others", err=True)
     records = [law.to_dict() for law in laws]
     if save:
         _save_laws(db, records, {"grammar": grammar, "kind": sig.kind.spec,
                                  "atoms": ",".join(str(v.token) for v in sig.variables)},
                    {"size": size, "ops": ops, "constants": constants, "timeout": timeout,
-                    "semantics": semantics, "k": k, "background": background},
+                    "semantics": semantics, "k": k, "background": background,
+                    "max_time": max_time, "stopped": stats.stopped},
                    quiet=fmt != "table" or output is not None)
     if fmt == "table" and output is None:
         for n, law in enumerate(laws, 1):

@@ -42,7 +42,7 @@ def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] | None = None,
             timeout: float = 5.0, weights: bool = True, k: int = 16, seed: int = 0,
             max_memory: int = DEFAULT_MEMORY, slack: int = 2, reach: int = 2,
             background: Sequence[str] | None = None, conditions: bool = True,
-            stats: Stats | None = None) -> list[Law]:
+            max_time: float | None = None, stats: Stats | None = None) -> list[Law]:
     """The equational laws of a grammar's operators up to ``size``: verified, pruned, weighted.
 
     ``kind`` is a name ``make_kind`` knows (``real``, ``nat``, ``mod:6``, ``perm:3``,
@@ -64,6 +64,10 @@ def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] | None = None,
     only them (variables and numerals aside) is not returned, but still prunes the others.
     With ``conditions`` (the default) and predicates in the semantics file, conditional laws
     ``p(x, y) => lhs = rhs`` follow the equations (``automath.laws.conditional``).
+    ``max_time`` (seconds, None: no limit) is checked between enumeration levels and between
+    the laws being verified: past it the search stops with the laws verified so far, over
+    the sizes fully enumerated (``stats.stopped`` says so); every law returned is still
+    verified, some may be redundant.
 
     >>> for law in explore("semiring", vars="xy", size=3):
     ...     print(law, "|", law.verified, "|", law.generates, f"{law.weight:.3f}")
@@ -79,40 +83,48 @@ def explore(grammar: str | Path | Grammar, *, vars: Sequence[str] | None = None,
                     semantics=semantics, k=k, seed=seed)
     return run(sig, size, timeout=timeout, weights=weights, max_memory=max_memory,
                slack=slack, reach=reach, background=background, conditions=conditions,
-               stats=stats)
+               max_time=max_time, stats=stats)
 
 
 def run(sig: Signature, size: int, *, timeout: float = 5.0, weights: bool = True,
         max_memory: int = DEFAULT_MEMORY, slack: int = 2, reach: int = 2,
         background: Sequence[str] | None = None, conditions: bool = True,
-        stats: Stats | None = None) -> list[Law]:
+        max_time: float | None = None, stats: Stats | None = None) -> list[Law]:
     """Explore a resolved signature (see ``explore``); fills ``stats`` when given.
 
     Laws have sides of size at most ``size``; the prover works on terms up to ``size + slack``.
     """
     stats = stats if stats is not None else Stats()
     known = background_ops(sig, background)
+    deadline = Deadline(max_time)
     with torch_threads(1):  # small tensor ops run fastest on one thread
         return _run(sig, size, timeout, weights, max_memory, slack, reach, stats, known,
-                    conditions)
+                    conditions, deadline)
 
 
 def _run(sig: Signature, size: int, timeout: float, weights: bool, max_memory: int,
          slack: int, reach: int, stats: Stats, known: frozenset[str] | None,
-         conditions: bool) -> list[Law]:
+         conditions: bool, deadline: Deadline) -> list[Law]:
     clock, names = _Clock(), tuple(str(v.token) for v in sig.variables)
-    store, atoms, edges = enumerate_terms(sig, size + slack, max_memory)
-    u = Universe(store, atoms, edges, size + slack, reach)
+    store, atoms, edges, done = enumerate_within(sig, size + slack, max_memory,
+                                                 deadline.share(0.4))
+    if done < size + slack:  # stopped at the budget: the sizes fully enumerated
+        stats.stopped = f"time: enumerated up to size {done}"
+        size = max(1, done - slack)
+    u = Universe(store, atoms, edges, done, reach)
     cands = u.candidates()
     cands = cands[u.size[cands] <= size]
     order, tier = law_order(u, cands, _law_masks(u, names))
     clock.lap("enumerate")
-    kept, refuted = prune(u, order, tier, Verifier(sig, timeout))
+    kept, refuted = prune(u, order, tier, Verifier(sig, timeout), deadline=deadline)
     clock.lap("prune")
-    kept = minimize(u, _staged(kept, known), u.size <= size)
+    if deadline.passed():
+        stats.stopped = stats.stopped or "time: while verifying laws"
+    else:
+        kept = minimize(u, _staged(kept, known), u.size <= size)
     clock.lap("minimize")
     w, gen = [0.0] * len(kept), [0] * len(kept)
-    if weights:
+    if weights and not deadline.passed():
         cover = law_coverage(u, [k[:2] for k in kept], u.size <= size)
         w, gen = learn_weights(cover).tolist(), [int(c.numel()) for c in cover]
     clock.lap("weights")
@@ -123,7 +135,7 @@ def _run(sig: Signature, size: int, timeout: float, weights: bool, max_memory: i
             if not _is_known(lhs, rhs, known)]
     stats.background = len(kept) - len(laws)
     laws = sorted(laws, key=lambda law: (law.size, law.lhs.size + law.rhs.size))
-    if conditions and sig.semantics.predicates:
+    if conditions and sig.semantics.predicates and not deadline.passed():
         from automath.laws.conditional import conditional_laws
         laws += conditional_laws(sig, u, size, Verifier(sig, timeout))
         clock.lap("conditional")
@@ -304,6 +316,7 @@ class Stats:
     refuted: int = 0
     background: int = 0  # laws among the background operators, not returned
     seconds: dict | None = None
+    stopped: str | None = None  # why the search stopped early (None: it did not)
 
 
 def enumerate_terms(sig: Signature, size: int, max_memory: int = DEFAULT_MEMORY,
@@ -314,12 +327,30 @@ def enumerate_terms(sig: Signature, size: int, max_memory: int = DEFAULT_MEMORY,
     >>> len(atoms), len(store), len(edges)  # x+0 = x, x*1 = x, ... merge into old classes
     (5, 21, 50)
     """
+    return enumerate_within(sig, size, max_memory)[:3]
+
+
+def enumerate_within(sig: Signature, size: int, max_memory: int = DEFAULT_MEMORY,
+                     deadline: Deadline | None = None,
+                     ) -> tuple[Store, torch.Tensor, Hyperedges, int]:
+    """``enumerate_terms`` that stops before a level it expects to end past ``deadline``
+    (a level is guessed to take the last one's time times the last growth, at least 2×); the
+    fourth value is the size reached.
+
+    >>> enumerate_within(signature("semiring"), 3, deadline=Deadline(0))[3]
+    1
+    """
     store = Store(sig.kind, sig.semantics, sig.ops)
     atoms = torch.unique(store.add_atoms(list(sig.atoms)))
     if bool((atoms < 0).any()):
         raise ExploreError("an atom has no valid value in this kind (NaN, inf or overflow)")
-    by_size, edges = {1: atoms}, Hyperedges.empty()
+    by_size, edges, took = {1: atoms}, Hyperedges.empty(), [0.0, 0.0]
     for s in range(2, size + 1):
+        growth = took[-1] / took[-2] if took[-2] > 0.05 else 2.0  # tiny levels: no trend
+        guess = took[-1] * max(2.0, growth)
+        if deadline is not None and not deadline.affords(guess):
+            return store, atoms, edges, s - 1
+        begin = time.monotonic()
         plans = [_pairs(_of_sorts(by_size, store, sig, r), s, int(store.arity[r]))
                  for r in range(len(sig.ops))]
         _check_memory(sig, s, sum(p[0].shape[0] for p in plans), len(edges), max_memory)
@@ -330,7 +361,40 @@ def enumerate_terms(sig: Signature, size: int, max_memory: int = DEFAULT_MEMORY,
                 _check_overflow(store, sig, s, r, left, right)
             edges = edges.cat(new)
         by_size[s] = torch.arange(start, len(store))
-    return store, atoms, edges
+        took.append(time.monotonic() - begin)
+    return store, atoms, edges, size
+
+
+class Deadline:
+    """A wall-clock limit (``None`` seconds: none), asked between units of work.
+
+    >>> Deadline(None).passed(), Deadline(0).passed()
+    (False, True)
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        self.start, self.seconds = time.monotonic(), seconds
+        self.at = None if seconds is None else self.start + seconds
+
+    def passed(self) -> bool:
+        """Whether the limit has passed."""
+        return self.at is not None and time.monotonic() >= self.at
+
+    def share(self, fraction: float) -> Deadline:
+        """The deadline at ``fraction`` of this one's budget (from the same start).
+
+        >>> Deadline(None).share(0.5).at is None
+        True
+        """
+        part = Deadline(None)
+        part.start = self.start
+        if self.at is not None:
+            part.seconds, part.at = fraction * self.seconds, self.start + fraction * self.seconds
+        return part
+
+    def affords(self, seconds: float) -> bool:
+        """Whether ``seconds`` more work would end before the limit."""
+        return self.at is None or time.monotonic() + seconds < self.at
 
 
 def _of_sorts(by_size: dict[int, torch.Tensor], store: Store, sig: Signature,

@@ -319,18 +319,19 @@ def _leaves(t: Term) -> list[str]:
 
 
 def prune(u: Universe, order: torch.Tensor, tier: torch.Tensor, verify: Verify,
-          block: int = 64) -> tuple[list, list]:
+          block: int = 64, deadline: object = None) -> tuple[list, list]:
     """Walk candidate nodes in ``order``; keep each one the kept laws do not prove yet.
 
     Within a tier the plainest open candidate goes first. Each law is verified before it
     becomes an axiom; a false one (a fingerprint collision) is set aside, never used.
+    ``deadline`` (anything with ``passed()``) stops the walk between laws.
     Returns (kept [(lhs, rhs, verdict)], refuted [(lhs, rhs)]).
     """
     prover, kept, refuted = Prover(u), [], []
     live = torch.ones(order.shape[0], dtype=torch.bool)
     while True:
         todo = (live & ~prover.proved()[order]).nonzero().squeeze(1)
-        if todo.numel() == 0:
+        if todo.numel() == 0 or (deadline is not None and deadline.passed()):
             return kept, refuted
         first = todo[tier[todo] == tier[todo[0]]][:block].tolist()
         laws = {p: (u.term(int(order[p])), u.store.term(int(u.cls[order[p]]))) for p in first}
