@@ -57,7 +57,8 @@ resume the run with --resume ID)'
 
 def guard_sqlite(cls: type) -> type:
     """A class decorator: every method's SQLite failure becomes a ``database_error`` naming
-    ``self.path`` (the transaction in flight is rolled back by ``with self.conn``).
+    ``self.path`` (the transaction in flight is rolled back by ``with self.conn``), and a
+    ``RunStoreError`` that names no file (stored JSON, a saved state) names ``self.path``.
 
     >>> @guard_sqlite
     ... class Db:
@@ -83,4 +84,62 @@ def _guarded(method: Callable) -> Callable:
             return method(self, *args, **kwargs)
         except sqlite3.Error as e:
             raise database_error(self.path, e) from None
+        except RunStoreError as e:
+            if e.file is not None:
+                raise
+            raise RunStoreError(e.message, file=self.path, line=e.line, token=e.token) from None
     return guarded
+
+
+NUMBER = (int, float)
+DOMAIN_TYPES = {"grammar": str, "atoms": (str, type(None)), "kind": (str, type(None)),
+                "k": int, "seed": int, "device": str, "semantics": str, "command": str}
+CONFIG_TYPES = {"target": (str, type(None)), "score": (str, type(None)), "entropy": NUMBER}
+
+
+def check_stored(row: dict, loop_fields: dict[str, type | tuple], path: str) -> None:
+    """Refuse a run row whose stored domain or config has a key a run never stores or a value
+    of the wrong type (an edited database), naming the file, run, column and key;
+    ``loop_fields``: the loop's own settings and their types.
+
+    >>> check_stored({"id": 1, "domain": {"grammar": "arith"}, "config": {"steps": 3}},
+    ...              {"steps": int}, "r.db")
+    >>> check_stored({"id": 1, "domain": {"grammar": "arith", "k": "a"}, "config": {}}, {}, "r.db")
+    Traceback (most recent call last):
+    ...
+    automath.core.errors.RunStoreError: r.db: run 1: its stored domain has k = 'a', expected \
+int; was the database edited? (at token 'k')
+    """
+    for column, types in (("domain", DOMAIN_TYPES),
+                          ("config", {**CONFIG_TYPES, **loop_fields})):
+        for key, value in row[column].items():
+            why = _misfit(key, value, types)
+            if why:
+                raise RunStoreError(f"run {row['id']}: its stored {column} {why}; was the "
+                                    "database edited?", file=path, token=key)
+
+
+def _misfit(key: str, value: object, types: dict[str, type | tuple]) -> str | None:
+    """What is wrong with a stored ``key = value`` (``None``: nothing).
+
+    >>> _misfit("k", 1, {"k": int}), _misfit("k", True, {"k": int}), _misfit("j", 1, {})
+    ('has k = 1, expected at least 2', 'has k = True, expected int', "has a key 'j' no run stores")
+    """
+    expected = types.get(key)
+    if expected is None:
+        return f"has a key {key!r} no run stores"
+    if isinstance(value, bool) or not isinstance(value, expected):
+        return f"has {key} = {value!r:.60}, expected {_names(expected)}"
+    if key == "k" and value < 2:
+        return f"has k = {value}, expected at least 2"
+    return None
+
+
+def _names(expected: type | tuple) -> str:
+    """The names of the expected types.
+
+    >>> _names((str, type(None)))
+    'str or NoneType'
+    """
+    return " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple)
+                                            else (expected,)))

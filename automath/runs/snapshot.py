@@ -85,8 +85,9 @@ def unpack_state(blob: bytes, chunks: list[bytes], store: Store, history: list[d
     store.leaves = {int(i): Term(op, (), tok) for i, op, tok in meta["leaves"]}
     opt = {**meta["opt"], **{k[4:]: t.to(dev) for k, t in tensors.items() if k[:4] == "opt."}}
     edges = Hyperedges(*(tensors[f"edges.{f}"].to(dev) for f in EDGE_FIELDS))
-    return LoopState(store, tensors["p0"].to(dev), tensors["alive"].to(dev), edges,
-                     tensors["seen"].to(dev), tensors["logits"].to(dev), opt, int(meta["step"]),
+    p0 = _weights(tensors["p0"], len(store)).to(dev)
+    return LoopState(store, p0, tensors["alive"].to(dev), edges, tensors["seen"].to(dev),
+                     tensors["logits"].to(dev), opt, int(meta["step"]),
                      [h for h in history if h.get("step", 0) <= int(meta["step"])])
 
 
@@ -105,6 +106,18 @@ def _rows(chunks: list[bytes], n: int) -> dict[str, torch.Tensor]:
     if have < n:
         raise RunStoreError(f"saved rows hold {have} elements; the state has {n}")
     return {c: torch.cat(p)[:n] for c, p in parts.items()}
+
+
+def _weights(p0: torch.Tensor, n: int) -> torch.Tensor:
+    """Saved weights, refused unless one finite, non-negative weight per element.
+
+    >>> _weights(torch.tensor([1.0, float("nan")]), 2)
+    Traceback (most recent call last):
+    automath.core.errors.RunStoreError: saved weights are not 2 finite, non-negative numbers
+    """
+    if p0.shape != (n,) or not torch.isfinite(p0).all() or (p0 < 0).any():
+        raise RunStoreError(f"saved weights are not {n} finite, non-negative numbers")
+    return p0
 
 
 def _narrow(t: torch.Tensor) -> torch.Tensor:

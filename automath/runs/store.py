@@ -16,11 +16,12 @@ import os
 import sqlite3
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automath.core.errors import RunStoreError
-from automath.runs.failures import database_error, guard_sqlite, stored_json
+from automath.runs.failures import NUMBER, check_stored, database_error, guard_sqlite, stored_json
 from automath.runs.spec import build_domain, unread_score
 
 if TYPE_CHECKING:  # torch is loaded only by the methods that save or load a loop's state
@@ -62,6 +63,7 @@ def _scratch() -> RunStore:
 
 LAW_KEYS = ("lhs", "rhs", "size", "weight", "verified", "generates")
 LEMMA_KEYS = ("statement", "score", "p", "q", "weight", "promoted")
+_TYPES = {"int": int, "float": NUMBER}  # LoopConfig's annotations
 FRONT_KEYS = ("expression", "size", "loss", "weight", "exact", "selected")
 
 
@@ -459,9 +461,10 @@ def open_run(db: RunStore, run_id: int, *, allow_code: bool = False):
     >>> again = open_run(db, rid); again.state.step, len(again.state.store) == len(loop.state.store)
     (1, True)
     """
-    from automath.core.engine import Loop
+    from automath.core.engine import Loop, LoopConfig
     db._kind(run_id, "run", "expressions to query or resume (try --laws or --lemmas)")
     row = db.run(run_id)
+    check_stored(row, {f.name: _TYPES[f.type] for f in fields(LoopConfig)}, db.path)
     spec, cfg = dict(row["domain"]), dict(row["config"])
     target, score = cfg.pop("target", None), cfg.pop("score", None)
     entropy = cfg.pop("entropy", 0.0)
