@@ -68,7 +68,9 @@ class SaturationConfig:
     size/age search. ``age_every``: every n-th choice is the oldest passive equation.
     ``eager_factor``: a critical pair is normalized when it is formed if its size is at most
     this factor times the largest processed equation's, else when it reaches the front of the
-    queue (``inf``: always when formed).
+    queue (``inf``: always when formed). ``selection``: ``"goal"`` (weights ``var_weight``,
+    ``symbol_weight``, ``unorientable``, ``max_side``, ``goal_match``, see
+    ``automath.proofs.selection``) or ``"size"`` (the plain size/age choice of earlier runs).
 
     >>> SaturationConfig().timeout, SaturationConfig(learning=False).learning
     (10.0, False)
@@ -81,13 +83,19 @@ class SaturationConfig:
     age_every: int = 6
     eager_factor: float = 1.5
     seed: int = 0
+    selection: str = "goal"
+    var_weight: float = 0.5
+    symbol_weight: float = 1.0
+    unorientable: float = 1.0
+    max_side: float = 1.0
+    goal_match: float = 1.0
 
 
 SATURATION_KEYS = frozenset(f.name for f in fields(SaturationConfig))
 """Setting names of the saturation prover (a problem's ``[search]`` may hold both kinds)."""
 
 
-_PARSERS = {"int": int, "float": float, "bool": lambda s: {"true": True, "false": False,
+_PARSERS = {"int": int, "float": float, "str": str, "bool": lambda s: {"true": True, "false": False,
                                                            "1": True, "0": False}[s.lower()]}
 
 
