@@ -36,71 +36,17 @@ CASES = {
     "Booleans size 7": ("logic", 7, {"ops": ["and", "or", "not"]}),
     "{min,max} size 7": ("minmax", 7, {}),
 }
-SETS = ("""?start: union
-?union: inter
-      | union "∪" inter   -> union
-?inter: compl
-      | inter "∩" compl   -> inter
-?compl: atom
-      | "~" compl         -> compl
-?atom: "∅"                -> empty
-     | "U"                -> full
-     | NAME               -> var
-     | "(" union ")"
-NAME: /[a-z][a-z0-9_]*/
-%import common.WS
-%ignore WS
-""", 'kind = "bool"\n[ops]\nunion = "or"\ninter = "and"\ncompl = "not"\nempty = "false"\n'
-        'full = "true"\n')
-GCD = ("""?start: sum
-?sum: prod
-    | sum "+" prod    -> add
-?prod: atom
-    | prod "*" atom   -> mul
-?atom: NUMBER         -> num
-     | NAME           -> var
-     | "gcd" "(" sum "," sum ")" -> gcd
-     | "(" sum ")"
-NAME: /(?!gcd\\b)[a-z_][a-z_0-9]*/
-NUMBER: /[01]/
-%import common.WS
-%ignore WS
-""", 'kind = "nat"\n[ops]\ngcd = "gcd"\n')
-LISTS = (r"""?start: sum
-?sum: app
-    | sum "+" app       -> add
-?app: atom
-    | app "++" atom     -> append
-?atom: NAME             -> var
-     | "nil"            -> nil
-     | "reverse" "(" sum ")" -> reverse
-     | "length" "(" sum ")"  -> length
-     | "(" sum ")"
-NAME: /(?!nil\b|reverse\b|length\b)[a-z]+/
-%import common.WS
-%ignore WS
-""", """[sorts]
-list = "list"
-int = "nat"
-[types]
-append = "list, list -> list"
-reverse = "list -> list"
-nil = "list"
-length = "list -> int"
-add = "int, int -> int"
-[vars]
-xs = "list"
-ys = "list"
-zs = "list"
-i = "int"
-j = "int"
-k = "int"
-[ops]
-append = "append"
-reverse = "reverse"
-nil = "nil"
-length = "length"
-""")
+SIGNATURE_FILES = Path(__file__).resolve().parent.parent / "examples" / "signatures"
+"""The example signatures a user can explore from the CLI (grammar and semantics file)."""
+
+
+def _example(name: str) -> tuple[str, str]:
+    """The grammar and semantics texts of ``examples/signatures/<name>``."""
+    return tuple((SIGNATURE_FILES / f"{name}{ext}").read_text(encoding="utf-8")
+                 for ext in (".lark", ".semantics.toml"))
+
+
+SETS, GCD, LISTS = _example("sets"), _example("gcd"), _example("lists")
 MINMAX_LE = (None, 'kind = "int"\n[predicates]\nle = "a <= b"\n')  # the shipped minmax grammar
 FILES = {"sets": SETS, "gcd": GCD, "minmax_le": MINMAX_LE, "lists": LISTS}
 """Grammar (None: the shipped one of that name minus the suffix) and semantics texts."""

@@ -8,6 +8,7 @@ import itertools
 import json
 import math
 import random
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -20,32 +21,9 @@ from automath.laws.explore import enumerate_terms, explore, signature
 from automath.laws.prover import derives
 from automath.laws.universe import Universe
 
-SETS_GRAMMAR = """// Set algebra: union, intersection, complement, the empty and the full set.
-?start: union
-?union: inter
-      | union "∪" inter   -> union
-?inter: compl
-      | inter "∩" compl   -> inter
-?compl: atom
-      | "~" compl         -> compl
-?atom: "∅"                -> empty
-     | "U"                -> full
-     | NAME               -> var
-     | "(" union ")"
-NAME: /[a-z][a-z0-9_]*/
-%import common.WS
-%ignore WS
-"""
-SETS_SEMANTICS = """# sets.semantics.toml: the meaning of sets.lark's aliases
-kind = "bool"      # an identity of sets holds iff it holds for truth values
-
-[ops]
-union = "or"
-inter = "and"
-compl = "not"
-empty = "false"
-full = "true"
-"""
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "signatures"
+SETS_GRAMMAR = (EXAMPLES / "sets.lark").read_text(encoding="utf-8")
+SETS_SEMANTICS = (EXAMPLES / "sets.semantics.toml").read_text(encoding="utf-8")
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

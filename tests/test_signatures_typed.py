@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -17,21 +18,8 @@ from automath.laws.universe import Universe
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-LISTS = r"""// Lists of naturals: append, reverse, nil, length, and + on lengths.
-?start: sum
-?sum: app
-    | sum "+" app       -> add
-?app: atom
-    | app "++" atom     -> append
-?atom: NAME             -> var
-     | "nil"            -> nil
-     | "reverse" "(" sum ")" -> reverse
-     | "length" "(" sum ")"  -> length
-     | "(" sum ")"
-NAME: /(?!nil\b|reverse\b|length\b)[a-z]+/
-%import common.WS
-%ignore WS
-"""
+LISTS = (Path(__file__).resolve().parent.parent / "examples" / "signatures" / "lists.lark"
+         ).read_text(encoding="utf-8")
 TYPES = {"append": (("list", "list"), "list"), "reverse": (("list",), "list"),
          "nil": ((), "list"), "length": (("list",), "int"), "add": (("int", "int"), "int")}
 VARS = {"xs": "list", "ys": "list", "zs": "list", "n": "int", "m": "int"}
