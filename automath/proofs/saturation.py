@@ -148,8 +148,8 @@ class Saturation:
             if why:
                 self.outcome = Outcome("budget", why)
                 break
-            entry = self._settle(self.selector.pop(self))
-            if entry is not None and self._process(entry) and self._goal_met():
+            built = self._settle(self.selector.pop(self))
+            if built is not None and self._process(built) and self._goal_met():
                 break
         else:
             self.outcome = Outcome("budget", self.full) if self.full else \
@@ -166,11 +166,12 @@ class Saturation:
         self.seq += 1
         self.selector.push(self, weight, self.seq, entry)
 
-    def _settle(self, entry: tuple | None) -> tuple | None:
-        """A raw pair (``"cpr"``) normalized: the pair to process now, or None after queueing
-        it again by its normalized weight (it no longer leads) or dropping it (trivial)."""
+    def _settle(self, entry: tuple | None) -> tuple[tuple[Flat, Flat], tuple] | None:
+        """The equation of a queue entry, built, to process now; or None for nothing: a raw
+        pair (``"cpr"``) is normalized first, and queued again by its normalized weight when
+        that no longer leads, or dropped when trivial."""
         if entry is None or entry[0] != "cpr":
-            return entry
+            return None if entry is None else self._build(entry)
         pair = ("cp", *entry[1:])
         built = self._build(pair)
         if built is None:
@@ -182,14 +183,11 @@ class Saturation:
         c = self.clauses
         weight = self.selector.weight(self, c[entry[1]], c[entry[3]], s, t)
         if weight <= self.selector.lead(self):
-            return pair
+            return built
         self._push(weight, pair)
         return None
 
-    def _process(self, entry: tuple) -> bool:
-        built = self._build(entry)
-        if built is None:
-            return False
+    def _process(self, built: tuple[tuple[Flat, Flat], tuple]) -> bool:
         (s0, t0), source = built
         left, right = [], []
         lhs, rhs = self.rw.normal(s0, left), self.rw.normal(t0, right)
@@ -211,8 +209,6 @@ class Saturation:
 
     def _build(self, entry: tuple) -> tuple[tuple[Flat, Flat], tuple] | None:
         kind = entry[0]
-        if kind == "cpr":
-            kind, entry = "cp", ("cp", *entry[1:])
         if kind == "axiom":
             return self.axioms[entry[1]], entry
         if kind == "lemma":

@@ -54,9 +54,7 @@ def execute(job: Job, timeout: float | None = None) -> Outcome:
     """
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "runs.db"
-        argv = [sys.executable, "-m", "automath", *job.argv]
-        if job.argv[-1] != "--help":
-            argv += ["--db", str(db)]
+        argv = [sys.executable, "-m", "automath", *job.argv, "--db", str(db)]
         start = time.perf_counter()
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
