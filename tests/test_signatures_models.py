@@ -50,8 +50,8 @@ class _Zn:
         return self.v == self._lift(o).v
 
 
-SETS_GRAMMAR = (Path(__file__).parent / "test_signatures_semantics.py").read_text().split(
-    'SETS_GRAMMAR = """')[1].split('"""')[0]
+SETS_GRAMMAR = (Path(__file__).resolve().parent.parent / "examples" / "signatures"
+                / "sets.lark").read_text(encoding="utf-8")
 
 
 def _holds(law, values, env_extra=None, names="xyz") -> bool:
