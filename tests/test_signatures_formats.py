@@ -18,7 +18,6 @@ from click.testing import CliRunner
 from automath.cli.main import main as cli
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-SETS = Path(__file__).parent / "test_signatures_semantics.py"
 
 
 def _pytest(path: Path) -> tuple[int, str]:
@@ -68,9 +67,9 @@ def test_a_false_law_in_the_same_format_fails(tmp_path) -> None:
 
 
 def test_sidecar_grammar_module_moves_with_its_files(tmp_path) -> None:
-    source = SETS.read_text()
-    grammar = source.split('SETS_GRAMMAR = """')[1].split('"""')[0]
-    semantics = source.split('SETS_SEMANTICS = """')[1].split('"""')[0]
+    examples = Path(__file__).resolve().parent.parent / "examples" / "signatures"
+    grammar = (examples / "sets.lark").read_text(encoding="utf-8")
+    semantics = (examples / "sets.semantics.toml").read_text(encoding="utf-8")
     work = tmp_path / "suite"
     (work / "grammars").mkdir(parents=True)
     (work / "grammars" / "sets.lark").write_text(grammar)
