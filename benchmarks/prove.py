@@ -30,20 +30,25 @@ SOLVED = frozenset({"Theorem", "Unsatisfiable"})
 VARIANTS = {"automath": {"learning": True}, "automath (learning off)": {"learning": False}}
 
 
-def run_automath(path: Path, budget: float, **config: object) -> dict:
-    """One automath run within ``budget`` seconds; its row.
+def run_automath(path: Path, budget: float, learner: object = None, **config: object) -> dict:
+    """One automath run within ``budget`` seconds; its row. ``learner``: a suite's
+    ``Learning``, whose guide steers the run when learning is on and learns from its proof.
 
     >>> row = run_automath(UEQ / "comb-skk.toml", 5.0)
     >>> row["solved"], row["status"]
     (True, 'proved')
     """
-    from automath.proofs.prove import prove
+    from automath.proofs.suite import run_one
     start = time.perf_counter()
-    res = prove(path, timeout=budget, **config)
+    guide = learner.guide if learner is not None and config.get("learning", True) else None
+    prover, res = run_one(path, None, {"timeout": budget, **config}, guide)
+    seconds = time.perf_counter() - start
+    if guide is not None:
+        learner.learn(prover)
     s = res.stats
-    return {"solved": res.proved, "seconds": time.perf_counter() - start, "status": s["status"],
-            "search_s": s["seconds"], "generated": s["generated"],
-            "proof_steps": s["proof_steps"]}
+    return {"solved": res.proved, "seconds": seconds, "status": s["status"],
+            "search_s": s["seconds"], "generated": s["generated"], "given": s["given"],
+            "guided": s["guided"], "proof_steps": s["proof_steps"]}
 
 
 def run_eprover(path: Path, budget: float) -> dict:
@@ -74,24 +79,43 @@ def missing_peers(peers: tuple[str, ...]) -> list[str]:
 
 def bench_prove(suite: str | Path = UEQ, *, problems: tuple[str, ...] | None = None,
                 peers: tuple[str, ...] = ("eprover",), budget: float = 10.0,
-                threads: int | None = 1) -> list[dict]:
+                threads: int | None = 1, train: str | Path | None = None) -> list[dict]:
     """Rows per problem and variant (automath on, off, each available peer), interleaved
-    problem by problem; ``vs_E``: seconds over E's on that problem (> 1: slower than E)."""
+    problem by problem; ``vs_E``: seconds over E's on that problem (> 1: slower than E).
+    Learning on starts from a guide fitted to the learning-off proofs of the ``train`` suite
+    (none: from no guide) and learns from each proof it finds, problem by problem."""
     from automath.core.threads import torch_threads
-    from automath.proofs.suite import suite_files
+    from automath.proofs.suite import Learning, suite_files
     run_peers = [p for p in peers if p not in missing_peers(peers)]
     rows: list[dict] = []
     files = [p for p in suite_files(suite) if problems is None or p.stem in problems]
     with torch_threads(threads), tempfile.TemporaryDirectory() as tmp:
-        if files:
-            run_automath(files[0], budget)  # warm-up, untimed: imports and first-call costs
+        learner = trained(train, budget)
+        if files:  # warm-up, untimed: imports and first-call costs
+            run_automath(files[0], budget, Learning(learner.guide))
         for path in files:
-            rows += _problem_rows(path, budget, run_peers, Path(tmp))
+            rows += _problem_rows(path, budget, run_peers, Path(tmp), learner)
     return rows
 
 
-def _problem_rows(path: Path, budget: float, peers: list[str], tmp: Path) -> list[dict]:
-    rows = [{"problem": path.stem, "variant": name, **run_automath(path, budget, **config)}
+def trained(train: str | Path | None, budget: float) -> object:
+    """A suite's ``Learning`` whose guide was fitted to the proofs of ``train`` (learning off).
+
+    >>> trained(None, 1.0).guide.runs
+    0
+    """
+    from automath.proofs.suite import Learning, run_one, suite_files
+    learner = Learning()
+    for path in suite_files(train) if train else []:
+        prover, _ = run_one(path, None, {"timeout": budget, "learning": False})
+        learner.learn(prover)
+    return Learning(learner.guide)
+
+
+def _problem_rows(path: Path, budget: float, peers: list[str], tmp: Path,
+                  learner: object) -> list[dict]:
+    rows = [{"problem": path.stem, "variant": name,
+             **run_automath(path, budget, learner, **config)}
             for name, config in VARIANTS.items()]
     for peer in peers:
         rows.append({"problem": path.stem, "variant": peer,
@@ -122,7 +146,7 @@ def summary(rows: list[dict]) -> list[dict]:
     >>> rows = [{"problem": "p", "variant": v, "solved": True, "seconds": t}
     ...         for v, t in (("a", 2.0), ("eprover", 0.5))]
     >>> summary(rows)[0]
-    {'variant': 'a', 'solved': '1/1', 'seconds': 2.0, 'vs_E': 4.0}
+    {'variant': 'a', 'solved': '1/1', 'seconds': 2.0, 'vs_E': 4.0, 'generated': None}
     """
     out = []
     for name in dict.fromkeys(r["variant"] for r in rows):
@@ -132,7 +156,9 @@ def summary(rows: list[dict]) -> list[dict]:
         ratio = sum(r["seconds"] for r in both) / sum(e[r["problem"]] for r in both) \
             if both else None
         out.append({"variant": name, "solved": f"{sum(r['solved'] for r in mine)}/{len(mine)}",
-                    "seconds": sum(r["seconds"] for r in mine), "vs_E": ratio})
+                    "seconds": sum(r["seconds"] for r in mine), "vs_E": ratio,
+                    "generated": sum(r["generated"] for r in mine)
+                    if all("generated" in r for r in mine) else None})
     return out
 
 
@@ -145,17 +171,20 @@ def summary(rows: list[dict]) -> list[dict]:
 @click.option("--budget", type=float, default=10.0, show_default=True,
               help="Wall-clock seconds per run, the same for every prover.")
 @click.option("--threads", type=int, default=1, show_default=True)
+@click.option("--train", type=click.Path(exists=True, file_okay=False),
+              help="Fit learning-on's first guide to this suite's proofs (default: none; "
+                   "it learns from the benchmarked suite's earlier problems only).")
 def bench_prove_cmd(suite: str, problems: str | None, peers: str, budget: float,
-                    threads: int) -> None:
+                    threads: int, train: str | None) -> None:
     """The saturation prover (learning on and off) beside E, problem by problem."""
     wanted = tuple(split(peers) or ())
     for peer in missing_peers(wanted):
         console.print(f"{peer} is not on PATH (or not a known peer): automath's figures only",
                       highlight=False)
     rows = bench_prove(suite, problems=tuple(split(problems)) if problems else None,
-                       peers=wanted, budget=budget, threads=threads)
+                       peers=wanted, budget=budget, threads=threads, train=train)
     print_table(rows, f"prove: {suite}, {budget:g} s each (vs_E > 1: slower than E)",
                 ["problem", "variant", "solved", "seconds", "vs_E", "search_s", "status",
-                 "generated"])
+                 "given", "generated", "guided"])
     print_table(summary(rows), "prove: totals (vs_E over the problems both solved)",
-                ["variant", "solved", "seconds", "vs_E"])
+                ["variant", "solved", "seconds", "vs_E", "generated"])

@@ -10,8 +10,8 @@ import click
 from automath.cli.common import DB, console, escape, print_table
 
 LEMMA_COLUMNS = ["rank", "statement", "score", "p", "q", "weight", "promoted"]
-SUITE_COLUMNS = ["problem", "proved", "seconds", "proof_steps", "generated", "carried", "run",
-                 "top_lemmas"]
+SUITE_COLUMNS = ["problem", "proved", "seconds", "proof_steps", "generated", "carried", "guided",
+                 "run", "top_lemmas"]
 FORMATS = ("table", "json", "tptp", "tstp")
 
 
@@ -27,7 +27,11 @@ FORMATS = ("table", "json", "tptp", "tstp")
 @click.option("--timeout", type=float, help="Seconds of search (default 10).")
 @click.option("--max-memory", type=float, help="Megabytes the search may hold (default 1024).")
 @click.option("--no-learning", is_flag=True,
-              help="The same search with learned weights off (size and age alone).")
+              help="The plain goal-weighted search: no learned clause-selection guide.")
+@click.option("--guide", "guide_file", type=click.Path(dir_okay=False),
+              help="A clause-selection guide (JSON) learned on earlier proofs (--save-guide).")
+@click.option("--save-guide", type=click.Path(dir_okay=False),
+              help="With --suite: write the guide learned from the suite's proofs (JSON).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A search setting, e.g. --set age_every=4 (repeatable).")
@@ -38,24 +42,29 @@ FORMATS = ("table", "json", "tptp", "tstp")
 @click.option("--json", "as_json", is_flag=True, help="Deprecated: same as --format json.")
 @DB
 def prove_cmd(problem: str | None, suite: str | None, carry: bool, steps: int | None,
-              timeout: float | None, max_memory: float | None, no_learning: bool, seed: int,
+              timeout: float | None, max_memory: float | None, no_learning: bool,
+              guide_file: str | None, save_guide: str | None, seed: int,
               settings: tuple[str, ...], top: int, fmt: str, as_json: bool, db: str) -> None:
     """Prove PROBLEM's goal (a shipped name, a .toml or a TPTP .p file) by saturation."""
     from automath.proofs.config import parse_settings
+    from automath.proofs.guide import Guide
     fmt = "json" if as_json else fmt
+    guide = Guide.load(guide_file) if guide_file else None
     extra = {k: v for k, v in (("timeout", timeout), ("max_memory", max_memory), ("steps", steps))
              if v is not None}
     config = {"seed": seed, "learning": not no_learning, **extra, **parse_settings(settings)}
     if (problem is None) == (suite is None):
         raise click.UsageError("give a PROBLEM or --suite DIR (not both)")
+    if save_guide and suite is None:
+        raise click.UsageError("--save-guide needs --suite DIR")
     if suite is not None:
-        _suite(suite, carry, config, fmt, db)
+        _suite(suite, carry, config, fmt, db, guide, save_guide)
     elif fmt == "tptp":
         from automath.proofs.prove import load
         from automath.proofs.tstp import problem_tptp
         click.echo(problem_tptp(load(problem)))
     else:
-        _one(problem, config, top, fmt, db)
+        _one(problem, {**config, "guide": guide}, top, fmt, db)
 
 
 def _one(problem: str, config: dict, top: int, fmt: str, db: str) -> None:
@@ -74,10 +83,14 @@ def _one(problem: str, config: dict, top: int, fmt: str, db: str) -> None:
         _print_proof(records, run_id, db)
 
 
-def _suite(folder: str, carry: bool, config: dict, fmt: str, db: str) -> None:
-    from automath.proofs.suite import prove_suite, summary
+def _suite(folder: str, carry: bool, config: dict, fmt: str, db: str, guide: object,
+           save_guide: str | None) -> None:
+    from automath.proofs.suite import Learning, prove_suite, summary
     from automath.runs.store import RunStore
-    rows = prove_suite(folder, carry=carry, store=RunStore(db), **config)
+    learner = Learning(guide)
+    rows = prove_suite(folder, carry=carry, store=RunStore(db), learner=learner, **config)
+    if save_guide:
+        learner.guide.save(save_guide)
     if fmt == "json":
         click.echo(json.dumps({"rows": rows, "summary": summary(rows)}, indent=2, default=str))
         return

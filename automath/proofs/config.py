@@ -64,8 +64,11 @@ class SaturationConfig:
 
     ``timeout``: seconds of search; ``max_memory``: megabytes the passive and active sets may
     take (estimated before each growth step); ``max_given``: most given clauses. ``learning``:
-    recorded with the run; no learned clause weight exists yet, so on and off run the same
-    size/age search. ``age_every``: every n-th choice is the oldest passive equation.
+    with a fitted ``Guide`` (learned on earlier proofs: a suite's earlier problems, or a
+    ``--guide`` file), clause selection is guided by it, every ``guided_every``-th pick that is
+    not the oldest's (``automath.proofs.selection.Guided``), shifting an equation's log weight by
+    at most ``guide_trust``; off, or with no guide, the plain goal-weighted search.
+    ``age_every``: every n-th choice is the oldest passive equation.
     ``eager_factor``: a critical pair is normalized when it is formed if its size is at most
     this factor times the largest processed equation's, else when it reaches the front of the
     queue (``inf``: always when formed). ``selection``: ``"goal"`` (weights ``var_weight``,
@@ -89,6 +92,8 @@ class SaturationConfig:
     unorientable: float = 1.0
     max_side: float = 1.0
     goal_match: float = 1.0
+    guided_every: int = 2
+    guide_trust: float = 2.0
 
 
 SATURATION_KEYS = frozenset(f.name for f in fields(SaturationConfig))

@@ -26,6 +26,7 @@ from automath.core.threads import torch_threads
 from automath.proofs.carry import Carried
 from automath.proofs.checker import Step
 from automath.proofs.config import ProveConfig, SaturationConfig
+from automath.proofs.guide import Guide
 from automath.proofs.lemmas import LemmaLoop, prove_lemmas
 from automath.proofs.ordering import KBO, precedence
 from automath.proofs.problem import Problem
@@ -55,11 +56,12 @@ def load(spec: str | Path | Problem) -> Problem:
 
 
 def prove(problem: str | Path | Problem, *, steps: int | None = None, seed: int = 0,
-          learning: bool = True, carried: Carried | None = None,
+          learning: bool = True, carried: Carried | None = None, guide: Guide | None = None,
           **config: object) -> ProofResult:
-    """Prove a problem's goal by saturation; ``learning=False`` runs the same search with
-    frozen weights (size and age alone). ``steps``: most given clauses; ``carried``: lemmas of
-    earlier problems offered to this one.
+    """Prove a problem's goal by saturation; ``guide``: a clause-selection guide learned on
+    earlier proofs, used when ``learning`` is on (``learning=False``, or no guide: the plain
+    goal-weighted search). ``steps``: most given clauses; ``carried``: lemmas of earlier
+    problems offered to this one.
 
     >>> res = prove("monoid-identities")
     >>> res.proved, res.proof[-1].rule, res.stats["status"]
@@ -69,7 +71,7 @@ def prove(problem: str | Path | Problem, *, steps: int | None = None, seed: int 
     extra = {} if steps is None else {"max_given": steps}
     cfg = settings(prob, {"seed": seed, "learning": learning, **extra, **config})
     with torch_threads(1):
-        return Prover(prob, cfg, carried).run()
+        return Prover(prob, cfg, carried, guide).run()
 
 
 def settings(problem: Problem, config: dict) -> SaturationConfig:
@@ -95,8 +97,9 @@ class Prover:
     """One saturation run on a problem: flat equations, ordering, loop, proof and result."""
 
     def __init__(self, problem: Problem, config: SaturationConfig,
-                 carried: Carried | None = None) -> None:
+                 carried: Carried | None = None, guide: Guide | None = None) -> None:
         self.problem, self.config, self.sig = problem, config, Signature()
+        self.used: set[int] = set()  # clauses the found proof uses
         consts = set(problem.constants)
         self.axioms = [self._flat(eq, consts) for eq in problem.axioms]
         self.goal = self._flat(problem.goal, consts) if problem.goal else None
@@ -107,7 +110,7 @@ class Prover:
         nullary = [s for s, a in enumerate(self.sig.arity) if a == 0]
         fill = (min(nullary, key=lambda s: prec[s]),) if nullary else None
         lemmas = [self._flat(m.equation, consts) for m in self.carried]
-        self.selector = selector_for(config)
+        self.selector = selector_for(config, guide)
         self.sat = Saturation(self.axioms, self.goal, self.kbo, self.selector,
                               Budget(config.timeout, config.max_memory, config.max_given),
                               fill, lemmas, config.eager_factor)
@@ -139,14 +142,17 @@ class Prover:
         stats = {**self.sat.stats(), "seconds": time.perf_counter() - start,
                  "status": out.status, "verdict": self._verdict(out, checked, error),
                  "proof_steps": len(proof or []), "steps": self.sat.given,
-                 "carried": len(self.carried)}
+                 "carried": len(self.carried),
+                 "guided": getattr(getattr(self.selector, "guide", None), "runs", 0)}
         return ProofResult(self.problem, self.config, proof, checked, error, self._table(proof),
                            [], [], stats)
 
     def _proof(self) -> list[Step]:
         tr = Transcript(self.sat, self.sig, self._lemma_steps)
-        return tr.goal(self.problem.goal, self.goal, self.sat.goal_records(),
-                       self.sat.outcome.goal_nf)
+        steps = tr.goal(self.problem.goal, self.goal, self.sat.goal_records(),
+                        self.sat.outcome.goal_nf)
+        self.used = set(tr.done)
+        return steps
 
     def _lemma_steps(self, k: int, steps: list[Step]) -> int:
         base, lemma = len(steps), self.carried[k]
@@ -185,8 +191,9 @@ class Prover:
     def statement(self, lhs: Flat, rhs: Flat) -> str:
         """``lhs = rhs`` in the problem's notation, variables named x, y, z, ..."""
         taken = {str(c.token) for c in self.problem.constants}
-        names = [v for v in VAR_NAMES + tuple(f"x{k}" for k in range(99)) if v not in taken]
         order = variables(rhs, variables(lhs))
+        spare = tuple(f"x{k}" for k in range(len(order) + len(taken)))
+        names = [v for v in VAR_NAMES + spare if v not in taken]
         ren = {v: Term("var", token=names[k]) for k, v in enumerate(order)}
         fmt = self.problem.grammar.format
         return f"{fmt(self._term(lhs, ren))} = {fmt(self._term(rhs, ren))}"

@@ -157,10 +157,15 @@ class Saturation:
         self.elapsed = time.perf_counter() - start
         return self.outcome
 
-    def _push(self, weight: float, entry: tuple) -> None:
-        if self.seq % 256 == 0 and self._start:  # checked before the heap grows
+    def _check(self) -> None:
+        """Note a spent budget (time, or memory for 256 more entries) in ``full``."""
+        if self._start:
             self.full = self.full or self.budget.exceeded(
                 time.perf_counter() - self._start, len(self.heap) + 256, self.nodes)
+
+    def _push(self, weight: float, entry: tuple) -> None:
+        if self.seq % 256 == 0:  # checked before the heap grows
+            self._check()
         if self.full:
             return
         self.seq += 1
@@ -182,7 +187,7 @@ class Saturation:
             return None
         c = self.clauses
         weight = self.selector.weight(self, c[entry[1]], c[entry[3]], s, t)
-        if weight <= self.selector.lead(self):
+        if self.selector.leads(self, weight):
             return built
         self._push(weight, pair)
         return None
@@ -270,6 +275,8 @@ class Saturation:
 
     def _pairs(self, new: Clause) -> None:
         for cid in list(self.active):
+            if self.full:  # the budget is spent: stop forming pairs nobody will take
+                return
             old = self.clauses[cid]
             for di, a in enumerate(new.entries()):
                 for dj, b in enumerate(old.entries()):
@@ -289,6 +296,8 @@ class Saturation:
             if pair is None:
                 continue
             self.generated += 1
+            if self.generated % 256 == 0:
+                self._check()
             _, s, t = pair
             kind = "cpr" if size(s) + size(t) > self.eager_size else "cp"
             if kind == "cp":
@@ -360,6 +369,10 @@ class SizeAge:
 
     def weight(self, sat: Saturation, ci: Clause, cj: Clause, s: Flat, t: Flat) -> float:
         """Priority of a new pair (lower first)."""
+        return self.base_weight(sat, s, t)
+
+    def base_weight(self, sat: Saturation, s: Flat, t: Flat) -> float:
+        """The weight of ``s = t`` before anything learned: the size of both sides."""
         return float(size(s) + size(t))
 
     def lemma_weight(self, c: Clause) -> float:
@@ -375,6 +388,10 @@ class SizeAge:
         """The weight at the front of the queue (inf when it is empty)."""
         return sat.heap[0][0] if sat.heap else math.inf
 
+    def leads(self, sat: Saturation, weight: float) -> bool:
+        """Whether an equation of this weight, just weighed, goes before the queue's front."""
+        return weight <= self.lead(sat)
+
     def pop(self, sat: Saturation) -> tuple | None:
         """The next entry to process."""
         self.picks += 1
@@ -384,8 +401,12 @@ class SizeAge:
                 if seq not in self.taken:
                     self.taken.add(seq)
                     return entry
-        while sat.heap:
-            _, seq, entry = heapq.heappop(sat.heap)
+        return self.first(sat.heap)
+
+    def first(self, heap: list[tuple]) -> tuple | None:
+        """The front entry of ``heap`` not taken yet, taken."""
+        while heap:
+            _, seq, entry = heapq.heappop(heap)
             if seq not in self.taken:
                 self.taken.add(seq)
                 return entry

@@ -16,8 +16,13 @@ Measured on automath/problems/ueq and benchmarks/problems (timeout 60 s, at most
 
 from __future__ import annotations
 
+import heapq
+import math
+
 from automath.core.errors import AutomathError
 from automath.proofs.config import SaturationConfig
+from automath.proofs.features import equation_features
+from automath.proofs.guide import Guide
 from automath.proofs.saturation import Clause, Saturation, SizeAge
 from automath.proofs.terms import Flat, match, positions
 
@@ -51,6 +56,10 @@ class GoalWeight(SizeAge):
 
     def weight(self, sat: Saturation, ci: Clause, cj: Clause, s: Flat, t: Flat) -> float:
         """Priority of a new pair (lower first)."""
+        return self.base_weight(sat, s, t)
+
+    def base_weight(self, sat: Saturation, s: Flat, t: Flat) -> float:
+        """The weight of ``s = t`` by the symbol weights, before anything learned."""
         if self.goal_symbols is None:
             self.goal_symbols = set()
             for side in sat.goal or ():
@@ -78,6 +87,54 @@ class GoalWeight(SizeAge):
                    for u in self.goal_terms if u[0] == x[0])
 
 
+class Guided(GoalWeight):
+    """``GoalWeight`` with a third queue ordered by a learned ``Guide``: its priority is
+    ``log w - θ·φ`` (``w`` the goal weight, ``φ`` the equation's features); of the picks that
+    are not the oldest's, every ``every``-th comes from the learned queue (1: all of them).
+
+    >>> from automath.proofs.guide import Guide
+    >>> Guided(Guide(), every=2).every
+    2
+    """
+
+    def __init__(self, guide: Guide, every: int = 1, age_every: int = 6, trust: float = 1.0,
+                 **weights: float) -> None:
+        super().__init__(age_every, **weights)
+        self.guide, self.every, self.trust = guide, max(1, every), trust
+        self.learned: list[tuple] = []
+        self.score, self.from_learned = 0.0, False
+
+    def weight(self, sat: Saturation, ci: Clause, cj: Clause, s: Flat, t: Flat) -> float:
+        """Priority of a new pair in the goal queue; its learned priority is kept for ``push``."""
+        w = super().weight(sat, ci, cj, s, t)
+        phi = equation_features(s, t, self.goal_symbols)
+        shift = min(max(self.guide.score(phi), -self.trust), self.trust)
+        self.score = math.log(max(w, 1e-9)) - shift
+        return w
+
+    def push(self, sat: Saturation, weight: float, seq: int, entry: tuple) -> None:
+        """Queue ``entry`` in the goal, age and learned queues (axioms and lemmas first)."""
+        super().push(sat, weight, seq, entry)
+        key = self.score if entry[0] in ("cp", "cpr") else -math.inf
+        heapq.heappush(self.learned, (key, seq, entry))
+
+    def leads(self, sat: Saturation, weight: float) -> bool:
+        """Whether the equation just weighed goes first in the queue it was picked from."""
+        if not self.from_learned:
+            return super().leads(sat, weight)
+        return not self.learned or self.score <= self.learned[0][0]
+
+    def pop(self, sat: Saturation) -> tuple | None:
+        """The next entry: the oldest, the learned queue's front, or the goal queue's."""
+        self.picks += 1
+        age = bool(self.age_every) and self.picks % self.age_every == 0
+        self.from_learned = not age and self.picks % self.every == 0
+        if self.from_learned:
+            return self.first(self.learned) or self.first(sat.heap)
+        self.picks -= 1
+        return super().pop(sat)
+
+
 def _symbols(t: Flat, out: set[int]) -> None:
     if type(t) is not int:
         out.add(t[0])
@@ -98,8 +155,9 @@ SELECTORS = {"size": _size_age, "goal": _goal_weight}
 """Selectors by the name ``SaturationConfig.selection`` gives."""
 
 
-def selector_for(config: SaturationConfig) -> SizeAge:
-    """The selector for a run's settings.
+def selector_for(config: SaturationConfig, guide: Guide | None = None) -> SizeAge:
+    """The selector for a run's settings; with learning on and a fitted ``guide``, the goal
+    weights guided by it (``Guided``, every ``config.guided_every``-th pick).
 
     >>> selector_for(SaturationConfig(age_every=4)).age_every
     4
@@ -110,4 +168,9 @@ def selector_for(config: SaturationConfig) -> SizeAge:
     if make is None:
         raise AutomathError(f"unknown selection {config.selection!r} "
                             f"(known: {', '.join(SELECTORS)})")
-    return make(config)
+    if not (config.learning and guide is not None and guide.runs):
+        return make(config)
+    return Guided(guide, config.guided_every, config.age_every, config.guide_trust,
+                  var_weight=config.var_weight,
+                  symbol_weight=config.symbol_weight, unorientable=config.unorientable,
+                  max_side=config.max_side, goal_match=config.goal_match)

@@ -19,6 +19,7 @@ from pathlib import Path
 from automath.core.errors import AutomathError
 from automath.core.threads import torch_threads
 from automath.proofs.carry import Carried
+from automath.proofs.guide import Example, Guide, example_of
 from automath.proofs.prove import Prover, load, settings
 
 UEQ = Path(__file__).resolve().parent.parent / "problems" / "ueq"
@@ -42,22 +43,49 @@ def suite_files(folder: str | Path) -> list[Path]:
 
 
 def prove_suite(folder: str | Path, *, carry: bool | Carried = False, store: object = None,
-                only: tuple[str, ...] | None = None, top: int = 3, **config: object) -> list[dict]:
+                only: tuple[str, ...] | None = None, top: int = 3,
+                learner: Learning | None = None, **config: object) -> list[dict]:
     """One row per problem of ``folder`` (``only``: these stems): proved, seconds, proof
-    length, generated equations, lemmas offered (``carried``), the run's id and top lemmas.
-    ``config``: ``prove`` settings (``timeout``, ``steps``, ``learning``, ...)."""
+    length, generated equations, lemmas offered (``carried``), proofs the clause-selection
+    guide had learned from (``guided``), the run's id and top lemmas. ``config``: ``prove``
+    settings (``timeout``, ``steps``, ``learning``, ...); with learning on (the default), each
+    proof found teaches the guide the next problems use (``learner``: start from its guide)."""
     carried = carry if isinstance(carry, Carried) else Carried() if carry else None
+    learner = learner or Learning()
     rows = []
     for path in suite_files(folder):
         if only is None or path.stem in only:
-            rows.append(_row(path, carried, store, top, config))
+            rows.append(_row(path, carried, store, top, config, learner))
     return rows
 
 
-def _row(path: Path, carried: Carried | None, store: object, top: int, config: dict) -> dict:
+class Learning:
+    """The clause-selection guide a suite learns as it goes: refitted after every proof.
+
+    >>> Learning().guide.runs
+    0
+    """
+
+    def __init__(self, guide: Guide | None = None) -> None:
+        self.examples: list[Example] = []
+        self.start = guide or Guide()
+        self.guide = self.start
+
+    def learn(self, prover: Prover) -> None:
+        """Add a finished run's example (when it found a proof) and refit the guide."""
+        example = example_of(prover)
+        if example is not None:
+            self.examples.append(example)
+            fitted = Guide.fit(self.examples)
+            self.guide = fitted if fitted.runs else self.start
+
+
+def _row(path: Path, carried: Carried | None, store: object, top: int, config: dict,
+         learner: Learning) -> dict:
     start = time.perf_counter()
+    guide = learner.guide if config.get("learning", True) else None
     try:
-        prover, res = run_one(path, carried, config)
+        prover, res = run_one(path, carried, config, guide)
     except AutomathError as e:
         return {"problem": path.stem, "file": path.name, "proved": False, "status": "error",
                 "seconds": time.perf_counter() - start, "error": str(e)}
@@ -65,21 +93,25 @@ def _row(path: Path, carried: Carried | None, store: object, top: int, config: d
     s = res.stats
     row = {"problem": path.stem, "file": path.name, "proved": res.proved, "status": s["status"],
            "seconds": s["seconds"], "proof_steps": s["proof_steps"], "generated": s["generated"],
-           "given": s["given"], "carried": s.get("carried", 0),
+           "given": s["given"], "carried": s.get("carried", 0), "guided": s.get("guided", 0),
            "top_lemmas": "; ".join(m["statement"] for m in records["lemmas"][:top]),
            "run": store.save_proof_run(records) if store is not None else None}
     if carried is not None:  # active equations are proved, whether or not the goal was
         row["learned"] = carried.learn(prover)
+    if guide is not None:
+        learner.learn(prover)
     return row
 
 
-def run_one(problem: object, carried: Carried | None, config: dict) -> tuple[Prover, object]:
-    """``prove``'s run, keeping the ``Prover`` (its saturation gives the lemmas to carry)."""
+def run_one(problem: object, carried: Carried | None, config: dict,
+            guide: Guide | None = None) -> tuple[Prover, object]:
+    """``prove``'s run, keeping the ``Prover`` (its saturation gives the lemmas to carry and
+    the guide's examples)."""
     prob = load(problem)
     extra = {"max_given": config["steps"]} if config.get("steps") is not None else {}
     cfg = settings(prob, {**{k: v for k, v in config.items() if k != "steps"}, **extra})
     with torch_threads(1):
-        prover = Prover(prob, cfg, carried)
+        prover = Prover(prob, cfg, carried, guide)
         return prover, prover.run()
 
 
