@@ -8,7 +8,7 @@ import shlex
 import signal
 import sys
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -74,6 +74,9 @@ def main() -> None:
               help="Fingerprint samples (at least 2: one sample cannot tell elements apart).")
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--resume", type=int, help="Continue run ID from its last finished step.")
+@click.option("--max-time", type=click.FloatRange(min=0), default=600.0, show_default=True,
+              help="Seconds for this command's steps (0: no limit): past it the run ends "
+              "between steps, saved as stopped-at-budget; --resume continues it.")
 @click.option("--journal", is_flag=True, help="Write journal/<date>-run<id>.md with a plot.")
 @click.option("--top", type=TOP, default=10, show_default=True)
 @click.option("--entropy", type=float, default=0.0, show_default=True,
@@ -84,25 +87,30 @@ def main() -> None:
 def run(grammar: str, atoms: str | None, kind: str | None, semantics: str | None,
         target: str | None, steps: int,
         seed: int, depth: int, cutoff: float, lr: float, prune_every: int, k: int, device: str,
-        resume: int | None, journal: bool, top: int, entropy: float, score: str | None,
-        fmt: str, db: str) -> None:
+        resume: int | None, max_time: float, journal: bool, top: int, entropy: float,
+        score: str | None, fmt: str, db: str) -> None:
     """Run a generation-and-learning loop on GRAMMAR (a shipped name or a .lark file).
 
     Ctrl-C or SIGTERM stops it after saving every finished step, marks the run
-    `interrupted` and prints the command that resumes it. --format json prints
+    `interrupted` and prints the command that resumes it; so does the end of --max-time
+    (status `stopped-at-budget`, exit 0). --format json prints
     {"run", "db", "step", "status", "verdict", "top"}.
     """
     from automath.runs.store import RunStore, open_run, record
     store = RunStore(db, create=resume is None)
     if resume is not None:  # the user continues a run they started: its --score is imported
         loop, run_id = open_run(store, resume, allow_code=True), resume
+        loop.config = replace(loop.config, max_time=max_time or None)
     else:
         spec = {"grammar": grammar, "atoms": atoms, "kind": kind, "k": k, "seed": seed,
                 "device": device, **({"semantics": _absolute(semantics)} if semantics else {})}
-        loop, run_id = _new_run(store, spec, target, steps, depth, cutoff, lr, prune_every,
-                                entropy, score)
+        settings = {"steps": steps, "depth": depth, "cutoff": cutoff, "lr": lr,
+                    "prune_every": prune_every, "max_time": max_time or None}
+        loop, run_id = _new_run(store, spec, target, settings, entropy, score)
     with _stops_cleanly(store, run_id, db):
         result = _progress(loop, record(store, run_id, loop), run_id)
+    if loop.stopped:
+        _at_budget(store.run(run_id), max_time, db)
     uses_target = store.run(run_id)["config"].get("score") is None
     _report(store.run(run_id), db, result, top, uses_target, fmt)
     if journal:
@@ -153,20 +161,26 @@ def _stops_cleanly(store, run_id: int, db: str):
             signal.signal(signal.SIGTERM, previous)
 
 
+def _at_budget(row: dict, max_time: float, db: str) -> None:
+    """Say that the time budget ended the run, where it is saved and how to continue it."""
+    err_console.print(f"stopped at budget ({max_time:g} s): run {row['id']} is saved at step "
+                      f"{row['step']} of {row['config']['steps']}; continue it with\n"
+                      f"  automath run --resume {row['id']} --db {escape(shlex.quote(db))}",
+                      soft_wrap=True)
+
+
 def _absolute(path: str) -> str:
     from pathlib import Path
     return str(Path(path).resolve())
 
 
-def _new_run(store, spec, target, steps, depth, cutoff, lr, prune_every, entropy=0.0,
-             score=None):
+def _new_run(store, spec, target, settings: dict, entropy=0.0, score=None):
     from automath.core.engine import Loop
     from automath.runs.spec import build_domain
     from automath.runs.store import run_objective
     domain = build_domain(spec, allow_code=True)
     objective = run_objective(domain, target, entropy, score)
-    loop = Loop(domain, objective, target=target, steps=steps, seed=spec["seed"], depth=depth,
-                cutoff=cutoff, lr=lr, prune_every=prune_every)
+    loop = Loop(domain, objective, target=target, seed=spec["seed"], **settings)
     spec.update(atoms=",".join(domain.grammar.format(a) for a in domain.atoms
                                if a.op in domain.grammar.atoms), kind=domain.kind.name)
     extra = {"entropy": entropy} if entropy else {}

@@ -10,6 +10,7 @@ comes back (same fingerprint, same id).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -55,6 +56,7 @@ class LoopConfig:
     prune_below: float = 1e-6
     max_elements: int = 200_000
     seed: int = 0  # the loop draws no random numbers (same run for every seed); kept for configs
+    max_time: float | None = None  # seconds per run() call, checked between steps (None: none)
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Loop:
         self.state = self._initial_state()
         self._live, self._live_of = LiveEdges(), self.state
         self._learner: WeightLearner | None = None
+        self.stopped: str | None = None  # "time": the last run() ended at config.max_time
 
     def _initial_state(self) -> LoopState:
         store = self.domain.new_store()
@@ -124,10 +127,27 @@ class Loop:
 
     def run(self, steps: int | None = None,
             on_step: Callable[[LoopState], None] | None = None) -> Result:
-        """Run ``steps`` more steps (default: up to ``config.steps``); returns the result."""
+        """Run ``steps`` more steps (default: up to ``config.steps``); returns the result.
+
+        Past ``config.max_time`` seconds the loop ends between steps (after at least one, so
+        each call makes progress) with ``stopped = "time"``, set before ``on_step`` sees the
+        last step; ``run`` again continues it.
+
+        >>> loop = Loop(Domain.create("arith", atoms="x,1"), target="x + 1", steps=5,
+        ...             max_time=0)
+        >>> _ = loop.run(); loop.state.step, loop.stopped
+        (1, 'time')
+        >>> _ = loop.run(); loop.state.step, loop.stopped
+        (2, 'time')
+        """
         end = self.state.step + steps if steps is not None else self.config.steps
-        while self.state.step < end:
+        limit = self.config.max_time
+        deadline = None if limit is None else time.monotonic() + limit
+        self.stopped = None
+        while self.state.step < end and self.stopped is None:
             self.step()
+            if self.state.step < end and deadline is not None and time.monotonic() >= deadline:
+                self.stopped = "time"
             if on_step is not None:
                 on_step(self.state)
         return self.result()

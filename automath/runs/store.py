@@ -63,8 +63,9 @@ def _scratch() -> RunStore:
 
 LAW_KEYS = ("lhs", "rhs", "size", "weight", "verified", "generates")
 LEMMA_KEYS = ("statement", "score", "p", "q", "weight", "promoted")
-_TYPES = {"int": int, "float": NUMBER}  # LoopConfig's annotations
+_TYPES = {"int": int, "float": NUMBER, "float | None": (*NUMBER, type(None))}  # LoopConfig
 FRONT_KEYS = ("expression", "size", "loss", "weight", "exact", "selected")
+BUDGET = "stopped-at-budget"  # a loop run that ended at --max-time; --resume continues it
 
 
 @guard_sqlite
@@ -480,7 +481,8 @@ def open_run(db: RunStore, run_id: int, *, allow_code: bool = False):
 def record(db: RunStore, run_id: int, loop, k: int = 20):
     """An ``on_step`` callback that saves each finished step of ``loop`` to ``db``.
 
-    The run is marked ``finished`` once the loop reaches its configured number of steps:
+    The run is marked ``finished`` once the loop reaches its configured number of steps
+    (``BUDGET`` when its time budget ended it first):
 
     >>> db = _scratch()
     >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 1, "target": "x + 1"})
@@ -492,5 +494,6 @@ def record(db: RunStore, run_id: int, loop, k: int = 20):
         res = loop.result()
         top = [(i, res.text(i), w) for i, w in res.distribution.top(k)]
         done = state.step >= loop.config.steps
-        db.save_step(run_id, state, top, "finished" if done else "running")
+        status = "finished" if done else BUDGET if loop.stopped else "running"
+        db.save_step(run_id, state, top, status)
     return save
