@@ -23,6 +23,7 @@ reducing every kernel's result modulo n in ``run_kernel``.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 
 import torch
@@ -30,6 +31,7 @@ import torch
 from automath.core.errors import SemanticsError
 from automath.core.kinds import Kind, integer
 
+_SORT = re.compile(r"->|[(),]|'?[A-Za-z_]\w*|\S")  # tokens of a sort's text
 GRID_CELLS = 1024  # a model's fingerprint is every assignment when that is at most 1024 values
 
 
@@ -304,3 +306,69 @@ class PermKind(FiniteModel):
         automath.core.errors.SemanticsError: permutation models have no numerals (at token '1')
         """
         raise SemanticsError("permutation models have no numerals", token=str(value))
+
+def parse_sort(text: str) -> str | tuple:
+    """A sort as a tree: a name, or ``(domain, codomain)`` for ``a -> b`` (``->`` groups to
+    the right); a type variable keeps its quote (``'a``). ValueError on bad text.
+
+    >>> parse_sort("(elem -> elem) -> list -> list")
+    (('elem', 'elem'), ('list', 'list'))
+    """
+    tokens = _SORT.findall(text)
+    tree, end = _sort_at(tokens, 0)
+    if end != len(tokens):
+        raise ValueError(f"unexpected {tokens[end]!r}")
+    return tree
+
+
+def _sort_at(tokens: Sequence[str], pos: int) -> tuple:
+    if pos < len(tokens) and tokens[pos] == "(":
+        left, pos = _sort_at(tokens, pos + 1)
+        if pos >= len(tokens) or tokens[pos] != ")":
+            raise ValueError("a '(' is not closed")
+        pos += 1
+    elif pos < len(tokens) and re.fullmatch(r"'?[A-Za-z_]\w*", tokens[pos]):
+        left, pos = tokens[pos], pos + 1
+    else:
+        raise ValueError("a sort is missing" if pos >= len(tokens) else
+                         f"unexpected {tokens[pos]!r}")
+    if pos < len(tokens) and tokens[pos] == "->":
+        right, pos = _sort_at(tokens, pos + 1)
+        return (left, right), pos
+    return left, pos
+
+
+def sort_text(tree: str | tuple) -> str:
+    """A sort tree as canonical text.
+
+    >>> sort_text(parse_sort("((a -> b)) -> (c -> d)"))
+    '(a -> b) -> c -> d'
+    """
+    if isinstance(tree, str):
+        return tree
+    dom = sort_text(tree[0])
+    return f"({dom}) -> {sort_text(tree[1])}" if isinstance(tree[0], tuple) else \
+        f"{dom} -> {sort_text(tree[1])}"
+
+
+def split_type(text: str, arity: int | None) -> tuple[list[str], str]:
+    """An alias type's argument sorts and result sort: ``arity`` arguments split off at
+    top-level commas and the first top-level ``->`` (``None``: as many as it has).
+
+    >>> split_type("(a -> b), list -> list", 2), split_type("a -> b", 0)
+    ((['(a -> b)', 'list'], 'list'), ([], 'a -> b'))
+    """
+    if arity == 0:
+        return [], text
+    depth, cuts, arrow = 0, [], None
+    for m in _SORT.finditer(text):
+        depth += {"(": 1, ")": -1}.get(m.group(), 0)
+        if depth == 0 and m.group() == "," and arrow is None:
+            cuts.append(m.start())
+        elif depth == 0 and m.group() == "->" and arrow is None:
+            arrow = m.start()
+    if arrow is None:
+        return [], text
+    bounds = [-1, *cuts, arrow]
+    args = [text[a + 1:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [a.strip() for a in args if a.strip()], text[arrow + 2:].strip()

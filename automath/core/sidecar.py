@@ -42,6 +42,7 @@ import torch
 
 from automath.core.catalog import make_kind
 from automath.core.errors import AutomathError, SemanticsError
+from automath.core.models import parse_sort, sort_text, split_type
 from automath.core.semantics import (
     _COMPARE,
     DEFAULT_SEMANTICS,
@@ -62,6 +63,8 @@ _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.
            ast.BitOr: "or", ast.BitAnd: "and", ast.BitXor: "xor"}
 _UNARY = {ast.USub: "neg", ast.Invert: "not", ast.Not: "not"}
 _CODE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+FUNCTIONS = {"apply": 2, "compose": 2, "identity": 0, "constant": 1, "map": 2, "K": 0, "S": 0}
+"""Kernels over function sorts (``automath.laws.functions`` runs them), by name and arity."""
 
 
 def sidecar_of(grammar_path: str | Path | None) -> Path | None:
@@ -171,34 +174,53 @@ class _Reader:
             if not isinstance(self.data.get(key), dict) or not self.data[key]:
                 raise self.fail(f"a typed signature needs [sorts], [types] and [vars] "
                                 f"tables; [{key}] is missing or empty", given[0])
-        sorts = {str(n): str(spec) for n, spec in self.data["sorts"].items()}
+        given = {str(n): str(spec) for n, spec in self.data["sorts"].items()}
+        sorts = {n: spec for n, spec in given.items() if "->" not in spec}
         for name, spec in sorts.items():
             try:
                 make_kind(spec, k=2)
             except AutomathError as e:
                 raise self.fail(f"sort {name!r}: {e.message}", name) from None
+        self.abbrev = {n: spec for n, spec in given.items() if "->" in spec}
+        self.abbrev = {n: self._sort(n, spec, sorts) for n, spec in self.abbrev.items()}
         types = {a: self._type(a, t, sorts) for a, t in self.data["types"].items()}
         names = {str(v): self._sort(v, s, sorts) for v, s in self.data["vars"].items()}
         return {"sorts": sorts, "types": types, "vars": names}
 
-    def _sort(self, where: str, sort: object, sorts: Mapping[str, str]) -> str:
-        if str(sort).strip() not in sorts:
-            raise self.fail(f"{where!r} has sort {sort!r}, which is not under [sorts] "
-                            f"(sorts: {', '.join(sorts)})", where)
-        return str(sort).strip()
+    def _sort(self, where: str, sort: object, sorts: Mapping[str, str],
+              poly: bool = False) -> str:
+        """A sort's canonical text: names under [sorts], ``a -> b`` of sorts (named function
+        sorts written out), and in [types] type variables ``'a``."""
+        try:
+            tree = parse_sort(str(sort))
+        except ValueError as e:
+            raise self.fail(f"{where!r} has sort {sort!r}, which does not read: {e}",
+                            where) from None
+        return sort_text(self._expand(where, tree, sort, sorts, poly, 0))
+
+    def _expand(self, where: str, tree, sort: object, sorts: Mapping[str, str], poly: bool,
+                depth: int):
+        if isinstance(tree, tuple):
+            return tuple(self._expand(where, t, sort, sorts, poly, depth) for t in tree)
+        if tree in sorts or (poly and tree.startswith("'")):
+            return tree
+        if tree in getattr(self, "abbrev", {}) and depth < 8:
+            return self._expand(where, parse_sort(self.abbrev[tree]), sort, sorts, poly,
+                                depth + 1)
+        which = "which" if str(sort).strip() == tree else f"and {tree!r}"
+        raise self.fail(f"{where!r} has sort {sort!r}, {which} is not under [sorts] "
+                        f"(sorts: {', '.join([*sorts, *getattr(self, 'abbrev', {})])})", where)
 
     def _type(self, alias: str, text: object, sorts: Mapping[str, str]) -> tuple:
         """``"list, list -> list"`` as ``(("list", "list"), "list")``; ``"list"`` (a
-        constant) as ``((), "list")``."""
-        args, arrow, result = str(text).rpartition("->")
-        if not arrow:
-            args, result = "", str(text)
-        arg_sorts = tuple(self._sort(alias, a, sorts) for a in args.split(",") if a.strip())
+        constant) as ``((), "list")``; ``"(a -> b), a -> b"`` has a function argument."""
         want = None if alias == "num" else self.arity(alias)
+        args, result = split_type(str(text), want)
+        arg_sorts = tuple(self._sort(alias, a, sorts, True) for a in args)
         if want is not None and want != len(arg_sorts):
             raise self.fail(f"alias {alias!r} takes {want} arguments in the grammar but its "
                             f"type {text!r} gives {len(arg_sorts)}", alias)
-        return arg_sorts, self._sort(alias, result, sorts)
+        return arg_sorts, self._sort(alias, result, sorts, True)
     def predicate(self, name: str, entry: object) -> Predicate:
         """A ``[predicates]`` entry: a comparison over arguments a, b (``"a <= b"``,
         ``"gcd(a, b) == 1"``, joined by and / or / not), or a shipped one (``le``)."""
@@ -260,8 +282,14 @@ class _Reader:
     def named(self, name: str, alias: str) -> Op:
         """A name in an entry: another file alias, else a shipped kernel (so ``gcd = "gcd"``
         is the shipped gcd)."""
-        if name in self.entries and not (name == alias and name in KERNELS):
+        if name in self.entries and not (name == alias and (name in KERNELS
+                                                             or name in FUNCTIONS)):
             return self.resolve(name)
+        if name in FUNCTIONS:  # its "fun" kernel is the name; a typed signature runs it
+            n = FUNCTIONS[name]
+            op = KERNELS.get(name) or Op(n, sympy.Function(name) if n else (
+                lambda: sympy.Symbol(name)))
+            return Op(n, op.sympy, {**op.kernels, "fun": name})
         if name in KERNELS:
             return KERNELS[name]
         raise self.fail(f"{name!r} (in the meaning of {alias!r}) is neither an alias of this "
@@ -276,7 +304,8 @@ class _Reader:
         text = entry.strip()
         if _CODE.match(text):
             return self._from_code(alias, text)
-        if text.isidentifier() and (text in self.entries or text in KERNELS):
+        if text.isidentifier() and (text in self.entries or text in KERNELS
+                                    or text in FUNCTIONS):
             return self.named(text, alias)
         return self._from_expression(alias, text, PARAMS)
 

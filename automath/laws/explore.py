@@ -351,7 +351,7 @@ def enumerate_within(sig: Signature, size: int, max_memory: int = DEFAULT_MEMORY
         if deadline is not None and not deadline.affords(guess):
             return store, atoms, edges, s - 1
         begin = time.monotonic()
-        plans = [_pairs(_of_sorts(by_size, store, sig, r), s, int(store.arity[r]))
+        plans = [_plan(_of_sorts(by_size, store, sig, r), s, int(store.arity[r]))
                  for r in range(len(sig.ops))]
         _check_memory(sig, s, sum(p[0].shape[0] for p in plans), len(edges), max_memory)
         start = len(store)
@@ -398,15 +398,24 @@ class Deadline:
 
 
 def _of_sorts(by_size: dict[int, torch.Tensor], store: Store, sig: Signature,
-              rule: int) -> tuple[dict, dict]:
+              rule: int) -> list[tuple[dict, dict]]:
     """The classes by size that may fill each argument of ``rule``: all of them, or in a
-    typed signature those of the argument's sort (so only well-typed terms are built)."""
+    typed signature those of the argument's sort, one pair per instance of a polymorphic
+    alias (so only well-typed terms are built)."""
     if sig.semantics.typing is None:
-        return by_size, by_size
+        return [(by_size, by_size)]
     from automath.laws.typed import arg_tags
-    tags = arg_tags(sig.kind, sig.semantics, sig.ops[rule])
-    return tuple({n: ids[store.values[ids][:, 0, 0] == t] for n, ids in by_size.items()}
-                 for t in (*tags, *tags[:1]))[:2]
+    tags = store.values[:, 0, 0] if len(store) else torch.zeros(0, dtype=torch.int64)
+    return [tuple({n: ids[tags[ids] == t] for n, ids in by_size.items()}
+                  for t in (*inst, *inst[:1]))[:2]
+            for inst in arg_tags(sig.kind, sig.semantics, sig.ops[rule])]
+
+
+def _plan(choices: list[tuple[dict, dict]], s: int, arity: int):
+    """The argument pairs of one rule at size ``s``, over every instance's classes."""
+    plans = [_pairs(c, s, arity) for c in choices]
+    left = torch.cat([p[0] for p in plans])
+    return left, None if arity == 1 else torch.cat([p[1] for p in plans])
 
 
 def _pairs(by_size: tuple[dict, dict], s: int, arity: int):

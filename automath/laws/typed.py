@@ -19,12 +19,20 @@ Values of every sort share one fingerprint layout, ``[sort tag, payload…]`` pe
 one store holds them and terms of different sorts never merge; each kernel decodes its
 arguments into their sorts' own kinds, runs there (with that kind's checks) and encodes the
 result. Only well-typed terms are enumerated: an operator's argument classes are taken from
-the classes of the sorts it expects. Laws are tested at many samples ("tested only").
+the classes of the sorts it expects. Laws are tested at many samples ("tested only"), or
+checked at every assignment where each variable's sort is a finite model.
+
+Function sorts ``a -> b`` (``automath.laws.functions``) are tables over a finite ``a``; an
+alias may be polymorphic in type variables (``apply = "('a -> 'b), 'a -> 'b"``): it has one
+instance per way of filling them with the signature's sorts, and only well-typed instances
+are built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
 
 import torch
 
@@ -32,7 +40,9 @@ from automath.core.catalog import make_kind
 from automath.core.errors import SemanticsError
 from automath.core.kinds import Kind
 from automath.core.lists import ListKind
+from automath.core.models import parse_sort, sort_text
 from automath.core.semantics import Op, Semantics
+from automath.laws.functions import FUNCTION_KERNELS, FunKind, HigherOrder
 
 
 class TypedKind(Kind):
@@ -48,20 +58,32 @@ class TypedKind(Kind):
 
     def __init__(self, sorts: Mapping[str, str], var_sorts: Mapping[str, str], k: int = 16,
                  seed: int = 0, device: str | torch.device = "cpu",
-                 num_sort: str | None = None) -> None:
+                 num_sort: str | None = None, more: Iterable[str] = ()) -> None:
         super().__init__(k, seed, device, tuple(var_sorts))
         self.sorts, self.var_sorts = dict(sorts), dict(var_sorts)
-        self.tags = {s: n for n, s in enumerate(self.sorts)}
-        self.natives = {s: make_kind(spec, k=k, seed=seed, device=device,
-                                     variables=[v for v, vs in var_sorts.items() if vs == s])
-                        for s, spec in self.sorts.items()}
-        for s, kind in self.natives.items():
-            if kind.dtype != torch.int64:
-                raise SemanticsError(f"sort {s!r}: kind {kind.spec!r} does not hold integers; "
-                                     "typed signatures take integer-valued kinds (int, nat, "
-                                     "mod:n, bits:n, list)", token=s)
+        self.natives: dict[str, Kind] = {}
+        for s in [*self.sorts, *self.var_sorts.values(), *more]:
+            self._native(s)
+        self.tags = {s: n for n, s in enumerate(self.natives)}
         self.widths = {s: _width(kind) for s, kind in self.natives.items()}
-        self.num_sort = num_sort
+        self.num_sort, self.more = num_sort, tuple(more)
+        self.fixed: dict[str, torch.Tensor] = {}  # variables' values in an exhaustive model
+
+    def _native(self, sort: str) -> Kind:
+        """The kind of a sort (a function sort's from its parts'), made once."""
+        if sort not in self.natives:
+            tree = parse_sort(sort)
+            if isinstance(tree, tuple):
+                dom, cod = (self._native(sort_text(t)) for t in tree)
+                kind = FunKind(dom, cod, self.k, self.seed, self.device)
+            else:
+                kind = make_kind(self.sorts[sort], k=self.k, seed=self.seed, device=self.device)
+            if kind.dtype != torch.int64:
+                raise SemanticsError(f"sort {sort!r}: kind {kind.spec!r} does not hold integers;"
+                                     " typed signatures take integer-valued kinds (int, nat, "
+                                     "mod:n, bits:n, list)", token=sort)
+            self.natives[sort] = kind
+        return self.natives[sort]
 
     @property
     def spec(self) -> str:
@@ -75,7 +97,26 @@ class TypedKind(Kind):
 
     def resample(self, k: int, seed: int) -> TypedKind:
         """The same sorts and variables at ``k`` samples of another seed."""
-        return TypedKind(self.sorts, self.var_sorts, k, seed, self.device, self.num_sort)
+        return TypedKind(self.sorts, self.var_sorts, k, seed, self.device, self.num_sort,
+                         self.natives)
+
+    def exhaustive(self, names: Sequence[str], limit: int) -> TypedKind | None:
+        """The kind at every assignment of their sorts' elements to ``names``, when each sort
+        is a finite model and there are at most ``limit`` assignments; else None.
+
+        >>> t = TypedKind({"b": "mod:2", "n": "nat"}, {"x": "b", "f": "b -> b", "m": "n"})
+        >>> t.exhaustive(["x", "f"], 100).k, t.exhaustive(["m"], 100)
+        (8, None)
+        """
+        sets = {v: self.natives[self.var_sorts[v]].elements() for v in names}
+        if any(e is None for e in sets.values()) or math.prod(
+                e.shape[0] for e in sets.values()) > limit:
+            return None
+        columns = product(sets)
+        clone = self.resample(int(next(iter(columns.values())).shape[0]) if columns else 1,
+                              self.seed)
+        clone.fixed = {v: clone.encode(c, self.var_sorts[v]) for v, c in columns.items()}
+        return clone
 
     def encode(self, values: torch.Tensor, sort: str) -> torch.Tensor:
         """Values of a sort's own kind (``(..., k)`` or ``(..., k, w)``) in the tagged layout."""
@@ -98,6 +139,8 @@ class TypedKind(Kind):
         if name not in self.var_sorts:
             raise SemanticsError(f"variable {name!r} has no sort; declare it under [vars]",
                                  token=name)
+        if name in self.fixed:
+            return self.fixed[name]
         sort = self.var_sorts[name]
         return self.encode(self.natives[sort].variable(name), sort)
 
@@ -110,9 +153,7 @@ class TypedKind(Kind):
         """
         sort = self.var_sorts[name]
         value = self.decode(self.variable(name), sort)[sample]
-        if isinstance(self.natives[sort], ListKind):
-            return value[1:1 + int(value[0])].tolist()
-        return value.tolist()
+        return _plain(self.natives[sort], value)
 
     def constant(self, value: str) -> torch.Tensor:
         """A numeral of the sort ``[types] num = ...`` names."""
@@ -142,6 +183,30 @@ class TypedKind(Kind):
         return self._per_sample(values, "overflow").any(dim=1)
 
 
+def _plain(kind: Kind, value: torch.Tensor) -> object:
+    """One value of a kind as plain Python: a list's items, a function's table, a number."""
+    if isinstance(kind, ListKind):
+        return value[1:1 + int(value[0])].tolist()
+    if isinstance(kind, FunKind):
+        return [_plain(kind.cod, e) for e in kind.entries(value, kind.size)]
+    return value.tolist()
+
+
+def product(sets: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Every assignment of each name's own elements to it (the first name varies slowest).
+
+    >>> {v: c.tolist() for v, c in product({"x": torch.tensor([0, 1]),
+    ...                                    "y": torch.tensor([5, 6, 7])}).items()}
+    {'x': [0, 0, 0, 1, 1, 1], 'y': [5, 6, 7, 5, 6, 7]}
+    """
+    total = math.prod(e.shape[0] for e in sets.values())
+    rows, stride, out = torch.arange(total), total, {}
+    for v, e in sets.items():
+        stride //= e.shape[0]
+        out[v] = e[(rows // stride) % e.shape[0]]
+    return out
+
+
 def _width(kind: Kind) -> int:
     """Payload entries of one value of a kind: 1 for scalars, else the value's size."""
     return int(torch.Size(kind.shape[1:]).numel()) if len(kind.shape) > 1 else 1
@@ -149,59 +214,122 @@ def _width(kind: Kind) -> int:
 
 class TypedKernel:
     """An alias's kernel on tagged values: decode the arguments into their sorts' kinds,
-    run there, encode the result in its sort.
+    run there, encode the result in its sort. A polymorphic alias has several instances
+    (argument sorts, result sort); each row runs in the instance its arguments' tags pick.
 
     >>> from automath.core.semantics import KERNELS
     >>> t = TypedKind({"list": "list:4", "int": "nat"}, {"xs": "list"}, k=2)
-    >>> f = TypedKernel(KERNELS["length"].kernels["list"], ("list",), "int")
+    >>> f = TypedKernel(KERNELS["length"].kernels["list"], [(("list",), "int")])
     >>> xs = t.variable("xs")
     >>> t.apply(f, [xs[None]])[0, :, 1].tolist() == xs[:, 1].tolist()
     True
     """
 
-    def __init__(self, kernel, args: Sequence[str], result: str) -> None:
-        self.kernel, self.args, self.result = kernel, tuple(args), result
+    def __init__(self, kernel, instances: Sequence[tuple[tuple[str, ...], str]]) -> None:
+        self.kernel, self.instances = kernel, list(instances)
 
     def run(self, kind: TypedKind, args: Sequence[torch.Tensor]) -> torch.Tensor:
-        natives = [kind.decode(a, s) for a, s in zip(args, self.args, strict=True)]
-        owner = kind.natives[self.args[0]]
-        return kind.encode(owner.apply(self.kernel, natives), self.result)
+        args = torch.broadcast_tensors(*args)
+        if len(self.instances) == 1:
+            return self._one(kind, self.instances[0], args)
+        out = torch.full((*args[0].shape[:-1], kind.shape[1]), -1, dtype=torch.int64,
+                         device=args[0].device)  # tag -1: no instance fits (invalid)
+        for inst in self.instances:
+            rows = torch.ones(args[0].shape[0], dtype=torch.bool, device=out.device)
+            for a, sort in zip(args, inst[0], strict=True):
+                rows &= a[:, 0, 0] == kind.tags[sort]
+            if bool(rows.any()):
+                out[rows] = self._one(kind, inst, [a[rows] for a in args])
+        return out
+
+    def _one(self, kind: TypedKind, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        sorts, result = inst
+        natives = [kind.decode(a, s) for a, s in zip(args, sorts, strict=True)]
+        if isinstance(self.kernel, HigherOrder):
+            out = self.kernel.typed([kind.natives[s] for s in sorts], kind.natives[result],
+                                    natives)
+        else:
+            out = kind.natives[sorts[0]].apply(self.kernel, natives)
+        return kind.encode(out, result)
 
     def __call__(self, kind: TypedKind) -> torch.Tensor:
         """A constant's value (nullary kernels are called with the kind)."""
-        return kind.encode(self.kernel(kind.natives[self.result]), self.result)
+        result = self.instances[0][1]
+        if isinstance(self.kernel, HigherOrder):
+            return kind.encode(self.kernel.typed([], kind.natives[result], []), result)
+        return kind.encode(self.kernel(kind.natives[result]), result)
+
+
+def instances(alias: str, typ: tuple, sorts: Iterable[str]) -> list[tuple]:
+    """An alias's type with its type variables (``'a``) filled by sorts in every way that
+    gives sorts of the signature (a type without them: itself).
+
+    >>> instances("app", (("'a -> 'b", "'a"), "'b"), ["e", "e -> e", "u"])
+    [(('e -> e', 'e'), 'e')]
+    """
+    args, result = typ
+    have = list(dict.fromkeys(sorts))
+    tvars = sorted({leaf for t in (*args, result) for leaf in _leaves(parse_sort(t))
+                    if leaf.startswith("'")})
+    if not tvars:
+        return [typ]
+    out = []
+    for combo in itertools.product(have, repeat=len(tvars)):
+        fill = dict(zip(tvars, (parse_sort(c) for c in combo), strict=True))
+        inst = tuple(sort_text(_fill(parse_sort(t), fill)) for t in (*args, result))
+        if all(t in have for t in inst):
+            out.append((inst[:-1], inst[-1]))
+    if not out:
+        raise SemanticsError(f"alias {alias!r}: no sorts of the signature fit its type "
+                             f"{', '.join(args)} -> {result}", token=alias)
+    return out
+
+
+def _leaves(tree) -> list[str]:
+    return [tree] if isinstance(tree, str) else [x for t in tree for x in _leaves(t)]
+
+
+def _fill(tree, fill: Mapping[str, object]):
+    if isinstance(tree, str):
+        return fill.get(tree, tree)
+    return tuple(_fill(t, fill) for t in tree)
 
 
 def typed_semantics(sem: Semantics, kind: TypedKind, aliases: Sequence[str]) -> Semantics:
-    """``sem`` with a ``typed`` kernel for each alias (from its owning sort's kind family).
+    """``sem`` with a ``typed`` kernel for each alias (from its owning sort's kind family,
+    or a function kernel), and each alias's instances under ``typing["instances"]``.
 
     The owning sort is the first argument's (a constant's: its own).
     """
     types = sem.typing["types"]
-    ops = dict(sem)
+    ops, found = dict(sem), {}
     for alias in aliases:
         if alias not in types:
             raise SemanticsError(f"alias {alias!r} has no type; give it one under [types] "
                                  f"(e.g. {alias} = \"list, list -> list\")", file=sem.source,
                                  token=alias)
-        args, result = types[alias]
-        owner = kind.natives[args[0] if args else result]
-        kernel = sem.kernel(alias, owner.family)
+        found[alias] = insts = instances(alias, types[alias], kind.natives)
         op = sem[alias]
-        ops[alias] = Op(op.arity, op.sympy, {**op.kernels,
-                                             "typed": TypedKernel(kernel, args, result)})
+        args, result = insts[0]
+        if isinstance(op.kernels.get("fun"), str) and any(  # a function kernel, by name
+                isinstance(kind.natives[s], FunKind) for s in (*args, result)):
+            kernel = FUNCTION_KERNELS[op.kernels["fun"]].kernels["fun"]
+        else:
+            kernel = sem.kernel(alias, kind.natives[args[0] if args else result].family)
+        ops[alias] = Op(op.arity, op.sympy, {**op.kernels, "typed": TypedKernel(kernel, insts)})
     return Semantics(ops, kind="typed", source=sem.source, predicates=sem.predicates,
-                     typing=sem.typing)
+                     typing={**sem.typing, "instances": found})
 
 
-def arg_tags(kind: TypedKind, sem: Semantics, alias: str) -> tuple[int, ...]:
-    """The sort tags an alias's arguments must have.
+def arg_tags(kind: TypedKind, sem: Semantics, alias: str) -> list[tuple[int, ...]]:
+    """The sort tags an alias's arguments must have, one tuple per instance.
 
     >>> t = TypedKind({"list": "list:4", "int": "nat"}, {"xs": "list"}, k=2)
-    >>> arg_tags(t, Semantics(typing={"types": {"length": (("list",), "int")}}), "length")
-    (0,)
+    >>> arg_tags(t, Semantics(typing={"instances": {"length": [(("list",), "int")]}}),
+    ...          "length")
+    [(0,)]
     """
-    return tuple(kind.tags[s] for s in sem.typing["types"][alias][0])
+    return [tuple(kind.tags[s] for s in args) for args, _ in sem.typing["instances"][alias]]
 
 
 def sort_names(kind: TypedKind, names: Sequence[str]) -> dict[str, list[str]]:
@@ -232,6 +360,7 @@ def typed_parts(sem: Semantics, aliases: Sequence[str], vars: Sequence[str] | st
             raise SemanticsError(f"variable {v!r} has no sort; declare it under [vars] "
                                  f"(declared: {', '.join(declared)})", file=sem.source, token=v)
     num = sem.typing["types"].get("num", ((), None))[1]
+    mono = [s for args, r in sem.typing["types"].values() for s in (*args, r) if "'" not in s]
     typed = TypedKind(sem.typing["sorts"], {v: declared[v] for v in names}, k, seed,
-                      num_sort=num)
+                      num_sort=num, more=mono)
     return typed, typed_semantics(sem, typed, aliases), names

@@ -141,7 +141,9 @@ class Verifier:
         elements and few enough assignments; else None."""
         if names not in self._models:
             el, model = self.sig.kind.elements(), None
-            if el is not None and el.shape[0] ** len(names) <= EXHAUSTIVE_ROWS:
+            if hasattr(self.sig.kind, "exhaustive"):  # a typed signature: each variable its sort's
+                model = self.sig.kind.exhaustive(names, EXHAUSTIVE_ROWS)
+            elif el is not None and el.shape[0] ** len(names) <= EXHAUSTIVE_ROWS:
                 model = self.sig.kind.with_values(assignments(el, names))
             self._models[names] = model
         return self._models[names]

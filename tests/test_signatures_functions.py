@@ -1,0 +1,221 @@
+"""Function sorts and combinators in typed signatures (issue 15.3): a list-with-map signature
+(examples/signatures/map.lark) and S, K, I over a finite function model (ski.lark).
+
+Oracles, written here and sharing no code with automath: Python lists and tuples as function
+tables, evaluated by a small interpreter over the law's terms; for S, K, I every assignment
+of the two-element model, enumerated with itertools; a type checker with its own unification
+of the polymorphic application."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from automath.core.errors import SemanticsError
+from automath.core.term import Term
+from automath.laws.explore import enumerate_terms, explore, signature
+from automath.laws.functions import FUNCTION_KERNELS, FunKind, rank
+from automath.laws.testing import LawFailure, check_law
+from automath.laws.typed import TypedKind
+from automath.laws.universe import Universe
+from automath.laws.verify import Verifier
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "signatures"
+MAP, SKI = str(EXAMPLES / "map.lark"), str(EXAMPLES / "ski.lark")
+LIST_VARS = ("xs", "ys", "zs")
+
+
+# --- the Python oracle for map.lark: functions are tuples of 10 items -----------------------
+
+def _run_map(t: Term, env: dict):
+    """A term's value: lists as Python lists, functions as tuples (f[i] is f of item i)."""
+    if t.op == "var":
+        return env[str(t.token)]
+    a = [_run_map(x, env) for x in t.args]
+    table = {"nil": lambda: [], "identity": lambda: tuple(range(10)),
+             "append": lambda u, v: u + v, "reverse": lambda u: u[::-1], "length": len,
+             "map": lambda f, u: [f[i] for i in u],
+             "compose": lambda f, g: tuple(f[g[i]] for i in range(10))}
+    return table[t.op](*a)
+
+
+def _map_env(rng: random.Random) -> dict:
+    env = {v: [rng.randrange(10) for _ in range(rng.randrange(5))] for v in LIST_VARS}
+    return env | {v: tuple(rng.randrange(10) for _ in range(10)) for v in "fgh"}
+
+
+@pytest.fixture(scope="module")
+def map_laws():
+    with torch.inference_mode():
+        return explore(MAP, size=7, weights=False)
+
+
+def test_every_map_law_holds_in_python(map_laws) -> None:
+    rng = random.Random(7)
+    assert len(map_laws) >= 10
+    for law in map_laws:
+        closed = not (law.lhs.variables() + law.rhs.variables())
+        n = re.fullmatch(r"tested only \((\d+) samples\)", law.verified)
+        assert (closed and law.verified == "proved: exhaustive") or (n and int(n[1]) >= 100)
+        for _ in range(300):
+            env = _map_env(rng)
+            assert _run_map(law.lhs, env) == _run_map(law.rhs, env), str(law)
+
+
+def _has(laws, grammar_path: str, lhs: str, rhs: str) -> bool:
+    """Whether ``lhs = rhs`` (either way round, grammar syntax) is among the laws."""
+    g = signature(grammar_path).grammar
+    want = {(g.parse(lhs), g.parse(rhs)), (g.parse(rhs), g.parse(lhs))}
+    return any((law.lhs, law.rhs) in want for law in laws)
+
+
+@pytest.mark.parametrize("lhs,rhs", [
+    ("map(f . g, xs)", "map(f, map(g, xs))"),
+    ("map(f, xs ++ ys)", "map(f, xs) ++ map(f, ys)"),
+    ("map(f, reverse(xs))", "reverse(map(f, xs))"),
+    ("map(id, xs)", "xs"),
+    ("(f . g) . h", "f . (g . h)"),
+    ("f . id", "f"),
+])
+def test_map_laws_appear_with_the_users_names(map_laws, lhs, rhs) -> None:
+    assert _has(map_laws, MAP, lhs, rhs)
+
+
+def test_false_map_laws_are_refuted() -> None:
+    v = Verifier(signature(MAP))
+    g = v.sig.grammar
+    for lhs, rhs in [("map(f, xs)", "xs"), ("f . g", "g . f"), ("map(f, xs ++ ys)",
+                                                                  "map(f, ys ++ xs)")]:
+        assert v(g.parse(lhs), g.parse(rhs)) is None
+
+
+def test_map_laws_as_property_tests() -> None:
+    assert check_law(MAP, "map(f . g, xs)", "map(f, map(g, xs))", kind="typed") == 512
+    with pytest.raises(LawFailure, match=r"f = \[\d+(, \d+){9}\]"):  # f shown as its table
+        check_law(MAP, "map(f, xs)", "xs", kind="typed")
+
+
+# --- the Python oracle for ski.lark: o = {0, 1}, every assignment ---------------------------
+
+BITS = (0, 1)
+FUNS = [dict(zip(BITS, vals, strict=True)) for vals in itertools.product(BITS, repeat=2)]  # o -> o
+FUNS2 = [{x: FUNS[i] for x, i in zip(BITS, pick, strict=True)}  # o -> o -> o, as dicts
+         for pick in itertools.product(range(4), repeat=2)]
+
+
+def _call(f, x):
+    return f(x) if callable(f) else f[x]
+
+
+def _run_ski(t: Term, env: dict):
+    if t.op == "var":
+        return env[str(t.token)]
+    if t.op == "apply":
+        return _call(_run_ski(t.args[0], env), _run_ski(t.args[1], env))
+    return {"i": lambda x: x, "k": lambda x: lambda y: x,
+            "s": lambda f: lambda g: lambda x: _call(_call(f, x), _call(g, x))}[t.op]
+
+
+def _values(typ) -> list:
+    """Every value of a type of the model (functions as dicts)."""
+    return {"o": list(BITS), ("o", "o"): FUNS, ("o", ("o", "o")): FUNS2}[typ]
+
+
+def _same(a, b, typ) -> bool:
+    """Extensional equality at a type: functions agree on every argument."""
+    if typ == "o":
+        return a == b
+    return all(_same(_call(a, v), _call(b, v), typ[1]) for v in _values(typ[0]))
+
+
+@pytest.fixture(scope="module")
+def ski_laws():
+    return explore(SKI, size=7, weights=False)
+
+
+def test_every_ski_law_holds_at_every_assignment(ski_laws) -> None:
+    assert ski_laws
+    for law in ski_laws:
+        assert law.verified == "proved: exhaustive"
+        for x, y, f, g in itertools.product(BITS, BITS, FUNS2, FUNS):
+            env = {"x": x, "y": y, "f": f, "g": g}
+            typ = _type(law.lhs)
+            assert typ == _type(law.rhs) is not None, str(law)
+            assert _same(_run_ski(law.lhs, env), _run_ski(law.rhs, env), typ), str(law)
+
+
+@pytest.mark.parametrize("lhs,rhs", [
+    ("I x", "x"), ("K x y", "x"), ("S f g x", "f x (g x)"), ("S K g", "I")])
+def test_combinator_laws_appear(ski_laws, lhs, rhs) -> None:
+    assert _has(ski_laws, SKI, lhs, rhs)
+
+
+SKI_TYPES = {"i": ("o", "o"), "k": ("o", ("o", "o")),
+             "s": (("o", ("o", "o")), (("o", "o"), ("o", "o"))),
+             "x": "o", "y": "o", "f": ("o", ("o", "o")), "g": ("o", "o")}
+
+
+def _type(t: Term):
+    """The type of a term (None: ill-typed): application needs a function of the
+    argument's type."""
+    if not t.args:
+        return SKI_TYPES[str(t.token) if t.op == "var" else t.op]
+    fun, arg = (_type(a) for a in t.args)
+    return fun[1] if isinstance(fun, tuple) and arg is not None and fun[0] == arg else None
+
+
+def test_only_well_typed_applications_are_enumerated() -> None:
+    sig = signature(SKI)
+    u = Universe(*enumerate_terms(sig, 7), 7)  # every term built, merged or not
+    terms = [u.term(n) for n in range(len(u))]
+    assert len(terms) > 50 and all(_type(t) is not None for t in terms)
+    assert {_type(t) for t in terms} >= {"o", ("o", "o"), ("o", ("o", "o"))}
+
+
+# --- function tables and bad input ------------------------------------------------------------
+
+def test_function_tables_list_every_function_and_rank_inverts_them() -> None:
+    from automath.core.models import ModKind
+    fk = FunKind(ModKind(n=3), ModKind(n=2))
+    tables = fk.elements()
+    assert sorted(map(tuple, tables.tolist())) == sorted(itertools.product(range(2), repeat=3))
+    assert rank(fk, tables).tolist() == list(range(8))
+
+
+def test_constant_functions() -> None:
+    t = TypedKind({"e": "mod:4"}, {"x": "e"}, k=3, more=["e -> e"])
+    const = FUNCTION_KERNELS["constant"].kernels["fun"]
+    x = t.decode(t.variable("x"), "e")
+    table = const.typed([t.natives["e"]], t.natives["e -> e"], [x])
+    assert table.tolist() == [[v] * 4 for v in x.tolist()]
+
+
+@pytest.mark.parametrize("edit,match", [
+    (('elem = "mod:10"', 'elem = "nat"'), "needs a finite domain"),
+    (('fun = "elem -> elem"', 'fun = "elem -> item"'), "and 'item' is not under"),
+    (('fun = "elem -> elem"', 'fun = "(elem -> elem"'), "does not read"),
+    (('map = "fun, list -> list"', 'map = "fun, list, list -> list"'), "takes 2 arguments"),
+])
+def test_bad_function_sorts_are_clear_errors(tmp_path, edit, match) -> None:
+    for ext in (".lark", ".semantics.toml"):
+        text = (EXAMPLES / f"map{ext}").read_text(encoding="utf-8")
+        (tmp_path / f"map{ext}").write_text(text.replace(*edit) if ext != ".lark" else text)
+    with pytest.raises(SemanticsError, match=match):
+        explore(str(tmp_path / "map.lark"), size=3)
+
+
+def test_a_polymorphic_type_no_sort_fits_is_an_error(tmp_path) -> None:
+    (tmp_path / "ski.lark").write_text((EXAMPLES / "ski.lark").read_text(encoding="utf-8"))
+    text = (EXAMPLES / "ski.semantics.toml").read_text(encoding="utf-8")
+    wide = "apply = \"('a -> 'a -> 'a -> 'a), 'a -> 'a\""  # no sort o -> o -> o -> o
+    text = text.replace("apply = \"('a -> 'b), 'a -> 'b\"", wide)
+    (tmp_path / "ski.semantics.toml").write_text(text)
+    with pytest.raises(SemanticsError, match="no sorts of the signature fit"):
+        explore(str(tmp_path / "ski.lark"), size=3, ops="apply")
