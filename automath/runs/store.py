@@ -389,12 +389,12 @@ class RunStore:
             chunks = self.conn.execute("SELECT blob FROM rows WHERE run_id = ? ORDER BY start",
                                        (run_id,)).fetchall()
             return unpack_state(row[0], [c for (c,) in chunks], store, self.steps(run_id))
-        except (RunStoreError, sqlite3.Error):
+        except sqlite3.Error:
             raise
-        except Exception as e:  # a truncated blob, or torch's restricted reader refusing one
-            raise RunStoreError(f"run {run_id} has a corrupt saved state: "
-                                f"{type(e).__name__}: {str(e).splitlines()[0][:200]}",
-                                file=self.path) from None
+        except Exception as e:  # a damaged blob, or torch's restricted reader refusing one
+            why = e.message if isinstance(e, RunStoreError) else f"{type(e).__name__}: {e}"
+            raise RunStoreError(f"run {run_id}: its saved state cannot be read: "
+                                f"{why.splitlines()[0][:200]}", file=self.path) from None
 
 
 def _row(r: tuple) -> dict:

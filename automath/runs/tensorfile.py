@@ -3,7 +3,9 @@
 A file is an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape
 and byte range, then the raw bytes. Reading one runs no code: the header is JSON, the data
 bytes. Any defect — a bad length, a dtype not in the table, ranges that overlap or leave the
-file — is a ``RunStoreError``. Non-tensor data travels as JSON in the header's metadata.
+file — is a ``RunStoreError``. Non-tensor data travels as JSON in the header's metadata, beside
+a sha256 checksum of the header and the data, checked on reading: a flipped byte is an error,
+never a wrong number (a file written before checksums, with none, is read as before).
 
 >>> import torch
 >>> blob = pack({"a": torch.arange(3), "b": torch.ones(2, 2, dtype=torch.bool)}, {"step": 4})
@@ -14,6 +16,7 @@ file — is a ``RunStoreError``. Non-tensor data travels as JSON in the header's
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import struct
@@ -31,6 +34,7 @@ DTYPES: dict[str, torch.dtype] = {
 _NAMES = {v: k for k, v in DTYPES.items()}
 MAX_HEADER = 64 << 20  # bytes of JSON header read at most
 META = "automath"  # the metadata key holding the JSON of the non-tensor data
+CHECKSUM = "sha256"  # the metadata key of the checksum: the header without it, then the data
 
 
 def pack(tensors: dict[str, torch.Tensor], meta: dict | None = None) -> bytes:
@@ -38,7 +42,7 @@ def pack(tensors: dict[str, torch.Tensor], meta: dict | None = None) -> bytes:
     JSON-serializable ``meta``.
 
     >>> len(pack({"x": torch.zeros(4, dtype=torch.int8)}))  # 8 + a padded header + 4 bytes
-    100
+    180
     """
     header: dict[str, object] = {"__metadata__": {META: json.dumps(meta or {})}}
     chunks, offset = [], 0
@@ -51,9 +55,31 @@ def pack(tensors: dict[str, torch.Tensor], meta: dict | None = None) -> bytes:
                         "data_offsets": [offset, offset + len(data)]}
         chunks.append(data)
         offset += len(data)
-    head = json.dumps(header, separators=(",", ":")).encode()
+    data = b"".join(chunks)
+    header["__metadata__"][CHECKSUM] = hashlib.sha256(_dump(header) + data).hexdigest()
+    head = _dump(header)
     head += b" " * (-len(head) % 8)  # data aligned to 8 bytes, as safetensors writes it
-    return struct.pack("<Q", len(head)) + head + b"".join(chunks)
+    return struct.pack("<Q", len(head)) + head + data
+
+
+def _dump(header: dict) -> bytes:
+    return json.dumps(header, separators=(",", ":")).encode()
+
+
+def _verify(header: dict, data: bytes) -> None:
+    """Refuse a file whose checksum does not match its header and data (none: not checked).
+
+    >>> blob = bytearray(pack({"x": torch.tensor([1.5])})); blob[-1] ^= 1
+    >>> unpack(bytes(blob))
+    Traceback (most recent call last):
+    ...
+    automath.core.errors.RunStoreError: its bytes do not match their sha256 checksum: the \
+database was damaged or edited
+    """
+    digest = header["__metadata__"].pop(CHECKSUM, None) if "__metadata__" in header else None
+    if digest is not None and digest != hashlib.sha256(_dump(header) + data).hexdigest():
+        raise RunStoreError("its bytes do not match their sha256 checksum: the database was "
+                            "damaged or edited")
 
 
 def unpack(blob: bytes) -> tuple[dict[str, torch.Tensor], dict]:
@@ -65,6 +91,7 @@ def unpack(blob: bytes) -> tuple[dict[str, torch.Tensor], dict]:
     automath.core.errors.RunStoreError: not a tensor file: it is 9 bytes long (header length ...)
     """
     header, data = _header(bytes(blob))
+    _verify(header, data)
     meta_json = header.pop("__metadata__", {}).get(META, "{}")
     try:
         meta = json.loads(meta_json)
