@@ -8,8 +8,9 @@ does not do; ``ours_s`` and the speed-up include it.
 The signatures of issue 15 (a semantics file, the model kinds, staged and conditional
 exploration) run from grammar and semantics files written to a temporary folder
 (``FILES``). QuickSpec publishes no times for them: its repository's ``examples/`` has
-GCD.hs (staged, like ours), MinMax.hs, Conditionals.hs and Lists.hs (of which the typed
-lists case is a first-order part) but no timings; where its
+GCD.hs (staged, like ours), MinMax.hs, Conditionals.hs, Lists.hs (of which the typed
+lists case is a first-order part), Composition.hs, Combinators.hs and ListHOF.hs (of which
+the map case is a part) but no timings; where its
 ``examples/tests/*.output`` lists the laws, ``quickspec_laws`` gives their count.
 """
 
@@ -47,8 +48,10 @@ def _example(name: str) -> tuple[str, str]:
 
 
 SETS, GCD, LISTS = _example("sets"), _example("gcd"), _example("lists")
+MAP, SKI, COMPOSITION = _example("map"), _example("ski"), _example("composition")
 MINMAX_LE = (None, 'kind = "int"\n[predicates]\nle = "a <= b"\n')  # the shipped minmax grammar
-FILES = {"sets": SETS, "gcd": GCD, "minmax_le": MINMAX_LE, "lists": LISTS}
+FILES = {"sets": SETS, "gcd": GCD, "minmax_le": MINMAX_LE, "lists": LISTS, "map": MAP,
+         "ski": SKI, "composition": COMPOSITION}
 """Grammar (None: the shipped one of that name minus the suffix) and semantics texts."""
 SIGNATURES = {
     "sets (semantics file) size 7": ("sets", 7, {}),
@@ -58,11 +61,20 @@ SIGNATURES = {
         "gcd", 7, {"background": "add,mul"}),
     "{min,max} with x <= y (conditional) size 7": ("minmax_le", 7, {}),
     "typed lists ++ reverse nil length + size 7": ("lists", 7, {}),
+    "Composition.hs: id, ., application on mod:3 size 7": ("composition", 7, {}),
+    "ListHOF.hs part: map, ., id, ++, reverse, length size 7": ("map", 7, {}),
+    "Combinators.hs: S, K, I over mod:2 size 7": ("ski", 7, {}),
 }
 CASES.update(SIGNATURES)
-QUICKSPEC_LAWS = {"GCD.hs: nat gcd over {0,1,+,*} background size 7": 13}
+QUICKSPEC_LAWS = {"GCD.hs: nat gcd over {0,1,+,*} background size 7": 13,
+                  "Composition.hs: id, ., application on mod:3 size 7": 5,
+                  "Combinators.hs: S, K, I over mod:2 size 7": 10}
 """Laws QuickSpec prints for the same example (examples/tests/GCD.output: laws 11-23, the
-gcd stage after {0,1,+,*})."""
+gcd stage after {0,1,+,*}; Composition.output: the same signature, its five laws are ours;
+Combinators.output: polymorphic S, K, I, where ours fix one type of each over a two-element
+sort, so laws needing K at a second type are out of reach and one law of the model,
+g (g (g x)) = g x, is true only there). ListHOF.output (20 laws) has fold and (:), which the
+map signature does not, so no count is given beside it."""
 _CHILD = """
 import json, resource, sys, time
 from automath.laws.explore import Stats, explore

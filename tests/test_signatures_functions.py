@@ -29,6 +29,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "signatures"
 MAP, SKI = str(EXAMPLES / "map.lark"), str(EXAMPLES / "ski.lark")
+COMPOSITION = str(EXAMPLES / "composition.lark")
 LIST_VARS = ("xs", "ys", "zs")
 
 
@@ -177,6 +178,30 @@ def test_only_well_typed_applications_are_enumerated() -> None:
     terms = [u.term(n) for n in range(len(u))]
     assert len(terms) > 50 and all(_type(t) is not None for t in terms)
     assert {_type(t) for t in terms} >= {"o", ("o", "o"), ("o", ("o", "o"))}
+
+
+# --- Composition.hs: functions on {0, 1, 2} as tuples, every assignment ------------------
+
+def _run_comp(t: Term, env: dict):
+    if t.op == "var":
+        return env[str(t.token)]
+    a = [_run_comp(x, env) for x in t.args]
+    return {"identity": lambda: (0, 1, 2), "apply": lambda f, x: f[x],
+            "compose": lambda f, g: tuple(f[g[i]] for i in range(3))}[t.op](*a)
+
+
+def test_composition_finds_quickspecs_five_laws_each_true_everywhere() -> None:
+    laws = explore(COMPOSITION, size=7, weights=False)
+    quickspec = [("id x", "x"), ("f . id", "f"), ("id . f", "f"), ("(f . g) x", "f (g x)"),
+                 ("(f . g) . h", "f . (g . h)")]  # examples/tests/Composition.output
+    assert len(laws) == 5 and all(_has(laws, COMPOSITION, *law) for law in quickspec)
+    funs = list(itertools.product(range(3), repeat=3))
+    for law in laws:
+        assert law.verified == "proved: exhaustive"
+        for f, g, h in itertools.product(funs, repeat=3):
+            for x in range(3):
+                env = {"f": f, "g": g, "h": h, "x": x}
+                assert _run_comp(law.lhs, env) == _run_comp(law.rhs, env), str(law)
 
 
 # --- function tables and bad input ------------------------------------------------------------
