@@ -24,7 +24,20 @@ from rich.text import Text
 
 console = Console(emoji=False, highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, emoji=False, highlight=False, soft_wrap=True)
-DB = click.option("--db", default="runs.db", show_default=True, help="SQLite run database.")
+READ_COMMANDS = ("runs", "query")  # the commands that only read the run database
+
+
+def _writable(ctx: click.Context, param: click.Parameter, db: str) -> str:
+    """The ``--db`` of a command that writes: an existing file SQLite may not write is an error
+    before the command works, not after (a read-only file, a read-only mount)."""
+    if ctx.info_name not in READ_COMMANDS and Path(db).is_file():
+        from automath.runs.failures import check_writable
+        check_writable(db)
+    return db
+
+
+DB = click.option("--db", default="runs.db", show_default=True, callback=_writable,
+                  help="SQLite run database.")
 FORMATS = ("table", "json", "markdown", "latex")
 
 

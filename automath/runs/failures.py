@@ -55,6 +55,24 @@ resume the run with --resume ID)'
     return RunStoreError(f"run database: {e}" + (f" ({hint})" if hint else ""), file=path)
 
 
+def check_writable(path: str) -> None:
+    """Refuse a run database SQLite may only read (a read-only file, a read-only mount) before a
+    command works on it: a table is created and rolled back, so the file is left as it was.
+
+    >>> import os, tempfile
+    >>> check_writable(os.path.join(tempfile.mkdtemp(), "new.db"))  # a new file is writable
+    """
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        conn.execute("CREATE TABLE automath_write_probe (x)")
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as e:
+        raise database_error(path, e) from None
+    finally:
+        conn.close()
+
+
 def guard_sqlite(cls: type) -> type:
     """A class decorator: every method's SQLite failure becomes a ``database_error`` naming
     ``self.path`` (the transaction in flight is rolled back by ``with self.conn``), and a
