@@ -48,7 +48,8 @@ def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
     ``cap`` (a number, or a callable read each time): until it does, the generator yields
     ``(size, None)``; while ``stop()`` is true it yields ``(size, PAUSED)`` after the rule in
     progress. ``counts["base"]`` adds up the candidates evaluated. Elements in the store before
-    the enumeration (seeds of a warm start) join the level of their size.
+    a level is built (seeds of a warm start, elements the weighted loop added between two
+    levels) join the level of their size.
 
     >>> from automath.regression.data import DataKind
     >>> from automath.core.semantics import Semantics
@@ -59,7 +60,7 @@ def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
     [(3, 2), (5, 4)]
     """
     limit = cap if callable(cap) else (lambda: cap)
-    levels, n0 = {1: (store.size == 1).nonzero().squeeze(1)}, len(store)
+    levels = {1: (store.size == 1).nonzero().squeeze(1)}
     comm = [int(a) == 2 and commutes(store.kernel(r)) for r, a in enumerate(store.arity)]
     sizes = [len(levels[1])]
     for s in range(2, max_size + 1):
@@ -74,8 +75,10 @@ def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
                 yield s, PAUSED
             tally(counts, "base", _level(store, levels, s, r, arity, comm[r]))
         new = torch.arange(before, len(store))
-        seeded = (store.size[:n0] == s).nonzero().squeeze(1)  # in the store before: seeds
-        levels[s] = torch.cat([seeded, new[store.size[new] == s]])
+        # of this size but in the store before the level: seeds of a warm start, and what
+        # the weighted loop (its turns interleave with the enumeration) or look-ups added
+        known = (store.size[:before] == s).nonzero().squeeze(1)
+        levels[s] = torch.cat([known, new[store.size[new] == s]])
         sizes.append(max(len(levels[s]), 1))
         if len(levels[s]):
             yield s, levels[s]

@@ -63,7 +63,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     ``base_elements`` (default: 60M floats' worth of fingerprints), ``max_goals``, ``deep``
     (size of the second siblings of two-step goals; 0: off), ``steps`` of the weighted loop,
     ``learning`` (False: the loop's learner is frozen, p0 and rule weights stay at their
-    start). ``constants``: numeral atoms (``"auto"``: ``1`` where the grammar has numerals);
+    start), ``loop_share`` (under a time budget, the share of it the loop gets in turns with
+    the enumeration once base and goals have met; 0: the loop only after the enumeration).
+    ``constants``: numeral atoms (``"auto"``: ``1`` where the grammar has numerals);
     ``fit_constants`` refits ``Σ a_i·t_i (+ b)`` over the best shapes' summands with L-BFGS on
     the rows and snaps each constant to a closed form ``p/q · π^k · √r · e^m`` within two
     standard errors where the loss holds. ``max_points``: rows the search fingerprints;
@@ -107,7 +109,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                  fit_constants: bool = True, max_points: int = 64,
                  max_search_rows: int | None = 2000,
                  model_selection: str = "best", validation_fraction: float = 0.0,
-                 learning: bool = True, X_units: object = None, y_units: str | None = None,
+                 learning: bool = True, loop_share: float = 0.25,
+                 X_units: object = None, y_units: str | None = None,
                  variable_names: tuple[str, ...] | None = None, method: str = "weighted",
                  warm_start: bool = False, device: str = "cpu", n_threads: int | None = 1,
                  callback: Callable[[dict], None] | None = None, seed: int = 0) -> None:
@@ -119,7 +122,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self.fit_constants, self.max_points = fit_constants, max_points
         self.max_search_rows = max_search_rows
         self.model_selection, self.validation_fraction = model_selection, validation_fraction
-        self.learning, self.X_units, self.y_units = learning, X_units, y_units
+        self.learning, self.loop_share = learning, loop_share
+        self.X_units, self.y_units = X_units, y_units
         self.variable_names, self.method, self.warm_start = variable_names, method, warm_start
         self.device, self.n_threads, self.callback, self.seed = device, n_threads, callback, seed
 
@@ -215,6 +219,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                            beam=self.beam, steps=self.steps, deep=self.deep,
                            max_time=_search_time(self.max_time), max_memory=budget.max_memory,
                            size_penalty=self.size_penalty, tol=self.tol, seed=self.seed,
+                           loop_share=self.loop_share,
                            **({} if self.learning else FROZEN))
         self.variable_names_, self.grammar_ = names, grammar.name
         self._accept = unit_check(self.X_units, self.y_units, names)

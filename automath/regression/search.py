@@ -30,6 +30,7 @@ supply exact offsets and scales (``y - h``, ``y / h``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable
@@ -76,6 +77,8 @@ class SearchConfig:
     tol: float = 1e-12
     score: str = "scaled"
     seed: int = 0
+    loop_share: float = 0.25
+    turns: int = 8
 
 
 @dataclass
@@ -203,6 +206,16 @@ class Search:
         self._full = cfg.base_elements or cfg.base_floats // max(1, self.y.numel())
         self._cap, self.counts = self._full // 5, {}
         self.phase, self.best, self._meet_state, self._deep_its = "atoms", None, None, {}
+        self._weighted, self._in_turn = False, False
+
+    def _turn_lengths(self) -> tuple[float, float] | None:
+        """Seconds of one enumeration turn and one loop turn, after the base and goals met
+        (``loop_share`` of the time budget to the loop, in ``turns`` turns); None without a
+        time budget or a loop share (then the loop runs only after the enumeration)."""
+        cfg, span = self.config, self._budget.max_time
+        if span is None or cfg.loop_share <= 0 or cfg.steps <= 0:
+            return None
+        return span * (1 - cfg.loop_share) / cfg.turns, span * cfg.loop_share / cfg.turns
 
     def resume(self, budget: Budget | None = None) -> SearchResult:
         """Continue from where the last ``run``/``resume`` stopped (its phase, its paused
@@ -210,11 +223,37 @@ class Search:
         done before is done again."""
         cfg, t0 = self.config, time.perf_counter()
         self._budget = budget or Budget(cfg.max_time, cfg.max_memory)
-        while self.best is None and self.phase != "done" and not self._out_of_time():
+        self._turns, self._turn_end = self._turn_lengths(), None
+        while self.best is None and self.phase != "done" and not self._budget.spent():
+            if self._turns and self.phase in TURN_PHASES and self._turn_end is None:
+                self._turn_end = time.perf_counter() + self._turns[0]
+            if self._turn_due():
+                self.best = self._loop_turn(t0)
+                continue
             self.best, finished = PHASES[self.phase](self, t0)
             if finished:
                 self.phase = NEXT_PHASE[self.phase]
         return self._result(self.best, t0)
+
+    def _turn_due(self) -> bool:
+        """Whether the enumeration's turn is over and the weighted loop's turn has come."""
+        return (self._turn_end is not None and not self._in_turn
+                and self.phase in TURN_PHASES and self.loop_steps < self.config.steps
+                and time.perf_counter() >= self._turn_end)
+
+    def _loop_turn(self, t0: float) -> int | None:
+        """Loop steps for one turn (at least one), then the enumeration's next turn."""
+        self._in_turn = True
+        try:
+            if not self._weighted:
+                self._weights(t0)
+            self.loop.grow()
+            end = time.perf_counter() + self._turns[1]
+            best, _ = self._steps(t0, until=lambda: time.perf_counter() >= end)
+        finally:
+            self._in_turn = False
+        self._turn_end = time.perf_counter() + self._turns[0]
+        return best
 
     @property
     def evaluations(self) -> int:
@@ -229,11 +268,20 @@ class Search:
         return None, True
 
     def _weights(self, t0: float) -> tuple[None, bool]:
-        self.loop.state.p0 = self._start_weights(self.loop.state.store, self.objective)
+        """The loop's start: the ``beam`` best-scoring elements, equal weights (once); the
+        loop may add ``max_elements`` beyond the store it starts on."""
+        if not self._weighted:
+            store = self.loop.state.store
+            self.loop.state.p0 = self._start_weights(store, self.objective)
+            self.loop.config = dataclasses.replace(
+                self.loop.config, max_elements=len(store) + self.config.max_elements)
+            self._weighted = True
         return None, True
 
-    def _steps(self, t0: float) -> tuple[int | None, bool]:
-        """Weighted-loop steps up to the config's count; each step's heavy elements feed goals."""
+    def _steps(self, t0: float, until: Callable[[], bool] = lambda: False,
+               ) -> tuple[int | None, bool]:
+        """Weighted-loop steps up to the config's count (or until ``until()``, checked after
+        each step); each step's heavy elements feed goals."""
         while self.loop_steps < self.config.steps:
             if self._out_of_time():
                 return None, False
@@ -245,11 +293,14 @@ class Search:
             best = best if best is not None else self._through(heavy, t0)
             if best is not None:
                 return best, True
+            if until():
+                return None, False
         return None, True
 
     def _out_of_time(self) -> bool:
-        """Whether the time or memory budget has run out (the budget remembers which)."""
-        return self._budget.spent()
+        """Whether the time or memory budget has run out (the budget remembers which), or
+        the enumeration's turn is over (it pauses for the weighted loop's turn)."""
+        return self._budget.spent() or self._turn_due()
 
     def _meet(self, t0: float) -> tuple[int | None, bool]:
         """Grow the base (by size) and the goals (by cost) in step; check each new part.
@@ -421,6 +472,8 @@ PHASES: dict[str, Callable[[Search, float], tuple[int | None, bool]]] = {
     "weights": Search._weights, "loop": Search._steps,
 }
 NEXT_PHASE = dict(zip(PHASES, [*list(PHASES)[1:], "done"], strict=True))
+TURN_PHASES = frozenset({"deep", "cap", "grow", "deep again"})
+"""Phases that take turns with the weighted loop under a time budget (after base and goals)."""
 
 
 def data_digest(domain: Domain, y: Tensor) -> str:
