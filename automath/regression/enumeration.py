@@ -39,9 +39,12 @@ def commutes(kernel: Callable[..., Tensor]) -> bool:
     return bool(torch.equal(kernel(a, b), kernel(b, a)))
 
 
+Allowed = Callable[[int, Tensor, Tensor | None], Tensor]  # (rule, left, right) -> keep mask
+
+
 def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
                 stop: Callable[[], bool] = lambda: False, counts: dict[str, int] | None = None,
-                ) -> Iterator[tuple[int, Tensor | None]]:
+                allowed: Allowed | None = None) -> Iterator[tuple[int, Tensor | None]]:
     """Every expression by size, deduplicated: yields (size, new ids) while under ``cap``.
 
     A size level is built only if its estimated count (growth of the last level) fits under
@@ -49,7 +52,8 @@ def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
     ``(size, None)``; while ``stop()`` is true it yields ``(size, PAUSED)`` after the rule in
     progress. ``counts["base"]`` adds up the candidates evaluated. Elements in the store before
     a level is built (seeds of a warm start, elements the weighted loop added between two
-    levels) join the level of their size.
+    levels) join the level of their size. ``allowed`` (e.g. ``DimTable.allowed``: units)
+    drops candidates before they are built or counted.
 
     >>> from automath.regression.data import DataKind
     >>> from automath.core.semantics import Semantics
@@ -73,7 +77,7 @@ def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
         for r, arity in enumerate(store.arity.tolist()):
             while stop():
                 yield s, PAUSED
-            tally(counts, "base", _level(store, levels, s, r, arity, comm[r]))
+            tally(counts, "base", _level(store, levels, s, r, arity, comm[r], allowed))
         new = torch.arange(before, len(store))
         # of this size but in the store before the level: seeds of a warm start, and what
         # the weighted loop (its turns interleave with the enumeration) or look-ups added
@@ -85,18 +89,24 @@ def size_levels(store: Store, cap: int | Callable[[], int], max_size: int = 64,
 
 
 def _level(store: Store, levels: dict[int, Tensor], s: int, r: int, arity: int,
-           comm: bool) -> int:
+           comm: bool, allowed: Allowed | None = None) -> int:
     """Build the part of size level ``s`` that rule ``r`` makes; returns the candidates."""
     n = 0
     if arity == 1 and s - 1 in levels:
-        expand(store, r, levels[s - 1])
-        n += len(levels[s - 1])
+        ids = levels[s - 1]
+        ids = ids if allowed is None else ids[allowed(r, ids, None)]
+        expand(store, r, ids)
+        n += len(ids)
     for s1 in range(1, s - 1) if arity == 2 else ():
         a, b = levels.get(s1), levels.get(s - 1 - s1)
         if a is None or b is None or (comm and s1 > s - 1 - s1):
             continue
-        expand(store, r, a.repeat_interleave(len(b)), b.repeat(len(a)))
-        n += len(a) * len(b)
+        left, right = a.repeat_interleave(len(b)), b.repeat(len(a))
+        if allowed is not None:
+            keep = allowed(r, left, right)
+            left, right = left[keep], right[keep]
+        expand(store, r, left, right)
+        n += len(left)
     return n
 
 

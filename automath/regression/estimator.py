@@ -37,7 +37,7 @@ from automath.regression.inputs import InputError, _same_length, read_csv, valid
 from automath.regression.saving import load_fit, save_fit
 from automath.regression.search import Search, SearchConfig, SearchResult, data_digest
 from automath.regression.separable import fit_parts
-from automath.regression.units import unit_check
+from automath.regression.units import unit_check, unit_dims
 
 FROZEN = {"lr": 0.0, "rule_lr": 0.0}  # learning=False: the loop's p0 and rule weights stay put
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
@@ -289,7 +289,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                 search.on_step, before = self.callback, search.evaluations
                 res = search.resume(search_budget)
             else:
-                search = Search(domain, y, cfg, self.callback, self._accept)
+                search = Search(domain, y, cfg, self.callback, self._accept,
+                                unit_dims(self.X_units, self.variable_names_))
                 seeds = tuple(e["term"] for e in getattr(self, "_front", [])
                               if not e["fitted"]) if self.warm_start else ()
                 res = search.run(seeds, search_budget)

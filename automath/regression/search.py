@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import torch
@@ -47,8 +47,10 @@ from automath.core.store import Store
 from automath.core.term import Term
 from automath.regression.budget import Budget
 from automath.regression.data import SCORES, nmse, scaled_nmse
+from automath.regression.dims import DimTable
 from automath.regression.enumeration import goal_classes, size_levels
 from automath.regression.goals import PAUSED, Goals, ProjIndex
+from automath.regression.units import Dim
 
 
 @dataclass(frozen=True)
@@ -157,9 +159,11 @@ class Search:
 
     def __init__(self, domain: Domain, y: Tensor, config: SearchConfig,
                  on_step: Callable[[dict], None] | None = None,
-                 accept: Callable[[Term], bool] | None = None) -> None:
+                 accept: Callable[[Term], bool] | None = None,
+                 units: Mapping[str, Dim] | None = None) -> None:
         self.domain, self.config, self.on_step = domain, config, on_step
         self.accept = accept  # an exact fit counts only if accept(term) (e.g. units agree)
+        self.units = units  # each variable's dimension: the enumeration builds consistent ones
         self.y = torch.as_tensor(y, dtype=torch.float64).to(domain.kind.device)
         self.log: list[dict] = []
 
@@ -308,8 +312,9 @@ class Search:
         st, cfg = self.loop.state.store, self.config
         if self._meet_state is None:
             sizes = self._sizes = {1: (st.size == 1).nonzero().squeeze(1)}
+            allowed = None if self.units is None else DimTable(st, self.units).allowed
             self._base = size_levels(st, lambda: self._cap, stop=self._out_of_time,
-                                     counts=self.counts)
+                                     counts=self.counts, allowed=allowed)
             self._goal_it = goal_classes(self.goals, sizes.get, cfg.max_goals,
                                          stop=self._out_of_time)
             self._meet_state = {"base": False, "goals": False, "cost": 0}

@@ -147,6 +147,20 @@ def unit_check(x_units: Mapping[str, str] | Sequence[str] | None, y_units: str |
     >>> ok(g.parse("d/t")), ok(g.parse("d*t")), unit_check(None, "m", ["d"])
     (True, False, None)
     """
+    dims = unit_dims(x_units, names)
+    if dims is None:
+        return None
+    target = None if y_units is None else parse_units(y_units)
+    return lambda term: consistent(term, dims, target)
+
+
+def unit_dims(x_units: Mapping[str, str] | Sequence[str] | None,
+              names: Sequence[str]) -> dict[str, Dim] | None:
+    """Each variable's dimension from ``X_units`` (by column or by name); None without.
+
+    >>> [str(e) for e in unit_dims(["m/s"], ["v"])["v"][:2]]
+    ['1', '-1']
+    """
     if x_units is None:
         return None
     if isinstance(x_units, str):
@@ -158,6 +172,4 @@ def unit_check(x_units: Mapping[str, str] | Sequence[str] | None, y_units: str |
     missing = [n for n in names if n not in x_units]
     if missing:
         raise UnitError(f"X_units has no unit for {missing[0]!r}", token=missing[0])
-    dims = {n: parse_units(str(x_units[n])) for n in names}
-    target = None if y_units is None else parse_units(y_units)
-    return lambda term: consistent(term, dims, target)
+    return {n: parse_units(str(x_units[n])) for n in names}
