@@ -3,7 +3,8 @@
 The same budget twice, interleaved item by item (the order of the twins alternates, so neither
 always runs warm): ``run`` on a set of targets (learning off: ``lr = rule_lr = 0``, so ``p0``
 and the rule weights stay where they start), ``prove`` on a folder of problems
-(``learning=False``), ``fit`` on Nguyen problems (``SymbolicRegressor(learning=False)``).
+(``learning=False``), ``fit`` on Nguyen problems (``SymbolicRegressor(learning=False)``),
+``fit-hard`` the same on our harder problems (``HARD``).
 Each row says what was solved, the seconds and how many elements (or equations) were
 generated; the summary gives the counts and the time ratio off/on. Figures, never pass/fail.
 """
@@ -26,6 +27,9 @@ TARGETS = ("x*x*x + x", "x + x + x*(x*x)", "(x + 1)*(x + 1)", "x*x*x*x", "x*(x +
 """Targets for ``run`` on ``arith`` with atoms x, 1 (the default job's target among them)."""
 NGUYEN = ("Nguyen-1", "Nguyen-5", "Nguyen-7", "Nguyen-10", "Nguyen-4", "Nguyen-12")
 """Fit problems: easy ones (found by enumeration), ones found by look-ups, and the hardest two."""
+HARD = tuple(f"Hard-{i}" for i in range(1, 9))
+"""``fit-hard``: our own targets beyond the enumeration and look-ups of a 20 s fit
+(``benchmarks.datasets.HARD``), where the weighted loop's turns have to find them."""
 
 Row = dict[str, object]
 
@@ -64,8 +68,10 @@ def prove_problem(path: Path, learning: bool, timeout: float = 10.0) -> Row:
             "detail": f"{res.stats['given']} processed, {res.stats['proof_steps']} steps"}
 
 
-def fit_problem(name: str, learning: bool, seed: int = 0, budget: float = 20.0) -> Row:
-    """One Nguyen fit (20 points, the Nguyen grammar): exact recovery, and which part found it."""
+def fit_problem(name: str, learning: bool, seed: int = 0, budget: float = 20.0,
+                task: str = "fit") -> Row:
+    """One fit (20 points, the Nguyen grammar): exact recovery, the elements its search
+    generated, which part found it and how many weighted-loop steps it took."""
     from automath.regression.estimator import SymbolicRegressor
     from benchmarks.datasets import PROBLEMS
     from benchmarks.sr import _recovered
@@ -75,9 +81,11 @@ def fit_problem(name: str, learning: bool, seed: int = 0, budget: float = 20.0) 
     model = SymbolicRegressor(grammar="nguyen", variable_names=tuple(problem.variables),
                               max_time=budget, seed=seed, learning=learning).fit(x, y)
     seconds = time.perf_counter() - start
-    return {"task": "fit", "item": f"{name} seed {seed}",
+    steps = sum(e["event"] == "step" for e in model.search_log_)
+    return {"task": task, "item": f"{name} seed {seed}",
             "solved": bool(_recovered(model.sympy(), problem, x, y)), "seconds": seconds,
-            "generated": None, "detail": f"found by {model.found_by_ or 'nothing'}"}
+            "generated": model.n_elements_,
+            "detail": f"found by {model.found_by_ or 'nothing'}, {steps} loop steps"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,7 @@ def jobs(tasks: Sequence[str], settings: Settings) -> list[tuple[str, object]]:
         "run": lambda: list(TARGETS),
         "prove": lambda: [p for suite in SUITES for p in sorted(suite.glob("*.toml"))],
         "fit": lambda: [(n, s) for n in NGUYEN for s in range(settings.seeds)],
+        "fit-hard": lambda: [(n, s) for n in HARD for s in range(settings.seeds)],
     }
     return [(task, item) for task in tasks for item in table[task]()]
 
@@ -108,6 +117,7 @@ RUNNERS: dict[str, Callable[[object, bool, Settings], Row]] = {
     "run": lambda item, on, s: run_target(item, on, s.steps),
     "prove": lambda item, on, s: prove_problem(item, on, s.timeout),
     "fit": lambda item, on, s: fit_problem(item[0], on, item[1], s.budget),
+    "fit-hard": lambda item, on, s: fit_problem(item[0], on, item[1], s.budget, "fit-hard"),
 }
 """One twin of a job of each task: its item, learning on or off, and the settings."""
 

@@ -57,23 +57,41 @@ OWN: dict[str, Problem] = {  # our own, in the Nguyen grammar (no numerals)
     "Own-2": Problem("cos(x)*exp(x)", {"x": (-1.0, 1.0)}),
     "Own-3": Problem("sin(x*y)/y", {"x": (-1.0, 1.0), "y": (0.5, 2.0)}),
 }
-PROBLEMS = {**NGUYEN, **OWN}
+_U2 = {v: (0.1, 1.5) for v in "xy"}
+_U4 = {v: (0.1, 1.5) for v in "xyzw"}
+HARD: dict[str, Problem] = {  # beyond the default enumeration and look-ups in 20 s (2026-12-02)
+    "Hard-1": Problem("x*y*z*w + x + y + z + w", _U4),
+    "Hard-2": Problem("x*y*z + x*w + sin(y*z)*w", _U4),
+    "Hard-3": Problem("sin(x*y + z)*cos(w*x) + y*z*w", _U4),
+    "Hard-4": Problem("exp(x)*y + exp(z)*w + x*z", _U4),
+    "Hard-5": Problem("exp(x*y)*cos(x - y) + sin(x*x)", _U2),
+    "Hard-6": Problem("sin(x)*sin(y)*sin(x*y) + cos(x + y)", _U2),
+    "Hard-7": Problem("sin(x + y*y)*exp(x - y) + cos(x*y)", _U2),
+    "Hard-8": Problem("sin(x*x*x) + cos(y*y*y) + x*y", _U2),
+}
+"""Harder targets of our own (Nguyen grammar): four variables, products of unary functions of
+sums, and A·B + C shapes whose three parts are each 4–5 nodes."""
+PROBLEMS = {**NGUYEN, **OWN, **HARD}
+GROUPS = {"nguyen": NGUYEN, "own": OWN, "hard": HARD}
 
 
 def select(problems: str | Sequence[str]) -> dict[str, Problem]:
-    """Problems by name: ``"nguyen"`` (all 12), or names/numbers such as ``"1,8,own-2"``.
+    """Problems by name: a group (``"nguyen"``: all 12, ``"own"``, ``"hard"``), or
+    names/numbers such as ``"1,8,own-2"``, or both.
 
-    >>> list(select("1, Nguyen-8, own-2"))
-    ['Nguyen-1', 'Nguyen-8', 'Own-2']
+    >>> list(select("1, Nguyen-8, own-2")), len(select("hard")), len(select("own,hard-1"))
+    (['Nguyen-1', 'Nguyen-8', 'Own-2'], 8, 4)
     """
     names = problems.split(",") if isinstance(problems, str) else list(problems)
     names = [n.strip() for n in names if n.strip()]
-    if [n.lower() for n in names] == ["nguyen"]:
-        return dict(NGUYEN)
-    out = {}
+    out: dict[str, Problem] = {}
     for n in names:
+        if n.lower() in GROUPS:
+            out.update(GROUPS[n.lower()])
+            continue
         key = f"Nguyen-{n}" if n.isdigit() else n[:1].upper() + n[1:]
         if key not in PROBLEMS:
-            raise AutomathError(f"unknown problem {n!r}; known: nguyen, {', '.join(PROBLEMS)}")
+            raise AutomathError(f"unknown problem {n!r}; known: {', '.join(GROUPS)}, "
+                                f"{', '.join(PROBLEMS)}")
         out[key] = PROBLEMS[key]
     return out

@@ -40,3 +40,17 @@ def test_two_workers_give_the_rows_one_worker_gives():
     drop = ("s on", "s off")
     assert [{k: v for k, v in r.items() if k not in drop} for r in two] == \
         [{k: v for k, v in r.items() if k not in drop} for r in one]
+
+
+def test_fit_hard_jobs_are_the_hard_problems_by_seed():
+    """``--tasks fit-hard`` runs every problem of benchmarks.datasets.HARD for each seed, and
+    those targets are formulas over their own ranges' variables."""
+    import sympy
+
+    from benchmarks.ablate import jobs
+    from benchmarks.datasets import HARD
+    items = [item for _, item in jobs(["fit-hard"], Settings(seeds=2))]
+    assert items == [(n, s) for n in HARD for s in (0, 1)]
+    for problem in HARD.values():
+        names = {str(v) for v in sympy.sympify(problem.formula).free_symbols}
+        assert names == set(problem.variables)
