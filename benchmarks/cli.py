@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from automath.cli.common import print_table, split
+from automath.cli.common import Printer, format_option, split
 from benchmarks.prove import bench_prove_cmd
 from benchmarks.sr import bench_sr_cmd
 
@@ -30,45 +30,71 @@ def _ints(text: str) -> tuple[int, ...]:
               help="Parent counts N.")
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--threads", type=int, help="torch.set_num_threads before timing.")
-def bench_generate_cmd(sizes: str, device: str, threads: int | None) -> None:
-    """Candidates fingerprinted and deduplicated per second, beside plain torch.unique."""
+@format_option
+def bench_generate_cmd(sizes: str, device: str, threads: int | None, fmt: str) -> None:
+    """Candidates fingerprinted and deduplicated per second, beside plain torch.unique
+    (JSON: {"generate": [...]})."""
     from benchmarks.engine import bench_generate
     _threads(threads)
-    print_table(bench_generate(_ints(sizes), device=device),
-                "generate: N² pairs of `mul` (at most 4M, sampled)")
+    with Printer(fmt) as out:
+        out.table("generate", bench_generate(_ints(sizes), device=device),
+                  "generate: N² pairs of `mul` (at most 4M, sampled)")
 
 
 @bench.command("evolve")
 @click.option("--edges", default="100000,1000000,4000000", show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--threads", type=int, help="torch.set_num_threads before timing.")
-def bench_evolve_cmd(edges: str, device: str, threads: int | None) -> None:
-    """Forward+backward hyperedges per second of the evolution, beside a sparse-matrix form."""
+@format_option
+def bench_evolve_cmd(edges: str, device: str, threads: int | None, fmt: str) -> None:
+    """Forward+backward hyperedges per second of the evolution, beside a sparse-matrix form
+    (JSON: {"evolve": [...]})."""
     from benchmarks.engine import bench_evolve
     _threads(threads)
-    print_table(bench_evolve(_ints(edges), device=device), "evolve: forward + backward, depth 2")
+    with Printer(fmt) as out:
+        out.table("evolve", bench_evolve(_ints(edges), device=device),
+                  "evolve: forward + backward, depth 2")
 
 
 @bench.command("evonet")
 @click.option("--quick", is_flag=True, help="Fewer sizes and seeds.")
 @click.option("--seeds", type=int, default=5, show_default=True)
-def bench_evonet_cmd(quick: bool, seeds: int) -> None:
-    """Evolving networks: batched forward+backward vs per-op loops; seconds per recovery."""
-    from benchmarks.evonet import bench_evonet
-    bench_evonet(quick=quick, seeds=seeds, echo=click.echo)
+@format_option
+def bench_evonet_cmd(quick: bool, seeds: int, fmt: str) -> None:
+    """Evolving networks: batched forward+backward vs per-op loops; seconds per recovery
+    (rows as they finish; JSON: {"speed": [...], "recovery": [...]})."""
+    from benchmarks.evonet import RECOVERY_TITLE, SPEED_TITLE, plan, run_plan
+    titles = {"speed": SPEED_TITLE, "recovery": RECOVERY_TITLE}
+    with Printer(fmt) as out:
+        for what, calls in plan(quick, seeds, (64, 128, 256), (1, 2)).items():
+            with out.stream(what, titles[what]) as add:
+                run_plan(calls, what, echo=add)
 
 
 @bench.command("explore")
 @click.option("--repeat", type=int, default=3, show_default=True, help="Best of N runs.")
 @click.option("--growth", default="5,7,9,11", show_default=True,
               help="Sizes of {0,1,+,*} for the growth table ('' to skip).")
-def bench_explore_cmd(repeat: int, growth: str) -> None:
-    """Law discovery per signature beside QuickSpec 2.2's published times; growth with size."""
-    from benchmarks.explore import bench_explore, bench_growth
-    print_table(bench_explore(repeat=repeat),
-                "explore: best of runs, fresh process each (peak RSS includes torch)")
-    if growth:
-        print_table(bench_growth(sizes=_ints(growth)), "explore {0,1,+,*}: growth with size")
+@click.option("--case", "cases", multiple=True,
+              help="Only this signature (a name of the table; repeat for more).")
+@format_option
+def bench_explore_cmd(repeat: int, growth: str, cases: tuple[str, ...], fmt: str) -> None:
+    """Law discovery per signature beside QuickSpec 2.2's published times; growth with size
+    (rows as they finish; JSON: {"explore": [...], "growth": [...]})."""
+    from benchmarks.explore import CASES, bench_explore, bench_growth
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        raise click.BadParameter(f"unknown {unknown}; known: {', '.join(CASES)}",
+                                 param_hint="--case")
+    chosen = list(cases or CASES)
+    with Printer(fmt) as out:
+        with out.stream("explore", "explore: best of runs, fresh process each (peak RSS "
+                        "includes torch)", total=len(chosen)) as add:
+            bench_explore(chosen, repeat=repeat, echo=add)
+        if growth:
+            with out.stream("growth", "explore {0,1,+,*}: growth with size",
+                            total=len(_ints(growth))) as add:
+                bench_growth(sizes=_ints(growth), echo=add)
 
 
 @bench.command("ablate")
@@ -81,18 +107,18 @@ def bench_explore_cmd(repeat: int, growth: str) -> None:
 @click.option("--seeds", type=int, default=1, show_default=True, help="Seeds per fit problem.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes running jobs side by side (times then share the cores).")
+@format_option
 def bench_ablate_cmd(tasks: str, steps: int, timeout: float, budget: float, seeds: int,
-                     workers: int) -> None:
-    """Learning on against learning off, same budget, interleaved: solved, time, generated."""
-    from benchmarks.ablate import PAIR_COLUMNS, Settings, bench_ablate, summary
-
-    def echo(row: dict) -> None:
-        click.echo(" | ".join(str(row[c]) for c in PAIR_COLUMNS), err=True)
-
-    settings = Settings(steps, timeout, budget, seeds)
-    rows = bench_ablate(split(tasks) or (), settings, workers=workers, echo=echo)
-    print_table(rows, "ablate: learning on and off (same budget, interleaved)", PAIR_COLUMNS)
-    print_table(summary(rows), "ablate: per task")
+                     workers: int, fmt: str) -> None:
+    """Learning on against learning off, same budget, interleaved: solved, time, generated
+    (rows as they finish; JSON: {"rows": [...], "summary": [...]})."""
+    from benchmarks.ablate import PAIR_COLUMNS, Settings, bench_ablate, jobs, summary
+    settings, chosen = Settings(steps, timeout, budget, seeds), split(tasks) or ()
+    with Printer(fmt) as out:
+        with out.stream("rows", "ablate: learning on and off (same budget, interleaved)",
+                        PAIR_COLUMNS, total=len(jobs(chosen, settings))) as add:
+            rows = bench_ablate(chosen, settings, workers=workers, echo=add)
+        out.table("summary", summary(rows), "ablate: per task")
 
 
 bench.add_command(bench_prove_cmd)

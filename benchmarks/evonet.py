@@ -21,6 +21,8 @@ from automath.evonet.export import EvonetRegressor
 from automath.evonet.network import DEFAULT_OPS, EvolvingNetwork
 
 Echo = Callable[[str], None] | None
+RowEcho = Callable[[dict], None] | None
+"""Called with each row as it is finished (``automath.cli.common.Printer.stream``)."""
 
 
 def loop_forward(net: EvolvingNetwork, x: Tensor, *, cat: bool = False) -> Tensor:
@@ -75,8 +77,10 @@ def _once(fn: Callable[[], object]) -> float:
 
 
 def bench_speed(sizes: Sequence[int] = (64, 128, 256), threads: Sequence[int] = (1, 2),
-                depths: Sequence[int | None] = (4, None), batch: int = 256) -> list[dict]:
-    """Forward+backward milliseconds: batched network vs per-op loops, per size and threads.
+                depths: Sequence[int | None] = (4, None), batch: int = 256,
+                echo: RowEcho = None) -> list[dict]:
+    """Forward+backward milliseconds: batched network vs per-op loops, per size and threads;
+    ``echo(row)`` as each row is finished.
 
     One row per (threads, depth, size); ``levels`` is the depth of the built network's plan:
 
@@ -90,8 +94,16 @@ def bench_speed(sizes: Sequence[int] = (64, 128, 256), threads: Sequence[int] = 
     rows = []
     for n_threads in threads:
         with torch_threads(n_threads):
-            rows += [_speed_row(n, depth, batch, n_threads) for depth in depths for n in sizes]
+            for depth in depths:
+                rows += [_passed(echo, _speed_row(n, depth, batch, n_threads)) for n in sizes]
     return rows
+
+
+def _passed(echo: RowEcho, row: dict) -> dict:
+    """``row``, given to ``echo`` first (if any)."""
+    if echo is not None:
+        echo(row)
+    return row
 
 
 def _speed_row(n_ops: int, depth: int | None, batch: int, n_threads: int) -> dict:
@@ -113,8 +125,9 @@ def _speed_row(n_ops: int, depth: int | None, batch: int, n_threads: int) -> dic
 
 def bench_recovery(seeds: int = 5, rules: Sequence[str] = ("spread", "weight", "refit"),
                    candidates: Sequence[int] = (16, 1), threads: Sequence[int] = (1,),
-                   generations: int = 100) -> list[dict]:
-    """Recovery of x0*x1 + x2 (x3, x4 distractors) per prune rule, candidates and threads.
+                   generations: int = 100, echo: RowEcho = None) -> list[dict]:
+    """Recovery of x0*x1 + x2 (x3, x4 distractors) per prune rule, candidates and threads;
+    ``echo(row)`` as each row is finished.
 
     >>> bench_recovery(seeds=1, rules=("spread",), candidates=(16,))[0]["recovered"]
     '1/1'
@@ -124,7 +137,8 @@ def bench_recovery(seeds: int = 5, rules: Sequence[str] = ("spread", "weight", "
     rows = []
     for n_threads in threads:
         for rule in rules:
-            rows += [_recovery_row(seeds, rule, c, n_threads, generations) for c in candidates]
+            rows += [_passed(echo, _recovery_row(seeds, rule, c, n_threads, generations))
+                     for c in candidates]
     return rows
 
 
@@ -166,6 +180,36 @@ def format_table(rows: list[dict]) -> str:
                      for line in lines)
 
 
+SPEED_TITLE = "evonet forward+backward, batch 256 (ms; ratios = loop time / batched time)"
+RECOVERY_TITLE = "recovery of x0*x1 + x2 with two distractor inputs (seeds 0..n-1)"
+
+
+def plan(quick: bool, seeds: int, sizes: Sequence[int], threads: Sequence[int]
+         ) -> dict[str, list[dict]]:
+    """The keyword arguments of each ``bench_speed`` and ``bench_recovery`` call of a run.
+
+    >>> [len(v) for v in plan(True, 1, (8,), (1, 2)).values()]
+    [1, 1]
+    """
+    if quick:
+        return {"speed": [{"sizes": sizes, "threads": threads[:1], "depths": (4,)}],
+                "recovery": [{"seeds": seeds, "rules": ("spread",), "candidates": (16,),
+                              "threads": threads[:1]}]}
+    return {"speed": [{"sizes": sizes, "threads": threads}],
+            "recovery": [{"seeds": seeds, "threads": (threads[0],)},
+                         {"seeds": seeds, "rules": ("spread",), "candidates": (16,),
+                          "threads": tuple(threads[1:])}]}
+
+
+BENCHES = {"speed": bench_speed, "recovery": bench_recovery}
+
+
+def run_plan(calls: list[dict], what: str, echo: RowEcho = None) -> list[dict]:
+    """The rows of one table of the plan (``what``: speed or recovery), ``echo``-ed as they
+    are finished."""
+    return [row for kw in calls for row in BENCHES[what](**kw, echo=echo)]
+
+
 def bench_evonet(*, quick: bool = False, seeds: int = 5, sizes: Sequence[int] = (64, 128, 256),
                  threads: Sequence[int] = (1, 2), echo: Echo = print) -> dict[str, list[dict]]:
     """Run both benchmarks, print their tables through ``echo`` and return the rows.
@@ -174,17 +218,11 @@ def bench_evonet(*, quick: bool = False, seeds: int = 5, sizes: Sequence[int] = 
     >>> sorted(out), out["recovery"][0]["recovered"]
     (['recovery', 'speed'], '1/1')
     """
-    if quick:
-        speed = bench_speed(sizes, threads=threads[:1], depths=(4,))
-        recovery = bench_recovery(seeds, rules=("spread",), candidates=(16,), threads=threads[:1])
-    else:
-        speed = bench_speed(sizes, threads=threads)
-        recovery = bench_recovery(seeds, threads=(threads[0],))
-        recovery += bench_recovery(seeds, rules=("spread",), candidates=(16,),
-                                   threads=tuple(threads[1:]))
+    out = {what: run_plan(calls, what) for what, calls in plan(quick, seeds, sizes,
+                                                               threads).items()}
     if echo is not None:
-        echo("evonet forward+backward, batch 256 (ms; ratios = loop time / batched time)")
-        echo(format_table(speed))
-        echo("\nrecovery of x0*x1 + x2 with two distractor inputs (seeds 0..n-1)")
-        echo(format_table(recovery))
-    return {"speed": speed, "recovery": recovery}
+        echo(SPEED_TITLE)
+        echo(format_table(out["speed"]))
+        echo("\n" + RECOVERY_TITLE)
+        echo(format_table(out["recovery"]))
+    return out

@@ -20,7 +20,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from automath.core.errors import AutomathError
@@ -115,9 +115,15 @@ def _materialize(grammar: str, folder: Path) -> str:
     return str(folder / f"{grammar}.lark")
 
 
-def bench_explore(cases: Sequence[str] | None = None, repeat: int = 3) -> list[dict]:
+Echo = Callable[[dict], None] | None
+"""Called with each row as it is finished (``automath.cli.common.Printer.stream``)."""
+
+
+def bench_explore(cases: Sequence[str] | None = None, repeat: int = 3, echo: Echo = None
+                  ) -> list[dict]:
     """Each acceptance signature, best of ``repeat`` runs, beside QuickSpec 2.2's times
-    (blank where QuickSpec publishes none: the issue-15 signatures).
+    (blank where QuickSpec publishes none: the issue-15 signatures); ``echo(row)`` as each
+    row is finished.
 
     ``speedup`` is QuickSpec's published wall time over our best wall time (different
     machines of the same kind: 2 cores); ``ours_cpu_s`` is the best CPU time, steadier on a
@@ -140,12 +146,20 @@ def bench_explore(cases: Sequence[str] | None = None, repeat: int = 3) -> list[d
                      "added_MB": max(r["added_MB"] for r in runs),
                      "quickspec_MB": qs_mb if qs_mb is not None else "",
                      "classes": best["stats"]["classes"], "nodes": best["stats"]["candidates"]})
+        _echo(echo, rows)
     return rows
 
 
+def _echo(echo: Echo, rows: list[dict]) -> None:
+    """Pass the newest row on (no ``echo``: nothing)."""
+    if echo is not None:
+        echo(rows[-1])
+
+
 def bench_growth(grammar: str = "semiring", sizes: Sequence[int] = (5, 7, 9, 11),
-                 options: dict | None = None) -> list[dict]:
-    """How time and memory grow with the size bound (one fresh process per size)."""
+                 options: dict | None = None, echo: Echo = None) -> list[dict]:
+    """How time and memory grow with the size bound (one fresh process per size); ``echo(row)``
+    as each row is finished."""
     rows = []
     for size in sizes:
         r = run_case(grammar, size, options)
@@ -153,4 +167,5 @@ def bench_growth(grammar: str = "semiring", sizes: Sequence[int] = (5, 7, 9, 11)
                      "seconds": r["seconds"], "cpu_s": r["cpu_seconds"], "peak_MB": r["peak_MB"],
                      "added_MB": r["added_MB"], "nodes": r["stats"]["candidates"],
                      **{f"{k}_s": v for k, v in r["stats"]["seconds"].items()}})
+        _echo(echo, rows)
     return rows

@@ -16,11 +16,12 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from automath.cli.common import console, print_table, split
+from automath.cli.common import Printer, err_console, escape, format_option, split
 
 UEQ = Path(__file__).resolve().parent.parent / "automath" / "problems" / "ueq"
 """The textbook suite shipped with automath (``proofs.suite.UEQ``)."""
@@ -79,9 +80,11 @@ def missing_peers(peers: tuple[str, ...]) -> list[str]:
 
 def bench_prove(suite: str | Path = UEQ, *, problems: tuple[str, ...] | None = None,
                 peers: tuple[str, ...] = ("eprover",), budget: float = 10.0,
-                threads: int | None = 1, train: str | Path | None = None) -> list[dict]:
+                threads: int | None = 1, train: str | Path | None = None,
+                echo: Callable[[dict], None] | None = None) -> list[dict]:
     """Rows per problem and variant (automath on, off, each available peer), interleaved
-    problem by problem; ``vs_E``: seconds over E's on that problem (> 1: slower than E).
+    problem by problem, each given to ``echo`` once its problem is done; ``vs_E``: seconds
+    over E's on that problem (> 1: slower than E).
     Learning on starts from a guide fitted to the learning-off proofs of the ``train`` suite
     (none: from no guide) and learns from each proof it finds, problem by problem."""
     from automath.core.threads import torch_threads
@@ -95,6 +98,8 @@ def bench_prove(suite: str | Path = UEQ, *, problems: tuple[str, ...] | None = N
             run_automath(files[0], budget, Learning(learner.guide))
         for path in files:
             rows += _problem_rows(path, budget, run_peers, Path(tmp), learner)
+            for row in rows[-len(VARIANTS) - len(run_peers):] if echo else ():
+                echo(row)
     return rows
 
 
@@ -174,17 +179,24 @@ def summary(rows: list[dict]) -> list[dict]:
 @click.option("--train", type=click.Path(exists=True, file_okay=False),
               help="Fit learning-on's first guide to this suite's proofs (default: none; "
                    "it learns from the benchmarked suite's earlier problems only).")
+@format_option
 def bench_prove_cmd(suite: str, problems: str | None, peers: str, budget: float,
-                    threads: int, train: str | None) -> None:
-    """The saturation prover (learning on and off) beside E, problem by problem."""
+                    threads: int, train: str | None, fmt: str) -> None:
+    """The saturation prover (learning on and off) beside E, problem by problem (rows as
+    each problem is done; JSON: {"rows": [...], "summary": [...]})."""
     wanted = tuple(split(peers) or ())
     for peer in missing_peers(wanted):
-        console.print(f"{peer} is not on PATH (or not a known peer): automath's figures only",
-                      highlight=False)
-    rows = bench_prove(suite, problems=tuple(split(problems)) if problems else None,
-                       peers=wanted, budget=budget, threads=threads, train=train)
-    print_table(rows, f"prove: {suite}, {budget:g} s each (vs_E > 1: slower than E)",
-                ["problem", "variant", "solved", "seconds", "vs_E", "search_s", "status",
-                 "given", "generated", "guided"])
-    print_table(summary(rows), "prove: totals (vs_E over the problems both solved)",
-                ["variant", "solved", "seconds", "vs_E", "generated"])
+        err_console.print(f"{escape(peer)} is not on PATH (or not a known peer): automath's "
+                          "figures only")
+    with Printer(fmt) as out:
+        with out.stream("rows", f"prove: {suite}, {budget:g} s each (vs_E > 1: slower than E)",
+                        ROW_COLUMNS) as add:
+            rows = bench_prove(suite, problems=tuple(split(problems)) if problems else None,
+                               peers=wanted, budget=budget, threads=threads, train=train,
+                               echo=add)
+        out.table("summary", summary(rows), "prove: totals (vs_E over the problems both solved)",
+                  ["variant", "solved", "seconds", "vs_E", "generated"])
+
+
+ROW_COLUMNS = ["problem", "variant", "solved", "seconds", "vs_E", "search_s", "status", "given",
+               "generated", "guided"]

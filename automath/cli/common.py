@@ -12,14 +12,15 @@ import importlib
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 import click
 from rich.console import Console
 from rich.markup import escape as _rich_escape
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 console = Console(emoji=False, highlight=False, soft_wrap=True)
@@ -131,10 +132,92 @@ def print_table(rows: list[dict], title: str | None = None, columns: list[str] |
     if not console.is_terminal:
         click.echo("\n".join(markdown(rows, cols, title)))
         return
-    table = Table(*(Text(c) for c in cols), title=Text(title) if title else None)
+    table = Table(*(Column(Text(c)) for c in cols), title=Text(title) if title else None)
     for r in rows:
         table.add_row(*(Text(cell(r.get(c))) for c in cols))
     console.print(table)
+
+
+class Printer:
+    """The tables of one command in a ``--format``, each printed as its rows arrive: markdown
+    (``--format markdown``, or a table piped) one line per row as it comes; on a terminal a
+    progress bar on stderr (rows above it) and the rich table at the end; JSON once, at the
+    end, as ``{key: rows}`` over every table; LaTeX per table at its end.
+
+    >>> with Printer("markdown") as out, out.stream("rows", "t", ["a"]) as add:
+    ...     add({"a": 1}); add({"a": "x | y"})
+    t
+    <BLANKLINE>
+    | a |
+    |---|
+    | 1 |
+    | x \\| y |
+    """
+
+    def __init__(self, fmt: str = "table") -> None:
+        self.fmt, self.tables = fmt, {}
+        self.printed = 0  # the tables printed so far (a blank line between two)
+        self.piped = fmt == "markdown" or (fmt == "table" and not console.is_terminal)
+
+    def __enter__(self) -> Printer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fmt == "json" and exc[0] is None:
+            click.echo(json.dumps(self.tables, indent=2, default=str))
+
+    @contextmanager
+    def stream(self, key: str, title: str | None = None, columns: list[str] | None = None,
+               total: int | None = None) -> Iterator[Callable[[dict], None]]:
+        """An ``add(row)`` callback for one table, printed as described above."""
+        rows: list[dict] = self.tables.setdefault(key, [])
+        with _progress(title, total) as bar:
+            def add(row: dict) -> None:
+                rows.append(row)
+                cols = columns or list(rows[0])
+                if self.piped:  # the title and head with the first row, then one line a row
+                    lines = markdown([row], cols, title)
+                    first = [""] * min(self.printed, 1) + lines
+                    click.echo("\n".join(first if len(rows) == 1 else lines[-1:]))
+                bar(None if self.piped else " | ".join(cell(row.get(c)) for c in cols))
+            yield add
+        self._close(rows, title, columns)
+        self.printed += 1
+
+    def table(self, key: str, rows: list[dict], title: str | None = None,
+              columns: list[str] | None = None) -> None:
+        """A whole table at once (as ``stream`` given every row)."""
+        with self.stream(key, title, columns, total=len(rows)) as add:
+            for row in rows:
+                add(row)
+
+    def _close(self, rows: list[dict], title: str | None, columns: list[str] | None) -> None:
+        if not rows and self.fmt != "json":
+            click.echo(f"{title + ': ' if title else ''}(nothing)")
+        elif self.fmt == "latex":
+            click.echo("\n".join(latex(rows, columns or _columns(rows))))
+        elif self.fmt == "table" and not self.piped:
+            print_table(rows, title, columns)
+
+
+@contextmanager
+def _progress(title: str | None, total: int | None) -> Iterator[Callable[[str | None], None]]:
+    """A ``step(line)`` callback: on a terminal's stderr a progress bar, with each ``line``
+    printed above it; elsewhere nothing."""
+    if not err_console.is_terminal:
+        yield lambda line: None
+        return
+    from rich import progress as rp
+    with rp.Progress(rp.TextColumn("{task.description}"), rp.BarColumn(),
+                     rp.MofNCompleteColumn(), rp.TimeElapsedColumn(), console=err_console,
+                     transient=True) as progress:
+        task = progress.add_task(escape(title or "rows"), total=total)
+
+        def step(line: str | None) -> None:
+            if line is not None:
+                progress.console.print(Text(line))
+            progress.advance(task)
+        yield step
 
 
 def markdown(rows: list[dict], columns: list[str], title: str | None = None) -> list[str]:
