@@ -1,0 +1,178 @@
+"""Fuzzing the other inputs of issue 17.9: problem files (TOML and TPTP), CSV files and CLI
+arguments either load / run or fail with an AutomathError (the CLI: exit 1 with one 'error:'
+line, or click's usage error, exit 2); nothing else escapes. 40 fixed cases each here;
+``pytest -m fuzz -s`` runs the longer campaign and prints its counts."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import strategies as st
+
+from automath.cli.main import main
+from automath.proofs.problem import Problem
+from automath.proofs.tptp import read_tptp_text
+from automath.regression.inputs import read_csv
+from tests.test_safety_fuzz import EXPR_TOKENS, campaign, joined
+
+TMP = Path(tempfile.mkdtemp(prefix="automath-fuzz-"))
+GRAMMARS = st.sampled_from(["monoid", "monoid", "ring", "arith", "nosuch", "", "../x",
+                           "ring.lark"])
+EXPRS = st.one_of(st.sampled_from(["l * x = x", "x * r = x", "l = r", "x * (y * z) = x * y * z",
+                                   "x = x", "x * y = y * x"]),
+                  joined(EXPR_TOKENS + ["=", "l", "r", "*", "e"], 12))
+
+
+def toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+@st.composite
+def problem_toml(draw) -> str:
+    """A problem file: the usual keys with fuzzed values (or raw fuzzed TOML)."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(joined(['name = "p"', "axioms = [", "]", '"x = x"', ",", "goal", "=", "\n",
+                            "[search]", "timeout = 1", "grammar = ", '"group.lark"'], 20))
+    keys = {"name": toml_string(draw(st.text(max_size=8))), "grammar": toml_string(draw(GRAMMARS)),
+            "constants": "[" + ", ".join(map(toml_string, draw(st.lists(
+                st.sampled_from(["l", "r", "e", "1", "x", "", "*"]), max_size=3)))) + "]",
+            "axioms": "[" + ", ".join(map(toml_string, draw(st.lists(EXPRS, max_size=3)))) + "]",
+            "goal": toml_string(draw(EXPRS))}
+    chosen = draw(st.lists(st.sampled_from(list(keys)), unique=True, min_size=1))
+    return "\n".join(f"{k} = {keys[k]}" for k in chosen) + "\n"
+
+
+def load_problem(text: str) -> None:
+    path = TMP / "p.toml"
+    path.write_text(text, encoding="utf-8")
+    Problem.load(path)
+
+
+TPTP_TOKENS = ["cnf(", "fof(", "a", ",", "axiom", "negated_conjecture", "hypothesis", "(", ")",
+               "=", "!=", "X", "Y", "f(", "g(", ").", "include('x').", "%", "\n", "~", "|",
+               "![X]:", "&", "'q'", "$true"]
+
+
+def load_tptp(text: str) -> None:
+    read_tptp_text(text, file="fuzz.p")
+
+
+CSV_TOKENS = ["x", "y", "a", ",", "\n", "1", "2.5", "-3", "nan", "inf", "1e400", "", " ", '"',
+              "abc", "\r\n", ";", "0x10", "1_0"]
+
+
+def load_csv(data: bytes) -> None:
+    path = TMP / "d.csv"
+    path.write_bytes(data)
+    read_csv(str(path), "y")
+
+
+CSVS = st.tuples(st.sampled_from(["", "x,y\n", "y\n", "a,b,y\n"]), joined(CSV_TOKENS, 30)).map(
+    lambda parts: "".join(parts).encode("utf-8"))
+BINARY_CSVS = st.binary(max_size=40).map(lambda b: b"x,y\n" + b)
+
+DB = TMP / "runs.db"
+EXITS: Counter = Counter()
+"""The CLI cases' exit codes (0 ran, 1 clear error, 2 usage error)."""
+ARGS = {
+    "run": ["arith", "nosuch", "--steps", "0", "1", "-1", "x", "--k", "1", "2", "--atoms", "x,1",
+            "", "--target", "x +", "x*x", "[/x]", "--top", "-1", "--kind", "bool", "mod:0",
+            "--max-time", "0.01", "--format", "latex", "--where", "size<", "--entropy", "nan"],
+    "query": ["1", "0", "-1", "x", "--top", "0", "3", "--where", "size<=2", "1e", "weight>",
+              "--format", "json", "latex", "markdown", "nosuch", "--db"],
+    "runs": ["--format", "json", "latex", "x", "--db", "nosuch.db"],
+    "explore": ["semiring", "logic", "nosuch", "--size", "0", "1", "3", "999", "-2", "--kind",
+                "real", "mod:1", "perm:0", "--vars", "", "xy", "--max-time", "0.01",
+                "--format", "pytest", "json", "--constants", "1" + "0" * 40],
+    "prove": ["monoid-identities", "nosuch", "--timeout", "0.05", "-1", "x", "--top", "0",
+              "--format", "tptp", "json", "--set", "max_given=1", "x=y", "--suite"],
+    "grammar": ["check", "arith", "nosuch", "--kind", "bool", "real", "x", "--semantics"],
+}
+
+
+@st.composite
+def cli_args(draw) -> list[str]:
+    """A command and a few of its words, in any order, with a --db in the fuzz folder."""
+    command = draw(st.sampled_from(sorted(ARGS)))
+    words = draw(st.lists(st.one_of(st.sampled_from(ARGS[command]), st.sampled_from(
+        ARGS[command]), st.text(max_size=4)), max_size=6))
+    return [command, *words, "--db", str(DB)] if command != "grammar" else [command, *words]
+
+
+def invoke(argv: list[str]) -> None:
+    """The CLI on ``argv``: exit 0, 1 (one 'error:' line) or 2 (usage); raises what escaped."""
+    if DB.exists():
+        DB.unlink()  # each case starts without a database
+    out = CliRunner().invoke(main, argv)
+    EXITS[out.exit_code] += 1
+    if out.exception is not None and not isinstance(out.exception, SystemExit):
+        raise out.exception
+    assert out.exit_code in (0, 1, 2), (argv, out.output)
+    assert "Traceback" not in out.output, (argv, out.output)
+    if out.exit_code == 1:
+        assert out.stderr.startswith("error:"), (argv, out.output)
+        raise ClearError
+
+
+class ClearError(Exception):
+    """The CLI's exit 1 with an error line (counted as a clear error)."""
+
+
+def counted(attempt):
+    """``attempt``, with the CLI's clear error counted as an AutomathError."""
+    from automath import AutomathError
+
+    class CliError(AutomathError):
+        pass
+
+    def run(value):
+        try:
+            attempt(value)
+        except ClearError:
+            raise CliError("cli") from None
+    return run
+
+
+CASES = {"problem files": (problem_toml(), load_problem),
+         "TPTP problems": (joined(TPTP_TOKENS, 20), load_tptp),
+         "CSV files": (CSVS, load_csv),
+         "CSV bytes": (BINARY_CSVS, load_csv),
+         "CLI arguments": (cli_args(), counted(invoke))}
+
+
+NOT_UTF8 = pytest.mark.xfail(strict=True, raises=UnicodeDecodeError, reason=(
+    "regression.inputs.read_csv opens the file as UTF-8 text: a byte that is not UTF-8 is a raw "
+    "UnicodeDecodeError (automath fit: a traceback); the fix is in the regression helper's "
+    "path, see test_a_csv_that_is_not_utf8_is_an_input_error"))
+WHATS = [pytest.param(w, marks=NOT_UTF8) if w == "CSV bytes" else w for w in CASES]
+
+
+@pytest.mark.parametrize("what", WHATS)
+def test_only_automath_errors_escape(what: str):
+    strategy, attempt = CASES[what]
+    counts = campaign(strategy, attempt, 40, fixed=True)  # CI: the same 40 cases each run
+    assert sum(counts.values()) >= 40
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("what", WHATS)
+def test_fuzz_campaign(what: str):
+    strategy, attempt = CASES[what]
+    EXITS.clear()
+    counts: Counter = campaign(strategy, attempt, 400 if what == "CLI arguments" else 2000)
+    exits = f" (exit codes {dict(sorted(EXITS.items()))})" if EXITS else ""
+    print(f"\nfuzz {what}: {sum(counts.values())} cases, {counts['ok']} ok, "
+          f"{counts['clear error']} clear errors, 0 uncaught{exits}")
+
+
+@pytest.mark.xfail(strict=True, reason="read_csv opens the file as UTF-8 text (regression "
+                   "helper's path): a UnicodeDecodeError escapes the CLI")
+def test_a_csv_that_is_not_utf8_is_an_input_error(tmp_path: Path):
+    data = tmp_path / "latin1.csv"
+    data.write_bytes(b"x,y\n1,2\n3,4\n5,6\n" + "caf\xe9,1\n".encode("latin-1"))
+    out = CliRunner().invoke(main, ["fit", str(data), "--target", "y", "--no-save"])
+    assert out.exit_code == 1 and out.stderr.startswith("error:") and "latin1.csv" in out.stderr
