@@ -5,6 +5,7 @@ line, or click's usage error, exit 2); nothing else escapes. 40 fixed cases each
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -75,38 +76,73 @@ CSVS = st.tuples(st.sampled_from(["", "x,y\n", "y\n", "a,b,y\n"]), joined(CSV_TO
     lambda parts: "".join(parts).encode("utf-8"))
 BINARY_CSVS = st.binary(max_size=40).map(lambda b: b"x,y\n" + b)
 
-DB = TMP / "runs.db"
+DB, TEMPLATE = TMP / "runs.db", TMP / "template.db"
+
+
+def _template() -> None:
+    """A database holding an explore run (1), a prove run (2) and a fit run (3)."""
+    from automath.runs.store import RunStore
+    store = RunStore(str(TEMPLATE))
+    rid = store.create({"command": "explore", "grammar": "semiring"}, {})
+    store.save_laws(rid, [{"lhs": "x + 0", "rhs": "x", "size": 3, "weight": 0.5}])
+    store.save_proof_run({"problem": "p", "grammar": "monoid", "goal": "x = x", "config": {},
+                          "proved": True, "proof": "x = x", "stats": {"steps": 1},
+                          "lemmas": [{"rank": 1, "statement": "x = x", "score": 1.0, "p": .1,
+                                      "q": .2, "weight": .3, "promoted": False}]})
+    store.save_fit_run({"target": "y"}, {}, [{"expression": "x0", "size": 1, "loss": 0.0,
+                                              "weight": None, "exact": True, "selected": True}])
+    store.conn.close()
+
+
+_template()
 EXITS: Counter = Counter()
 """The CLI cases' exit codes (0 ran, 1 clear error, 2 usage error)."""
-ARGS = {
-    "run": ["arith", "nosuch", "--steps", "0", "1", "-1", "x", "--k", "1", "2", "--atoms", "x,1",
-            "", "--target", "x +", "x*x", "[/x]", "--top", "-1", "--kind", "bool", "mod:0",
-            "--max-time", "0.01", "--format", "latex", "--where", "size<", "--entropy", "nan"],
-    "query": ["1", "0", "-1", "x", "--top", "0", "3", "--where", "size<=2", "1e", "weight>",
-              "--format", "json", "latex", "markdown", "nosuch", "--db"],
-    "runs": ["--format", "json", "latex", "x", "--db", "nosuch.db"],
-    "explore": ["semiring", "logic", "nosuch", "--size", "0", "1", "3", "999", "-2", "--kind",
-                "real", "mod:1", "perm:0", "--vars", "", "xy", "--max-time", "0.01",
-                "--format", "pytest", "json", "--constants", "1" + "0" * 40],
-    "prove": ["monoid-identities", "nosuch", "--timeout", "0.05", "-1", "x", "--top", "0",
-              "--format", "tptp", "json", "--set", "max_given=1", "x=y", "--suite"],
-    "grammar": ["check", "arith", "nosuch", "--kind", "bool", "real", "x", "--semantics"],
+WORDS = st.one_of(st.text(max_size=4), st.sampled_from(["-1", "0", "nan", "1e", "[/x]", ""]))
+ARGS = {  # command: (positional arguments, options and their values, options always given)
+    "run": (["arith", "logic", "nosuch", "x.lark"],
+            {"--steps": ["0", "1", "2", "-1", "x"], "--k": ["0", "1", "2", "4"],
+             "--atoms": ["x,1", "", "x,,", "1" + "0" * 40, "[/x]"],
+             "--target": ["x +", "x*x", "[/x]", "x + 1", "__import__('os')"],
+             "--kind": ["bool", "mod:0", "real", "int", "perm:3"], "--entropy": ["nan", "0.1"],
+             "--format": ["latex", "json", "markdown"], "--resume": ["1", "0", "x"]},
+            ["--steps", "2", "--max-time", "2"]),
+    "query": (["1", "0", "-1", "x", "2"],
+              {"--top": ["0", "1", "3", "-1"], "--where": ["size<=2", "1e", "weight>", "x == 1"],
+               "--pattern": ["(", "x", "["], "--format": ["json", "latex", "markdown", "x"],
+               "--laws": [], "--lemmas": []}, []),
+    "runs": ([], {"--format": ["json", "latex", "x"]}, []),
+    "explore": (["semiring", "logic", "nosuch", "minmax", "trig"],
+                {"--size": ["0", "1", "3", "999", "-2"], "--kind": ["real", "mod:1", "perm:0",
+                                                                    "bool", "int"],
+                 "--vars": ["", "xy", "[/x]"], "--constants": ["1" + "0" * 40, "0,1", ","],
+                 "--format": ["pytest", "json", "markdown"], "--k": ["0", "2"]},
+                ["--max-time", "2"]),
+    "prove": (["monoid-identities", "nosuch", "comb-skk"],
+              {"--top": ["0", "2"], "--format": ["tptp", "json", "tstp"],
+               "--set": ["max_given=1", "x=y", "timeout=-1"], "--suite": ["nosuch"]},
+              ["--timeout", "2"]),
+    "grammar": (["check"], {"--kind": ["bool", "real", "x", "mod:2"]}, []),
 }
 
 
 @st.composite
 def cli_args(draw) -> list[str]:
-    """A command and a few of its words, in any order, with a --db in the fuzz folder."""
+    """A command, maybe a positional argument, up to three options with values from their
+    lists or anything, the bounding options (steps, time), and a --db in the fuzz folder."""
     command = draw(st.sampled_from(sorted(ARGS)))
-    words = draw(st.lists(st.one_of(st.sampled_from(ARGS[command]), st.sampled_from(
-        ARGS[command]), st.text(max_size=4)), max_size=6))
-    return [command, *words, "--db", str(DB)] if command != "grammar" else [command, *words]
+    positional, options, fixed = ARGS[command]
+    words = [draw(st.sampled_from(positional))] if positional and draw(st.booleans()) else []
+    if command == "grammar":
+        words.append(draw(st.sampled_from(["arith", "nosuch", "logic", "trig"])))
+    for option in draw(st.lists(st.sampled_from(sorted(options)), max_size=3, unique=True)):
+        values = options[option]
+        words += [option] + ([draw(st.one_of(st.sampled_from(values), WORDS))] if values else [])
+    return [command, *words, *fixed] + (["--db", str(DB)] if command != "grammar" else [])
 
 
 def invoke(argv: list[str]) -> None:
     """The CLI on ``argv``: exit 0, 1 (one 'error:' line) or 2 (usage); raises what escaped."""
-    if DB.exists():
-        DB.unlink()  # each case starts without a database
+    shutil.copyfile(TEMPLATE, DB)  # each case starts from the same three runs
     out = CliRunner().invoke(main, argv)
     EXITS[out.exit_code] += 1
     if out.exception is not None and not isinstance(out.exception, SystemExit):
