@@ -24,13 +24,13 @@ import click
 import numpy as np
 import sympy
 
-from automath.cli.common import print_table, split
+from automath.cli.common import Printer, format_option, split
 from automath.core.constants import closed_forms, loss_limit, snap_greedy, snap_value
 from automath.core.errors import AutomathError
 from automath.regression.recovery import as_sympy, check_exact
 from benchmarks.datasets import PROBLEMS, Problem, select
 
-Echo = Callable[[str], None] | None
+Echo = Callable[[dict], None] | None  # receives each run (or scale row) as it finishes
 
 
 # ---- the methods: each returns (sympy formula or None, seconds to recovery or to the end) ----
@@ -246,9 +246,7 @@ def bench_sr(problems: str | Sequence[str] = "nguyen", seeds: int = 10,
     for r in _runs(jobs, budget, workers):
         runs.append(r)
         if echo is not None:
-            m, name, level, seed = r["method"], r["problem"], r["noise"], r["seed"]
-            echo(f"{m:9s} {name:10s} noise {level:g} seed {seed}: exact={r['exact']!s:5s} "
-                 f"R2={r['r2']:.4f} {r['seconds']:7.2f}s  {r['found'][:60]}")
+            echo(r)
     rows = [row for level in noise for row in summarize(
         [r for r in runs if r["noise"] == level], list(chosen), methods, ready, level)]
     return {"rows": rows, "runs": runs}
@@ -328,7 +326,12 @@ def _ratio(peer: list[dict], mine: list[dict]) -> float | str:
 SCALE_FORMULA = "2.5*b*sin(a)"  # the scale curve's target (constants to fit and snap)
 
 
-def bench_scale(rows: Sequence[int] = (2_000, 20_000, 200_000), seed: int = 0,
+SCALE_ROWS = (2_000, 20_000, 200_000)
+SCALE_COLUMNS = ["rows", "seconds", "memory MB", "formula", "exact", "stopped"]
+RUN_COLUMNS = ["method", "problem", "noise", "seed", "exact", "r2", "seconds", "phase", "found"]
+
+
+def bench_scale(rows: Sequence[int] = SCALE_ROWS, seed: int = 0,
                 budget: float = 60.0, echo: Echo = None) -> list[dict]:
     """Seconds and resident-memory growth of one default fit per row count, on
     ``2.5*b*sin(a)`` (a, b uniform in [-2, 2]), after a warm-up fit; whether it was recovered.
@@ -354,7 +357,7 @@ def bench_scale(rows: Sequence[int] = (2_000, 20_000, 200_000), seed: int = 0,
     for n in rows:
         out.append(fit(n))
         if echo is not None:
-            echo(f"{n:8d} rows: {out[-1]['seconds']:6.2f} s  {out[-1]['formula']}")
+            echo(out[-1])
     return out
 
 
@@ -372,16 +375,21 @@ def bench_scale(rows: Sequence[int] = (2_000, 20_000, 200_000), seed: int = 0,
               help="Instead: seconds of one fit on 2,000, 20,000 and 200,000 rows.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes running runs side by side (times then share the cores).")
+@format_option
 def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float, noise: str,
-                 scale: bool, workers: int) -> None:
+                 scale: bool, workers: int, fmt: str) -> None:
     """Exact recovery on Nguyen 1–12: rate and median time, ours beside gplearn and Operon;
     with --noise, also the test R² against the noiseless target; with --scale, the time of
-    one fit against the number of rows."""
-    if scale:
-        print_table(bench_scale(budget=budget, echo=click.echo),
-                    f"fit time against rows ({SCALE_FORMULA}; one run each, noisy)")
-        return
-    levels = tuple(float(v) for v in split(noise) or ("0",))
-    out = bench_sr(problems, seeds=seeds, peers=tuple(split(peers) or ()), budget=budget,
-                   echo=click.echo, noise=levels, workers=workers)
-    print_table(out["rows"], "symbolic regression: exact recovery (ratio > 1: we are faster)")
+    one fit against the number of rows. Each run's row prints as it finishes."""
+    with Printer(fmt) as out:
+        if scale:
+            with out.stream("scale", f"fit time against rows ({SCALE_FORMULA}; one run each, "
+                            "noisy)", SCALE_COLUMNS, total=len(SCALE_ROWS)) as add:
+                bench_scale(budget=budget, echo=add)
+            return
+        levels = tuple(float(v) for v in split(noise) or ("0",))
+        with out.stream("runs", "symbolic regression: runs as they finish", RUN_COLUMNS) as add:
+            res = bench_sr(problems, seeds=seeds, peers=tuple(split(peers) or ()),
+                           budget=budget, echo=add, noise=levels, workers=workers)
+        out.table("rows", res["rows"], "symbolic regression: exact recovery (ratio > 1: we "
+                  "are faster)")
