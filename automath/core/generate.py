@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 
@@ -120,6 +121,19 @@ class Hyperedges:
         True
         """
         return edge_keys(self.rule, self.i, self.j)
+
+    @cached_property
+    def by_child(self) -> Hyperedges:
+        """The same edges stably sorted by child, computed once per edge set (the evolution's
+        scatter then writes memory in order; each child's edges keep their order).
+
+        >>> cols = ([0, 1, 2], [5, 6, 7], [-1, 0, 1], [4, 3, 4])
+        >>> e = Hyperedges(*(torch.tensor(v) for v in cols))
+        >>> [f.tolist() for f in e.by_child.fields()], e.by_child is e.by_child
+        ([[1, 0, 2], [6, 5, 7], [0, -1, 1], [3, 4, 4]], True)
+        """
+        c, order = torch.sort(self.c, stable=True)
+        return Hyperedges(*(f.index_select(0, order) for f in (self.rule, self.i, self.j)), c)
 
     def to(self, device: str | torch.device) -> Hyperedges:
         """The same edges on another device.
