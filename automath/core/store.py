@@ -4,7 +4,9 @@ An element is a fingerprint (its values at the kind's K samples) plus provenance
 and parent ids that first built it (or a smaller derivation found later), and its size.
 Dedup hashes the quantized fingerprint and confirms every hash match by exact comparison;
 an element whose fingerprint is invalid (NaN, inf, overflow, division by zero) is dropped
-and gets id -1, so it never merges with anything.
+and gets id -1, so it never merges with anything. The hashes are indexed by sorted runs
+(``dedup="sort"``, the default and the reference) or by a hash table (``dedup="hash"``: no
+sort of a batch); both give the same ids.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import torch
 
 from automath.core.buffers import Columns
 from automath.core.errors import SemanticsError
+from automath.core.hashtable import HashTable
 from automath.core.index import SortedRuns, smallest_per_target
 from automath.core.interpret import evaluate, to_sympy
 from automath.core.kinds import Kind, fingerprint_hash
@@ -26,6 +29,8 @@ NONE = -1
 MAX_ARITY = 2  # provenance holds two parents (left, right)
 _BLOCK = 1 << 13  # candidates per fingerprint block: a few hundred KB, so it stays in cache
 COLUMNS = ("values", "keys", "rule", "left", "right", "size")
+INDEXES = {"hash": HashTable, "sort": lambda device: SortedRuns()}
+"""The ways a store indexes its hashes (``Store(dedup=...)``)."""
 
 
 class _Column:
@@ -50,8 +55,11 @@ class Store:
     True
     """
 
-    def __init__(self, kind: Kind, semantics: Semantics, rules: Sequence[str]) -> None:
-        self.kind, self.semantics, self.rules = kind, semantics, tuple(rules)
+    def __init__(self, kind: Kind, semantics: Semantics, rules: Sequence[str],
+                 dedup: str = "sort") -> None:
+        if dedup not in INDEXES:
+            raise SemanticsError(f"no dedup {dedup!r}; choose one of {', '.join(INDEXES)}")
+        self.kind, self.semantics, self.rules, self.dedup = kind, semantics, tuple(rules), dedup
         self.arity = torch.tensor([semantics[r].arity for r in self.rules], dtype=torch.int64)
         for r, n in zip(self.rules, self.arity.tolist(), strict=True):
             if n > MAX_ARITY:
@@ -62,7 +70,7 @@ class Store:
         empty = {c: torch.empty(0, dtype=torch.int64, device=dev) for c in COLUMNS}
         empty["values"] = torch.empty((0, *kind.shape), dtype=kind.dtype, device=dev)
         self._cols = Columns(empty)
-        self._index = SortedRuns()
+        self._index = INDEXES[dedup](dev)
         self.leaves: dict[int, Term] = {}
         self._terms: dict[int, Term] = {}
 
@@ -86,7 +94,7 @@ class Store:
         dev = self.kind.device
         self._cols = Columns({c: columns[c].to(dev) for c in COLUMNS},
                              n=int(columns["keys"].shape[0]))
-        self._index = SortedRuns()
+        self._index = INDEXES[self.dedup](dev)
         self._index.add(self.keys, torch.arange(len(self), device=dev))
         self._terms.clear()
 
@@ -192,7 +200,77 @@ class Store:
         return self._insert(rows, torch.full_like(left, rule), left, right, size)
 
     def _insert(self, rows, rule, left, right, size) -> torch.Tensor:
-        """Insert the candidates whose values ``rows(idx)`` gives (``idx``: candidate rows).
+        """Insert the candidates whose values ``rows(idx)`` gives (``idx``: candidate rows)."""
+        if self.dedup == "hash":
+            return self._insert_hashed(rows, rule, left, right, size)
+        return self._insert_sorted(rows, rule, left, right, size)
+
+    def _insert_hashed(self, rows, rule, left, right, size) -> torch.Tensor:
+        """:meth:`_insert` by the hash table: candidates stay in input order throughout."""
+        keys, valid = self._keys(rows, rule.shape[0])
+        ids = torch.full_like(keys, NONE)
+        ok = valid.nonzero().squeeze(1)
+        if ok.numel() == 0:
+            return ids
+        keys = keys.index_select(0, ok)
+        rule, left, right, size = (t.index_select(0, ok) for t in (rule, left, right, size))
+        found, clash = self._lookup_hashed(rows, ok, keys)
+        new = ((found == NONE) & ~clash).nonzero().squeeze(1)
+        if new.numel():
+            found[new] = self._append_hashed(rows, ok[new], keys[new], rule[new], left[new],
+                                             right[new], size[new])
+        self._resolve(rows, found, clash.nonzero().squeeze(1), ok, keys, rule, left, right, size)
+        ids[ok] = found
+        self._improve(found, rule, left, right, size)
+        return ids
+
+    def _lookup_hashed(self, rows, ok, keys) -> tuple[torch.Tensor, torch.Tensor]:
+        """Ids of stored elements equal to each candidate, or -1; and the candidates whose
+        hash is stored under another value (a clash)."""
+        cand = self._index.get(keys)
+        hit = (cand != NONE).nonzero().squeeze(1)
+        same = self._same_blocks(rows, ok.index_select(0, hit), cand.index_select(0, hit))
+        found, clash = torch.full_like(keys, NONE), torch.zeros_like(keys, dtype=torch.bool)
+        found[hit[same]] = cand[hit[same]]
+        clash[hit[~same]] = True
+        return found, clash
+
+    def _same_blocks(self, rows, idx: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """Whether candidate rows ``idx`` equal stored elements ``ids``, a block at a time."""
+        return torch.cat([torch.ones(0, dtype=torch.bool, device=idx.device)] + [
+            self._same(rows(idx[s:s + _BLOCK]), self.values.index_select(0, ids[s:s + _BLOCK]))
+            for s in range(0, idx.shape[0], _BLOCK)])
+
+    def _append_hashed(self, rows, ok, keys, rule, left, right, size) -> torch.Tensor:
+        """:meth:`_append` for candidates in input order: groups are the table slots they
+        claim, representatives and new ids by the same rules."""
+        slot, new, _ = self._index.claim(keys)
+        self._index.set(new, torch.arange(new.shape[0], device=keys.device))
+        group = self._index.values.index_select(0, slot)
+        score = size * (int(ok.max()) + 1) + ok  # distinct: ok holds distinct rows
+        best = torch.full_like(new, torch.iinfo(torch.int64).max).scatter_reduce(
+            0, group, score, "amin")
+        is_rep = score == best.index_select(0, group)
+        rep = is_rep.nonzero().squeeze(1)  # in candidate order: the new ids' order
+        rank = torch.empty_like(new)
+        rank[group[rep]] = torch.arange(new.shape[0], device=keys.device)
+        base = len(self)
+        self._index.set(new, base + rank)
+        self._extend(rows, ok[rep], keys[rep], rule[rep], left[rep], right[rep], size[rep])
+        ids = base + rank.index_select(0, group)
+        shared = (~is_rep).nonzero().squeeze(1)  # a group's other members may clash with it
+        clash = shared[~self._same_blocks(rows, ok[shared], ids[shared])]
+        self._resolve(rows, ids, clash, ok, keys, rule, left, right, size)
+        return ids
+
+    def _resolve(self, rows, ids, clash, ok, keys, rule, left, right, size) -> None:
+        """Hash collisions (astronomically rare): each such candidate found or added alone."""
+        for c in clash.tolist():
+            ids[c] = self._insert_one(rows(ok[c:c + 1])[0], keys[c], rule[c], left[c], right[c],
+                                      size[c])
+
+    def _insert_sorted(self, rows, rule, left, right, size) -> torch.Tensor:
+        """:meth:`_insert` by sorted runs (the reference the hash table is tested against).
 
         Valid candidates are put in hash order once: the index search, the grouping of equal
         candidates and the new index run all read that order.
@@ -208,8 +286,8 @@ class Store:
         found = self._lookup(rows, ok, keys)
         new = (found == NONE).nonzero().squeeze(1)
         if new.numel():
-            found[new] = self._append(rows, ok[new], keys[new], rule[new], left[new],
-                                      right[new], size[new])
+            found[new] = self._append_sorted(rows, ok[new], keys[new], rule[new], left[new],
+                                             right[new], size[new])
         ids[ok] = found
         self._improve(found, rule, left, right, size)
         return ids
@@ -236,7 +314,7 @@ class Store:
     def _same(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return (self.kind.quantize(a) == self.kind.quantize(b)).all(dim=1)
 
-    def _append(self, rows, ok, keys, rule, left, right, size) -> torch.Tensor:
+    def _append_sorted(self, rows, ok, keys, rule, left, right, size) -> torch.Tensor:
         """Append candidates (in hash order) not in the store, merging equal ones; returns
         their ids. A group's smallest derivation (then its first candidate) represents it;
         new ids follow the candidates' order."""
@@ -250,16 +328,14 @@ class Store:
         rank = torch.empty_like(by_id)
         rank[by_id] = torch.arange(len(uniq), device=keys.device)
         base, r = len(self), rep[by_id]
-        self._extend(rows, ok[r], keys[r], rule[r], left[r], right[r], size[r],
-                     index=(uniq, base + rank))
+        self._extend(rows, ok[r], keys[r], rule[r], left[r], right[r], size[r])
+        self._index.add(uniq, base + rank, presorted=True)
         ids = base + rank[group]
         member = counts[group] > 1  # a group's other members may clash with its representative
         member[rep] = False
         shared = member.nonzero().squeeze(1)
         clash = shared[~self._same(rows(ok[shared]), self.values.index_select(0, ids[shared]))]
-        for c in clash.tolist():  # hash collisions: astronomically rare
-            ids[c] = self._insert_one(rows(ok[c:c + 1])[0], keys[c], rule[c], left[c], right[c],
-                                      size[c])
+        self._resolve(rows, ids, clash, ok, keys, rule, left, right, size)
         return ids
 
     def _insert_one(self, val, key, rule, left, right, size) -> int:
@@ -269,11 +345,12 @@ class Store:
             return int(hits[0])
         self._extend(lambda _: val[None], key.new_zeros(1), key[None], rule[None], left[None],
                      right[None], size[None])
+        self._index.add(key[None], key.new_full((1,), len(self) - 1))
         return len(self) - 1
 
-    def _extend(self, rows, ok, keys, rule, left, right, size, index=None) -> None:
-        """Append elements whose values are ``rows(ok)``, written a block at a time;
-        ``index``: their (keys, ids) already in key order."""
+    def _extend(self, rows, ok, keys, rule, left, right, size) -> None:
+        """Append elements whose values are ``rows(ok)``, written a block at a time (the
+        caller indexes their keys)."""
         new = dict(zip(COLUMNS[1:], (keys, rule, left, right, size), strict=True))
         m = keys.shape[0]
         n = self._cols.extend(m)
@@ -282,10 +359,6 @@ class Store:
         values = self._cols["values"]
         for s in range(0, m, _BLOCK):
             values[n + s:n + min(s + _BLOCK, m)] = rows(ok[s:s + _BLOCK])
-        if index is None:
-            self._index.add(keys, torch.arange(n, n + m, device=keys.device))
-        else:
-            self._index.add(*index, presorted=True)
 
     def _improve(self, ids, rule, left, right, size) -> None:
         """Where a candidate is a smaller derivation of a stored element, adopt it: per
