@@ -25,35 +25,56 @@ def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(s) for s in split(text) or ())
 
 
+def _max_time_option(f):
+    return click.option("--max-time", type=click.FloatRange(min=0), default=None,
+                        help="Seconds: past them no further row starts (the rows so far "
+                             "are printed; default: no limit).")(f)
+
+
+def _stopped(rows: list[dict], total: int, max_time: float | None) -> None:
+    """Say on stderr when the budget cut the table short."""
+    if len(rows) < total:
+        click.echo(f"stopped at budget ({max_time:g} s): {len(rows)} of {total} rows", err=True)
+
+
 @bench.command("generate")
 @click.option("--sizes", default="100,1000,3000,10000", show_default=True,
               help="Parent counts N.")
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--threads", type=int, help="torch.set_num_threads before timing.")
+@_max_time_option
 @format_option
-def bench_generate_cmd(sizes: str, device: str, threads: int | None, fmt: str) -> None:
+def bench_generate_cmd(sizes: str, device: str, threads: int | None, max_time: float | None,
+                       fmt: str) -> None:
     """Candidates fingerprinted and deduplicated per second, beside plain torch.unique
-    (JSON: {"generate": [...]})."""
-    from benchmarks.engine import bench_generate
+    (rows as they are measured; JSON: {"generate": [...]})."""
+    from benchmarks.engine import bench_generate, generate_jobs
     _threads(threads)
+    total = generate_jobs(_ints(sizes))
     with Printer(fmt) as out:
-        out.table("generate", bench_generate(_ints(sizes), device=device),
-                  "generate: N² pairs of `mul` (at most 4M, sampled)")
+        with out.stream("generate", "generate: N² pairs of `mul` (at most 4M, sampled)",
+                        total=total) as add:
+            rows = bench_generate(_ints(sizes), device=device, echo=add, max_time=max_time)
+    _stopped(rows, total, max_time)
 
 
 @bench.command("evolve")
 @click.option("--edges", default="100000,1000000,4000000", show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--threads", type=int, help="torch.set_num_threads before timing.")
+@_max_time_option
 @format_option
-def bench_evolve_cmd(edges: str, device: str, threads: int | None, fmt: str) -> None:
-    """Forward+backward hyperedges per second of the evolution, beside a sparse-matrix form
-    (JSON: {"evolve": [...]})."""
+def bench_evolve_cmd(edges: str, device: str, threads: int | None, max_time: float | None,
+                     fmt: str) -> None:
+    """Forward+backward hyperedges per second of the evolution, beside the edges in their
+    given order and a sparse-matrix form (rows as they are measured; JSON: {"evolve": [...]})."""
     from benchmarks.engine import bench_evolve
     _threads(threads)
+    total = len(_ints(edges))
     with Printer(fmt) as out:
-        out.table("evolve", bench_evolve(_ints(edges), device=device),
-                  "evolve: forward + backward, depth 2")
+        with out.stream("evolve", "evolve: forward + backward, depth 2", total=total) as add:
+            rows = bench_evolve(_ints(edges), device=device, echo=add, max_time=max_time)
+    _stopped(rows, total, max_time)
 
 
 @bench.command("evonet")

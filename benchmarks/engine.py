@@ -14,6 +14,37 @@ from automath.core.semantics import Semantics
 from automath.core.store import COLUMNS, Store
 from automath.core.term import Term
 
+Echo = Callable[[dict], None]
+
+
+def _over(max_time: float | None) -> Callable[[], bool]:
+    """A clock started now: whether ``max_time`` seconds (None: no limit) have passed."""
+    start = time.perf_counter()
+    return lambda: max_time is not None and time.perf_counter() - start > max_time
+
+
+def _rows(jobs: list[Callable[[], dict]], echo: Echo | None, max_time: float | None,
+          ) -> list[dict]:
+    """Run the jobs in turn, each row echoed as it comes, until ``max_time`` has passed
+    (checked between jobs, after the first)."""
+    rows, over = [], _over(max_time)
+    for job in jobs:
+        if rows and over():
+            break
+        rows.append(job())
+        if echo:
+            echo(rows[-1])
+    return rows
+
+
+def generate_jobs(sizes: tuple[int, ...]) -> int:
+    """How many rows ``bench_generate`` gives for ``sizes`` (two workloads per size).
+
+    >>> generate_jobs((100, 1000))
+    4
+    """
+    return 2 * len(sizes)
+
 
 def _timed(f: Callable[[], object], repeat: int = 3) -> float:
     best = float("inf")
@@ -78,23 +109,33 @@ def _pairs(n: int, cap: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def bench_generate(sizes: tuple[int, ...] = (100, 1000, 3000, 10000), k: int = 16,
-                   device: str = "cpu", cap: int = 4_000_000) -> list[dict]:
+                   device: str = "cpu", cap: int = 4_000_000, echo: Echo | None = None,
+                   max_time: float | None = None) -> list[dict]:
     """Candidates fingerprinted and deduplicated per second for N parents (N² pairs, capped).
 
     Two workloads: random parents (nearly every candidate is new, so the store grows by each)
     and the first elements that ``+``, ``*`` build from x, y, 1, 2; ``new`` counts the
     candidates stored (``*`` commutes, so about half are found instead). Beside
     ours: ``torch.unique(dim=0)`` on the quantized rows, and hashing the rows then
-    ``torch.unique`` on the hashes (neither keeps a store nor confirms a hash match).
+    ``torch.unique`` on the hashes (neither keeps a store nor confirms a hash match). Each
+    row goes to ``echo`` as it is measured; past ``max_time`` seconds no further row starts.
     """
-    rows = []
-    for n in sizes:
-        left, right = _pairs(n, cap, device)
+    return _rows([job for n in sizes for job in _generate_jobs(n, k, device, cap)], echo,
+                 max_time)
+
+
+def _generate_jobs(n: int, k: int, device: str, cap: int) -> list[Callable[[], dict]]:
+    """The two rows of size ``n`` (random and grammar parents), each built when it runs."""
+    def random_row() -> dict:
+        return _generate_row(n, "random", lambda: _parents(n, k, device),
+                             *_pairs(n, cap, device))
+
+    def grammar_row() -> dict:
         cols = _grammar_parents(n, k, device)
-        for workload, make in (("random", lambda n=n: _parents(n, k, device)),
-                               ("grammar", lambda cols=cols: _reopened(cols, k, device))):
-            rows.append(_generate_row(n, workload, make, left, right))
-    return rows
+        return _generate_row(n, "grammar", lambda: _reopened(cols, k, device),
+                             *_pairs(n, cap, device))
+
+    return [random_row, grammar_row]
 
 
 def _generate_row(n: int, workload: str, make: Callable[[], Store], left: torch.Tensor,
@@ -114,11 +155,14 @@ def _generate_row(n: int, workload: str, make: Callable[[], Store], left: torch.
 
 
 def bench_evolve(edge_counts: tuple[int, ...] = (10**5, 10**6, 4 * 10**6), depth: int = 2,
-                 device: str = "cpu") -> list[dict]:
+                 device: str = "cpu", echo: Echo | None = None,
+                 max_time: float | None = None) -> list[dict]:
     """Forward+backward hyperedges per second of the evolution (``ours``: sorted by child
     from ``SORT_FROM`` edges on, the sort timed apart), beside the edges always sorted by
-    child, in their given order, and a sparse-matrix form, all taking turns in one run."""
-    return [_evolve_row(m, depth, device) for m in edge_counts]
+    child, in their given order, and a sparse-matrix form, all taking turns in one run. Rows
+    go to ``echo`` as measured; past ``max_time`` seconds no further row starts."""
+    jobs = [lambda m=m: _evolve_row(m, depth, device) for m in edge_counts]
+    return _rows(jobs, echo, max_time)
 
 
 def _random_edges(m: int, device: str) -> tuple[Hyperedges, int]:
