@@ -59,15 +59,28 @@ NO_VARIABLE = """?start: expr
 """
 
 
-@pytest.mark.xfail(strict=True, reason="core.grammar.Grammar.example builds Term(alias) with no "
-                   "arguments when the grammar has no 'var' atom, so grammar check refuses a "
-                   "valid grammar ('add' takes 2 arguments, got 0); core/grammar.py is not "
-                   "safety's path")
-def test_grammar_check_accepts_a_grammar_without_a_variable_atom(tmp_path: Path):
-    grammar = tmp_path / "numbers.lark"
-    grammar.write_text(NO_VARIABLE, encoding="utf-8")
-    out = CliRunner().invoke(main, ["grammar", "check", str(grammar)])
-    assert out.exit_code == 0 and "add" in out.output and "ok" in out.output, out.output
+NULLARY = """?start: start "&" atom -> and
+     | atom
+?atom: "~" atom -> not
+     | "True" -> true
+%import common.WS
+%ignore WS
+"""
+
+
+@pytest.mark.parametrize("text, kind", [(NO_VARIABLE, "real"), (NULLARY, "bool")])
+def test_grammar_check_accepts_a_grammar_without_a_variable_atom(tmp_path: Path, text, kind):
+    from automath.core.grammar import Grammar
+    path = tmp_path / "novar.lark"
+    path.write_text(text, encoding="utf-8")
+    out = CliRunner().invoke(main, ["grammar", "check", str(path), "--kind", kind])
+    assert out.exit_code == 0 and "ok" in out.output, out.output
+    g = Grammar.load(path)
+    for alias, con in g.constructors.items():
+        example = g.example(alias)
+        assert example in out.output
+        term = g.parse(example)  # the example is an expression of the grammar, built by alias
+        assert term.op == alias and len(term.args) == con.arity
 
 
 def test_the_license_is_mit_and_the_changelog_keeps_an_unreleased_section():

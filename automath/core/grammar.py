@@ -111,13 +111,29 @@ class Grammar:
                 f"<th>arity</th><th>example</th></tr>{rows}</table>")
 
     def example(self, alias: str) -> str:
-        """A constructor applied to the variable ``x`` (or to itself without variables).
+        """A constructor applied to the grammar's simplest term (``x`` where there is a variable).
 
         >>> Grammar.load("arith").example("sub")
         'x - x'
+        >>> Grammar('?start: start "+" start -> add | INT -> n\\n%import common.INT').example("add")
+        '1 + 1'
         """
-        leaf = Term("var", (), "x") if "var" in self.atoms else Term(alias)
+        leaf = self._leaf()
+        if leaf is None:  # no finite term: show the production with its slots
+            return " ".join(text for _, text in self.constructors[alias].template)
         return self.format(Term(alias, (leaf,) * self.constructors[alias].arity))
+
+    def _leaf(self) -> Term | None:
+        """``x`` for a variable, else an atom with a token its terminal matches, else a nullary
+        constructor (None if the grammar has neither)."""
+        if "var" in self.atoms:
+            return Term("var", (), "x")
+        patterns = {t.name: t.pattern for t in self._parser.terminals}
+        for alias, terminal in self.atoms.items():
+            token = _sample(patterns[terminal])
+            if token is not None:
+                return Term(alias, (), token)
+        return next((Term(a) for a, c in self.constructors.items() if c.arity == 0), None)
 
     def parse(self, text: str) -> Term:
         """Parse text into a term; a bad expression raises ``ExpressionError``.
@@ -191,6 +207,21 @@ def _read(path: Path) -> str:
                            line=line) from None
     except OSError as e:
         raise GrammarError(f"cannot read the grammar: {e.strerror}", file=str(path)) from None
+
+
+SAMPLE_TOKENS = ("x", "1", "a", "p", "0", "T", "true", "A", "e", "_")  # tried as atom tokens
+
+
+def _sample(pattern: lark.lexer.Pattern) -> str | None:
+    """A short token the terminal's pattern matches whole (None if none of SAMPLE_TOKENS does).
+
+    >>> _sample(lark.lexer.PatternRE("[0-9]+")), _sample(lark.lexer.PatternStr("pi"))
+    ('1', 'pi')
+    """
+    if isinstance(pattern, lark.lexer.PatternStr):
+        return pattern.value
+    regex = re.compile(pattern.to_regexp())
+    return next((t for t in SAMPLE_TOKENS if regex.fullmatch(t)), None)
 
 
 def _tidy(text: str) -> str:
