@@ -180,14 +180,7 @@ CASES = {"problem files": (problem_toml(), load_problem),
          "CLI arguments": (cli_args(), counted(invoke))}
 
 
-NOT_UTF8 = pytest.mark.xfail(strict=True, raises=UnicodeDecodeError, reason=(
-    "regression.inputs.read_csv opens the file as UTF-8 text: a byte that is not UTF-8 is a raw "
-    "UnicodeDecodeError (automath fit: a traceback); the fix is in the regression helper's "
-    "path, see test_a_csv_that_is_not_utf8_is_an_input_error"))
-WHATS = [pytest.param(w, marks=NOT_UTF8) if w == "CSV bytes" else w for w in CASES]
-
-
-@pytest.mark.parametrize("what", WHATS)
+@pytest.mark.parametrize("what", list(CASES))
 def test_only_automath_errors_escape(what: str):
     strategy, attempt = CASES[what]
     counts = campaign(strategy, attempt, 40, fixed=True)  # CI: the same 40 cases each run
@@ -195,7 +188,7 @@ def test_only_automath_errors_escape(what: str):
 
 
 @pytest.mark.fuzz
-@pytest.mark.parametrize("what", WHATS)
+@pytest.mark.parametrize("what", list(CASES))
 def test_fuzz_campaign(what: str):
     strategy, attempt = CASES[what]
     EXITS.clear()
@@ -205,10 +198,11 @@ def test_fuzz_campaign(what: str):
           f"{counts['clear error']} clear errors, 0 uncaught{exits}")
 
 
-@pytest.mark.xfail(strict=True, reason="read_csv opens the file as UTF-8 text (regression "
-                   "helper's path): a UnicodeDecodeError escapes the CLI")
 def test_a_csv_that_is_not_utf8_is_an_input_error(tmp_path: Path):
     data = tmp_path / "latin1.csv"
-    data.write_bytes(b"x,y\n1,2\n3,4\n5,6\n" + "caf\xe9,1\n".encode("latin-1"))
+    head = b"x,y\n1,2\n3,4\n5,6\ncaf"
+    data.write_bytes(head + "\xe9,1\n".encode("latin-1"))
     out = CliRunner().invoke(main, ["fit", str(data), "--target", "y", "--no-save"])
-    assert out.exit_code == 1 and out.stderr.startswith("error:") and "latin1.csv" in out.stderr
+    assert out.exit_code == 1 and out.stderr.startswith("error:"), out.output
+    line = head.count(b"\n") + 1  # the line and byte offset of the first byte that is not UTF-8
+    assert f"{data}:{line}:" in out.stderr and f"byte {len(head)} " in out.stderr, out.stderr

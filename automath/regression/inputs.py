@@ -33,6 +33,26 @@ def _same_length(X: object, y: object) -> None:
         raise InputError(f"X has {nx} rows but y has {ny} values: they must match")
 
 
+def _csv_text(path: str) -> str:
+    """A CSV file's text; bytes that are not UTF-8 are an ``InputError`` naming byte and line.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv"); _ = open(p, "wb").write(b"x\\n\\xe9\\n")
+    >>> _csv_text(p)
+    Traceback (most recent call last):
+    ...
+    automath.regression.inputs.InputError: ...d.csv:2: not UTF-8 text: byte 2 is 0xe9 (at ...
+    """
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line, byte = data[: e.start].count(b"\n") + 1, f"0x{data[e.start]:02x}"
+        raise InputError(f"not UTF-8 text: byte {e.start} is {byte}", file=path, line=line,
+                         token=byte) from None
+
+
 def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Columns of a CSV file with a header: X (the other columns), y (``target``), names.
 
@@ -42,8 +62,8 @@ def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]
     ([1.0, 3.0], [2.0, 4.0], ['a'])
     """
     import csv
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
+    import io
+    rows = list(csv.reader(io.StringIO(_csv_text(path), newline="")))
     if not rows:
         raise InputError(f"{path}: empty file", file=path)
     header = [h.strip() for h in rows[0]]
