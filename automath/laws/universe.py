@@ -63,6 +63,30 @@ class Law:
         cond = f"{self.condition} => " if self.condition else ""
         return f"{cond}{self.lhs_text or self.lhs} = {self.rhs_text or self.rhs}"
 
+    def __repr__(self) -> str:
+        """The law as printed, and how it was verified.
+
+        >>> xs = Term("var", token="xs")
+        >>> Law(Term("reverse", (Term("reverse", (xs,)),)), xs, "reverse(reverse(xs))", "xs",
+        ...     "proved: exhaustive")
+        Law('reverse(reverse(xs)) = xs', proved: exhaustive)
+        """
+        how = f", {self.verified}" if self.verified else ""
+        return f"Law({str(self)!r}{how})"
+
+    def _repr_latex_(self) -> str:
+        """The law in LaTeX for notebooks: each side verbatim in ``\\texttt``, then how it
+        was verified.
+
+        >>> x = Term("var", token="x")
+        >>> print(Law(x, x, "x_1 & {x}", "x", "proved: sympy")._repr_latex_())
+        $\\texttt{x\\_1 \\& \\{x\\}} = \\texttt{x}\\quad\\text{(proved: sympy)}$
+        """
+        cond = f"{_tt(self.condition)} \\Rightarrow " if self.condition else ""
+        sides = f"{_tt(self.lhs_text or str(self.lhs))} = {_tt(self.rhs_text or str(self.rhs))}"
+        how = f"\\quad\\text{{({_escape(self.verified)})}}" if self.verified else ""
+        return f"${cond}{sides}{how}$"
+
     def to_dict(self) -> dict:
         """A JSON-ready record: lhs, rhs (grammar syntax), size, weight, verified, generates,
         and a conditional law's condition."""
@@ -70,6 +94,19 @@ class Law:
                "size": self.size, "weight": self.weight, "verified": self.verified,
                "generates": self.generates}
         return {**rec, "condition": self.condition} if self.condition else rec
+
+
+LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
+    "\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _escape(text: str) -> str:
+    """Text with LaTeX's special characters escaped (for ``\\texttt`` and ``\\text``)."""
+    return "".join(LATEX_SPECIAL.get(c, c) for c in text)
+
+
+def _tt(text: str) -> str:
+    return f"\\texttt{{{_escape(text)}}}"
 
 
 class Universe:
