@@ -125,10 +125,44 @@ def test_example_marks_the_proof_clauses() -> None:
     prob = load(UEQ / "group-inverse-product.toml")
     prover = Prover(prob, settings(prob, {}))
     assert prover.run().proved
-    ex = example_of(prover)
+    ex = example_of(prover, negatives=0)
     picked = [c for c in prover.sat.clauses if c.source[0] == "cp"]
     assert len(ex.used) == len(picked) and 0 < sum(ex.used) < len(ex.used)
     assert {c.id for c, u in zip(picked, ex.used, strict=True) if u} <= prover.used
+
+
+def test_queued_pairs_join_as_negatives() -> None:
+    prob = load(UEQ / "ring-neg-times.toml")
+    prover = Prover(prob, settings(prob, {"learning": False}))
+    assert prover.run().proved
+    plain, full = example_of(prover, negatives=0), example_of(prover, negatives=40)
+    queued = sum(e[0] in ("cp", "cpr") for _, _, e in prover.sat.heap)
+    assert queued > 40
+    extra = len(full.used) - len(plain.used)
+    assert 0 < extra <= 40 and not any(full.used[len(plain.used):])
+    assert full.features[:len(plain.used)] == plain.features
+    guide = Guide.fit([full])  # learned: the proof's equations above the queued ones
+    scores = np.array([guide.score(f) for f in full.features])
+    used = np.array(full.used)
+    assert scores[used].mean() > scores[len(plain.used):].mean()
+
+
+def test_fit_gradient_matches_finite_differences() -> None:
+    from automath.proofs.guide import _Batch
+    rng = np.random.default_rng(1)
+    runs = [Example(tuple(map(tuple, rng.normal(size=(n, len(FEATURES))))),
+                    tuple(rng.uniform(1, 9, size=n)), tuple(bool(k % 3 == 0) for k in range(n)))
+            for n in (7, 12, 30)]
+    theta = rng.normal(size=len(FEATURES)) * 0.3
+    loss, grad = _Batch(runs).loss_grad(theta)
+
+    def mean_loss(th: np.ndarray) -> float:
+        return np.mean([_numpy_loss(Guide(tuple(th)), e) for e in runs])
+    assert loss == pytest.approx(mean_loss(theta), rel=1e-9)
+    for k in range(len(FEATURES)):
+        step = np.eye(len(FEATURES))[k] * 1e-6
+        fd = (mean_loss(theta + step) - mean_loss(theta - step)) / 2e-6
+        assert grad[k] == pytest.approx(fd, rel=1e-5, abs=1e-8)
 
 
 def test_suite_learns_as_it_goes_and_off_does_not() -> None:
