@@ -69,7 +69,7 @@ def format_option(func: Callable) -> Callable:
         return func(*args, fmt="json" if as_json else fmt, **kwargs)
 
     with_format = click.option("--json", "as_json", is_flag=True,
-                               help="Same as --format json.")(with_format)
+                               help="Same as --format json (deprecated).")(with_format)
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                         show_default=True, help="table (markdown when piped), json, markdown "
                         "or latex.")(with_format)

@@ -8,7 +8,7 @@ import math
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from automath.cli.common import DB, console, escape, print_table
+from automath.cli.common import DB, console, emit, escape, format_option, print_table
 
 FRONT_COLUMNS = ["rank", "expression", "size", "loss", "weight", "exact", "selected"]
 STOPPED = {"exact": "stopped at an exact fit",
@@ -28,29 +28,46 @@ STOPPED = {"exact": "stopped at an exact fit",
               help="Seconds for the whole fit (0: no limit).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-constants", is_flag=True, help="No fitted constants (shapes only).")
-@click.option("--json", "as_json", is_flag=True, help="Print the front as JSON.")
+@format_option
 @click.option("--save/--no-save", default=True, show_default=True,
               help="Store the front as a run in --db (see `automath query RUN`).")
 @DB
 def fit_cmd(data: str, target: str, grammar: str, max_size: int, steps: int,
-            max_time: float | None, seed: int, no_constants: bool, as_json: bool, save: bool,
+            max_time: float | None, seed: int, no_constants: bool, fmt: str, save: bool,
             db: str) -> None:
     """Find a formula for TARGET from the other columns of the CSV file DATA."""
     from automath.regression.estimator import fit_csv, front_records
     params = {"grammar": grammar, "max_size": max_size, "steps": steps,
               "max_time": max_time or None, "seed": seed, "fit_constants": not no_constants}
-    model = _with_progress(lambda cb: fit_csv(data, target, callback=cb, **params), as_json)
-    rows = [{k: _plain(r[k]) for k in FRONT_COLUMNS[1:]} for r in front_records(model)]
+    quiet = fmt != "table"
+    model = _with_progress(lambda cb: fit_csv(data, target, callback=cb, **params), quiet)
+    records = front_records(model)
+    rows = [{k: _plain(r[k]) for k in FRONT_COLUMNS[1:]} for r in records]
     if save:
         _save_front(db, {"data": data, "target": target, "grammar": grammar}, params, rows,
-                    quiet=as_json)
-    if as_json:
+                    quiet=quiet)
+    _print_front(fmt, model, rows, records, f"{target} ≈ {model.sympy()}", params)
+
+
+def _print_front(fmt: str, model, rows: list[dict], records: list[dict], formula: str,
+                 params: dict) -> None:
+    """The front in ``fmt``: JSON {formula, exact, stopped, front}; a table, markdown or LaTeX
+    (each expression as math) with the stop reason after it (on stderr but for the table)."""
+    if fmt == "json":
         click.echo(json.dumps({"formula": str(model.sympy()), "exact": bool(model.exact_),
                                "stopped": model.stopped_, "front": rows}, indent=2,
                               default=str))
         return
-    print_table(rows, f"{target} ≈ {model.sympy()}  (front: accuracy against size)")
-    console.print(STOPPED[model.stopped_].format(**params), highlight=False)
+    stopped = STOPPED[model.stopped_].format(**params)
+    if fmt == "table":
+        print_table(rows, f"{formula}  (front: accuracy against size)")
+        console.print(stopped, highlight=False)
+        return
+    import sympy
+    tex = {r["expression"]: sympy.latex(r["sympy"]) for r in records}
+    emit(rows, fmt, title=f"{formula} (front: accuracy against size)",
+         math=lambda row: tex[row["expression"]], math_column="expression")
+    click.echo(stopped, err=True)
 
 
 def _save_front(db: str, domain: dict, config: dict, rows: list[dict], quiet: bool) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from automath.cli.common import DB, print_table
+from automath.cli.common import DB, emit, format_option
 
 COLUMNS = ["job", "status", "tries", "seconds", "runs", "last line"]
 
@@ -20,10 +18,10 @@ COLUMNS = ["job", "status", "tries", "seconds", "runs", "last line"]
               "address (needs automath[ray]).")
 @click.option("--timeout", type=float, help="Seconds a job may run before it is killed.")
 @click.option("--dry-run", is_flag=True, help="Print the command lines, run nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+@format_option
 @DB
 def sweep_cmd(plan: str, workers: int, ray_address: str | None, timeout: float | None,
-              dry_run: bool, as_json: bool, db: str) -> None:
+              dry_run: bool, fmt: str, db: str) -> None:
     """Run every job of PLAN (a TOML sweep file); each job's runs are merged into --db."""
     from automath.sweeps import ProcessPool, RayPool, load_plan, run_sweep, summary
     jobs = load_plan(plan)
@@ -37,8 +35,6 @@ def sweep_cmd(plan: str, workers: int, ray_address: str | None, timeout: float |
         rows.append(row)
         click.echo(f"[{len(rows)}/{len(jobs)}] {row['job']}: {row['status']} "
                    f"({row['seconds']} s, runs {row['runs']})", err=True)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    print_table(rows, f"sweep {plan} into {db}", COLUMNS)
-    click.echo(summary(rows))
+    emit(rows, fmt, COLUMNS, f"sweep {plan} into {db}")  # JSON: the bare list of rows
+    if fmt != "json":
+        click.echo(summary(rows), err=fmt != "table")
