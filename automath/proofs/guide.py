@@ -54,14 +54,15 @@ class Guide:
 
     @staticmethod
     def fit(examples: list[Example], steps: int = 200, lr: float = 0.1,
-            l2: float = 0.01) -> Guide:
-        """The guide fitted to ``examples`` (runs without a used equation are skipped)."""
+            l2: float = 0.01, start: Guide | None = None) -> Guide:
+        """The guide fitted to ``examples`` (runs without a used equation are skipped),
+        from ``start``'s weights (None: from zero)."""
         import numpy as np
         runs = [e for e in examples if any(e.used) and not all(e.used)]
         if not runs:
             return Guide(runs=0)
         batch = _Batch(runs)
-        theta, adam = np.zeros(len(FEATURES)), _Adam(lr)
+        theta, adam = np.array((start or Guide()).theta) * batch.scale, _Adam(lr)
         for _ in range(steps):
             _, grad = batch.loss_grad(theta / batch.scale)
             theta = adam.step(theta, grad / batch.scale + 2 * l2 * theta)

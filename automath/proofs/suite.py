@@ -25,6 +25,8 @@ from automath.proofs.prove import Prover, load, settings
 UEQ = Path(__file__).resolve().parent.parent / "problems" / "ueq"
 """The textbook unit-equality suite shipped with automath (17 problems)."""
 TPTP_SUFFIXES = (".p", ".tptp")
+FIRST_STEPS, REFIT_STEPS = 200, 50
+"""Fitting steps of a suite's guide: from zero, and from its weights so far after a proof."""
 
 
 def suite_files(folder: str | Path) -> list[Path]:
@@ -72,11 +74,13 @@ class Learning:
         self.guide = self.start
 
     def learn(self, prover: Prover) -> None:
-        """Add a finished run's example (when it found a proof) and refit the guide."""
+        """Add a finished run's example (when it found a proof) and refit the guide, from
+        its weights so far (fewer steps once it has some)."""
         example = example_of(prover)
         if example is not None:
             self.examples.append(example)
-            fitted = Guide.fit(self.examples)
+            steps = REFIT_STEPS if self.guide.runs else FIRST_STEPS
+            fitted = Guide.fit(self.examples, steps=steps, start=self.guide)
             self.guide = fitted if fitted.runs else self.start
 
 
