@@ -1,7 +1,8 @@
 """Benchmark of the saturation prover beside the E prover, problem by problem, in one run.
 
 For each problem of a suite (``proofs.suite.suite_files``), interleaved: automath with
-learning on, automath with learning off (``prove(..., learning=False)``), then each peer on
+learning on and with learning off (``prove(..., learning=False)``; which goes first alternates
+from one problem to the next, as the first pays for loading the problem), then each peer on
 PATH (E: ``eprover --auto -s --cpu-limit=T FILE.p``; a ``.toml`` problem without a TPTP twin
 is printed to TPTP first), all with the same wall-clock budget ``T``. automath's seconds are
 wall time in this process (loading and the checker included, the interpreter's start not);
@@ -98,8 +99,8 @@ def bench_prove(suite: str | Path = UEQ, *, problems: tuple[str, ...] | None = N
         learner = trained(train, budget)
         if files:  # warm-up, untimed: imports and first-call costs
             run_automath(files[0], budget, Learning(learner.guide))
-        for path in files:
-            rows += _problem_rows(path, budget, run_peers, Path(tmp), learner)
+        for k, path in enumerate(files):
+            rows += _problem_rows(path, budget, run_peers, Path(tmp), learner, flip=k % 2 == 1)
             for row in rows[-len(VARIANTS) - len(run_peers):] if echo else ():
                 echo(row)
     return rows
@@ -120,10 +121,12 @@ def trained(train: str | Path | None, budget: float) -> object:
 
 
 def _problem_rows(path: Path, budget: float, peers: list[str], tmp: Path,
-                  learner: object) -> list[dict]:
-    rows = [{"problem": path.stem, "variant": name,
-             **run_automath(path, budget, learner, **config)}
-            for name, config in VARIANTS.items()]
+                  learner: object, flip: bool = False) -> list[dict]:
+    """The rows of one problem; automath's variants run in reverse order when ``flip`` (so
+    no variant is always the first to load a grammar), listed in ``VARIANTS`` order."""
+    order = list(VARIANTS.items())[::-1 if flip else 1]
+    runs = {name: run_automath(path, budget, learner, **config) for name, config in order}
+    rows = [{"problem": path.stem, "variant": name, **runs[name]} for name in VARIANTS]
     for peer in peers:
         rows.append({"problem": path.stem, "variant": peer,
                      **PEERS[peer](tptp_file(path, tmp), budget)})
