@@ -147,6 +147,16 @@ def test_queued_pairs_join_as_negatives() -> None:
     assert scores[used].mean() > scores[len(plain.used):].mean()
 
 
+def test_fit_starts_from_a_guide() -> None:
+    rng = np.random.default_rng(2)
+    feats = rng.integers(0, 9, size=(30, len(FEATURES))).astype(float)
+    ex = Example(tuple(map(tuple, feats)), (5.0,) * 30, tuple(bool(f < 3) for f in feats[:, 1]))
+    start = Guide(tuple(rng.normal(size=len(FEATURES))), runs=1)
+    assert Guide.fit([ex], steps=0, start=start).theta == pytest.approx(start.theta)
+    warm = Guide.fit([ex], steps=20, start=start)
+    assert _numpy_loss(warm, ex) < _numpy_loss(start, ex)
+
+
 def test_fit_gradient_matches_finite_differences() -> None:
     from automath.proofs.guide import _Batch
     rng = np.random.default_rng(1)
