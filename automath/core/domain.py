@@ -50,6 +50,16 @@ class Domain:
     semantics: Semantics
     rules: tuple[str, ...]
 
+    def __repr__(self) -> str:
+        """One line: the grammar, the atoms as written, the kind and the rules.
+
+        >>> Domain.create("arith", atoms="x,1")
+        Domain('arith': atoms x, 1; kind real(k=16, seed=0); rules add, sub, mul, div, neg)
+        """
+        atoms = ", ".join(self.grammar.format(a) for a in self.atoms)
+        return (f"Domain({self.grammar.name!r}: atoms {atoms}; kind {self.kind.describe()}; "
+                f"rules {', '.join(self.rules)})")
+
     @classmethod
     def create(cls, grammar: str | Path | Grammar = "arith",
                atoms: str | Sequence[str] | None = None, kind: str | None = None,

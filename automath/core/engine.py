@@ -96,6 +96,16 @@ class Loop:
         self._learner: WeightLearner | None = None
         self.stopped: str | None = None  # "time": the last run() ended at config.max_time
 
+    def __repr__(self) -> str:
+        """One line: the grammar, the target, the step reached and the elements stored.
+
+        >>> Loop(Domain.create("arith", atoms="x,1"), target="x*x + 1", steps=3)
+        Loop('arith', target 'x*x + 1', step 0 of 3, 2 elements)
+        """
+        target = f", target {self.target!r}" if self.target is not None else ""
+        return (f"Loop({self.domain.grammar.name!r}{target}, step {self.state.step} of "
+                f"{self.config.steps}, {len(self.state.store)} elements)")
+
     def _initial_state(self) -> LoopState:
         store = self.domain.new_store()
         n = len(store)

@@ -37,6 +37,10 @@ class Entry:
         """
         return sympy.latex(self.expr)
 
+    def _repr_latex_(self) -> str:
+        """A notebook formula: the expression in LaTeX math."""
+        return f"${self.latex()}$"
+
 
 class Result:
     """Weights over a store's elements, with the loop's history.
@@ -79,6 +83,18 @@ class Result:
                        + "</tr>" for r in self.to_records(10))
         return (f"<table><caption>{escape(repr(self))}</caption><tr>{head}</tr>{rows}"
                 "</table>")
+
+    def _repr_latex_(self) -> str:
+        """The ten heaviest elements as a LaTeX array of weight and formula.
+
+        >>> from automath.core.domain import Domain
+        >>> d = Domain.create("arith", atoms="x,1"); s = d.new_store()
+        >>> x2 = s.add_term(d.parse("x * x"))
+        >>> print(Result(d, s, torch.tensor([.2, .3, .5]), None, [], {})._repr_latex_())
+        $\\begin{array}{rl}0.5 & x^{2} \\\\ 0.3 & 1 \\\\ 0.2 & x\\end{array}$
+        """
+        rows = " \\\\ ".join(f"{e.weight:.3g} & {e.latex()}" for e in self.top(10))
+        return f"$\\begin{{array}}{{rl}}{rows}\\end{{array}}$"
 
     def top(self, k: int = 10, where: str | None = None,
             pattern: str | None = None) -> list[Entry]:

@@ -161,6 +161,17 @@ class Semantics(Mapping[str, Op]):
         self.predicates = dict(predicates or {})  # name -> sidecar.Predicate (conditions)
         self.typing = typing  # a typed signature: {"sorts", "types", "vars"} (None: untyped)
 
+    def __repr__(self) -> str:
+        """One line: how many operators, the first names in order, the file it came from.
+
+        >>> Semantics()
+        Semantics(20 ops: add, and, cos, div, exp, false, implies, log, ... 12 more)
+        """
+        names = sorted(self._ops)
+        more = f", ... {len(names) - 8} more" if len(names) > 8 else ""
+        source = f"; from {self.source}" if self.source else ""
+        return f"Semantics({len(names)} ops: {', '.join(names[:8])}{more}{source})"
+
     def __getitem__(self, alias: str) -> Op:
         return self._ops[alias]
 

@@ -70,6 +70,9 @@ class LemmaTable:
                 for i in order]
 
 
+FIGURES = ("status", "proof_steps", "generated", "given")  # the stats a ProofResult shows
+
+
 @dataclass
 class ProofResult:
     """What a proving run found: the goal's proof (checked), lemmas, history, statistics.
@@ -99,10 +102,20 @@ class ProofResult:
 generated=2, given=3, seconds=...)
         """
         s = self.stats
-        figures = "".join(f", {k}={s[k]!r}" for k in ("status", "proof_steps", "generated",
-                                                        "given") if k in s)
+        figures = "".join(f", {k}={s[k]!r}" for k in FIGURES if k in s)
         secs = f", seconds={s['seconds']:.3g}" if "seconds" in s else ""
         return f"ProofResult({self.problem.name!r}, proved={self.proved}{figures}{secs})"
+
+    def _repr_html_(self) -> str:
+        """A notebook table: the problem, its goal, the verdict, the figures and the proof."""
+        from html import escape
+        rows = [("problem", self.problem.name), ("goal", self.problem.goal_text or ""),
+                ("verdict", "proved" if self.proved else self.stats.get("status", "not proved")),
+                *((k, self.stats[k]) for k in FIGURES if k in self.stats)]
+        cells = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+                        for k, v in rows)
+        proof = f"<pre>{escape(self.format_proof())}</pre>" if self.proof else ""
+        return f"<table>{cells}</table>{proof}"
 
     @property
     def proved(self) -> bool:
