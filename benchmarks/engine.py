@@ -11,7 +11,7 @@ from automath.core.evolve import evolve
 from automath.core.generate import Hyperedges, expand
 from automath.core.kinds import RealKind, fingerprint_hash
 from automath.core.semantics import Semantics
-from automath.core.store import COLUMNS, Store
+from automath.core.store import COLUMNS, DEDUP, INDEXES, Store
 from automath.core.term import Term
 
 Echo = Callable[[dict], None]
@@ -55,8 +55,8 @@ def _timed(f: Callable[[], object], repeat: int = 3) -> float:
     return best
 
 
-def _parents(n: int, k: int, device: str) -> Store:
-    store = Store(RealKind(k=k, device=device), Semantics(), ["add", "mul"])
+def _parents(n: int, k: int, device: str, dedup: str = DEDUP) -> Store:
+    store = Store(RealKind(k=k, device=device), Semantics(), ["add", "mul"], dedup=dedup)
     vals = torch.rand(n, k, dtype=torch.float64, generator=torch.Generator().manual_seed(n))
     z = torch.zeros(n, dtype=torch.int64)
     store.insert(vals.to(device), z - 1, z - 1, z - 1, z + 1)
@@ -93,8 +93,9 @@ def _grammar_parents(n: int, k: int, device: str) -> dict[str, torch.Tensor]:
     return {c: getattr(store, c)[keep] for c in COLUMNS}
 
 
-def _reopened(cols: dict[str, torch.Tensor], k: int, device: str) -> Store:
-    store = Store(RealKind(k=k, device=device), Semantics(), ["add", "mul"])
+def _reopened(cols: dict[str, torch.Tensor], k: int, device: str, dedup: str = DEDUP,
+              ) -> Store:
+    store = Store(RealKind(k=k, device=device), Semantics(), ["add", "mul"], dedup=dedup)
     store.load_columns(cols)
     return store
 
@@ -127,31 +128,35 @@ def bench_generate(sizes: tuple[int, ...] = (100, 1000, 3000, 10000), k: int = 1
 def _generate_jobs(n: int, k: int, device: str, cap: int) -> list[Callable[[], dict]]:
     """The two rows of size ``n`` (random and grammar parents), each built when it runs."""
     def random_row() -> dict:
-        return _generate_row(n, "random", lambda: _parents(n, k, device),
+        return _generate_row(n, "random", lambda d: _parents(n, k, device, d),
                              *_pairs(n, cap, device))
 
     def grammar_row() -> dict:
         cols = _grammar_parents(n, k, device)
-        return _generate_row(n, "grammar", lambda: _reopened(cols, k, device),
+        return _generate_row(n, "grammar", lambda d: _reopened(cols, k, device, d),
                              *_pairs(n, cap, device))
 
     return [random_row, grammar_row]
 
 
-def _generate_row(n: int, workload: str, make: Callable[[], Store], left: torch.Tensor,
+def _generate_row(n: int, workload: str, make: Callable[[str], Store], left: torch.Tensor,
                   right: torch.Tensor) -> dict:
-    new = len(make())
-    ours_s = _timed(lambda: expand(make(), 1, left, right), repeat=2)
-    store = make()
+    """One row: each dedup of the store (``make(dedup)``) and the two baselines, timed in
+    turns; ``ours`` is the store's default dedup."""
+    new = len(make(DEDUP))
+    store = make(DEDUP)
     expand(store, 1, left, right)
-    grown = len(store) - new
-    naive_s = _timed(lambda: _naive_dedup(make(), left, right), repeat=2)
-    hash_s = _timed(lambda: _hash_unique(make(), left, right), repeat=2)
-    m = left.shape[0]
-    return {"N": n, "parents": workload, "candidates": m, "new": grown,
-            "ours_M_per_s": m / ours_s / 1e6, "unique_rows_M_per_s": m / naive_s / 1e6,
-            "hash_unique_M_per_s": m / hash_s / 1e6, "vs_unique_rows": naive_s / ours_s,
-            "vs_hash_unique": hash_s / ours_s}
+    jobs = {d: lambda d=d: expand(make(d), 1, left, right) for d in INDEXES} | {
+        "unique_rows": lambda: _naive_dedup(make(DEDUP), left, right),
+        "hash_unique": lambda: _hash_unique(make(DEDUP), left, right)}
+    best, m = _alternating(jobs, repeat=2), left.shape[0]
+    rate = {name: m / s / 1e6 for name, s in best.items()}
+    return {"N": n, "parents": workload, "candidates": m, "new": len(store) - new,
+            "ours_M_per_s": rate[DEDUP], "hash_table_M_per_s": rate["hash"],
+            "sorted_runs_M_per_s": rate["sort"], "unique_rows_M_per_s": rate["unique_rows"],
+            "hash_unique_M_per_s": rate["hash_unique"],
+            "vs_unique_rows": best["unique_rows"] / best[DEDUP],
+            "vs_hash_unique": best["hash_unique"] / best[DEDUP]}
 
 
 def bench_evolve(edge_counts: tuple[int, ...] = (10**5, 10**6, 4 * 10**6), depth: int = 2,

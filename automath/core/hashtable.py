@@ -2,10 +2,12 @@
 
 Every operation works on a batch of keys at once: each key probes its own sequence of slots,
 and the keys still probing take the next slot together, so a batch costs a few passes over
-it (the table stays at most half full: about 1.5 probes per present key, 2.5 per absent one).
-Inserting a batch claims empty slots by a scatter of each key's batch position (the first
-wins), after which every key checks the slot it stands on: its own key there resolves it,
-another key sends it on. Keys may take any int64 value; a slot is empty where its value is -1.
+it (the table stays at most half full, and a quarter full after it grows).
+An empty slot holds the key ``EMPTY`` (2**63 - 1), so a probe reads one tensor; a key equal
+to ``EMPTY`` is stored as ``EMPTY - 1`` (the two share an entry: a store confirms every match
+by value). Inserting a batch claims empty slots by an ``amin`` scatter of the keys standing on
+them (the least key wins, whatever the batch order), after which every key checks the slot
+it stands on: its own key there resolves it, another key sends it one slot on.
 """
 
 from __future__ import annotations
@@ -13,13 +15,23 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-EMPTY = -1
+EMPTY = (1 << 63) - 1
+MISSING = -1
 _FIB = -7046029254386353131  # 2**64 / golden ratio, as a signed int64: Fibonacci hashing
 _MIN_BITS = 10
 
 
+def table_keys(keys: Tensor) -> Tensor:
+    """The keys as the table stores them (``EMPTY`` becomes ``EMPTY - 1``).
+
+    >>> table_keys(torch.tensor([EMPTY, 5])).tolist() == [EMPTY - 1, 5]
+    True
+    """
+    return torch.where(keys == EMPTY, EMPTY - 1, keys)
+
+
 class HashTable:
-    """Distinct int64 keys, each with an int64 value ≥ 0.
+    """Int64 keys (``EMPTY`` counted as ``EMPTY - 1``), each with an int64 value.
 
     >>> t = HashTable(); t.put(torch.tensor([7, -3, 7]), torch.tensor([1, 2, 3])).tolist()
     [True, True, False]
@@ -28,35 +40,37 @@ class HashTable:
     """
 
     def __init__(self, device: str | torch.device = "cpu", bits: int = _MIN_BITS) -> None:
-        self.bits, self.used = bits, 0
-        self.keys = torch.zeros(1 << bits, dtype=torch.int64, device=device)
-        self.values = torch.full((1 << bits,), EMPTY, dtype=torch.int64, device=device)
+        self.bits, self.used = bits, 0  # used: an upper bound, exact after each growth
+        self.keys = torch.full((1 << bits,), EMPTY, dtype=torch.int64, device=device)
+        self.values = torch.full((1 << bits,), MISSING, dtype=torch.int64, device=device)
 
     def __len__(self) -> int:
-        return self.used
+        return int((self.keys != EMPTY).sum())
 
     def _home(self, keys: Tensor) -> Tensor:
         """Each key's first slot: the top ``bits`` bits of ``key * _FIB``."""
         return ((keys * _FIB) >> (64 - self.bits)) & ((1 << self.bits) - 1)
 
     def find(self, keys: Tensor) -> tuple[Tensor, Tensor]:
-        """Per key: the slot holding it, or the empty slot that ends its probe; and whether
-        it was found.
+        """Per key (as ``table_keys`` gives): the slot holding it, or the empty slot that ends
+        its probe; and whether it was found.
 
         >>> t = HashTable(); _ = t.put(torch.tensor([4]), torch.tensor([0]))
         >>> slot, hit = t.find(torch.tensor([4, 5])); hit.tolist()
         [True, False]
         """
-        slot, hit = self._home(keys), torch.zeros_like(keys, dtype=torch.bool)
-        todo = torch.arange(keys.shape[0], device=keys.device)
+        slot = self._home(keys)
+        stored = self.keys.index_select(0, slot)
+        hit = stored == keys
+        todo = ((stored != EMPTY) & ~hit).nonzero().squeeze(1)
         mask = (1 << self.bits) - 1
         while todo.numel():
-            s = slot.index_select(0, todo)
-            occupied = self.values.index_select(0, s) != EMPTY
-            same = occupied & (self.keys.index_select(0, s) == keys.index_select(0, todo))
+            s = (slot.index_select(0, todo) + 1) & mask
+            slot[todo] = s
+            stored = self.keys.index_select(0, s)
+            same = stored == keys.index_select(0, todo)
             hit[todo[same]] = True
-            todo = todo[occupied & ~same]
-            slot[todo] = (slot.index_select(0, todo) + 1) & mask
+            todo = todo[(stored != EMPTY) & ~same]
         return slot, hit
 
     def get(self, keys: Tensor) -> Tensor:
@@ -65,50 +79,68 @@ class HashTable:
         >>> HashTable().get(torch.tensor([3])).tolist()
         [-1]
         """
-        slot, hit = self.find(keys)
-        return torch.where(hit, self.values.index_select(0, slot), EMPTY)
+        return self.probe(keys)[0]
 
-    def claim(self, keys: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Insert the absent keys (equal keys share one slot); returns each key's slot, the
-        slots newly taken and, for each, the first position in ``keys`` of the key it holds.
-        New slots hold no value yet: the caller writes theirs with :meth:`set`.
+    def probe(self, keys: Tensor) -> tuple[Tensor, Tensor]:
+        """The value of each key (or -1), and the slot :meth:`find` ends on, which
+        :meth:`claim` may start from while the table is unchanged.
 
-        >>> t = HashTable(); slot, new, first = t.claim(torch.tensor([9, 8, 9]))
-        >>> bool(slot[0] == slot[2]), bool(slot[0] != slot[1]), sorted(first.tolist()), len(t)
-        (True, True, [0, 1], 2)
+        >>> t = HashTable(); value, slot = t.probe(torch.tensor([3]))
+        >>> bool(t.claim(torch.tensor([3]), slot)[0] == slot)
+        True
         """
-        slot, hit = self.find(keys)
+        slot, hit = self.find(table_keys(keys))
+        return torch.where(hit, self.values.index_select(0, slot), MISSING), slot
+
+    def claim(self, keys: Tensor, start: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Insert the absent keys (equal keys share one slot; their values are left to the
+        caller); returns each key's slot and whether the key was absent. ``start``: the
+        slots :meth:`probe` gave for these keys, all absent, on the table as it is now.
+
+        >>> t = HashTable(); slot, new = t.claim(torch.tensor([9, 8, 9]))
+        >>> bool(slot[0] == slot[2]), bool(slot[0] != slot[1]), new.tolist(), len(t)
+        (True, True, [True, True, True], 2)
+        """
+        keys = table_keys(keys)
+        if start is None:
+            slot, hit = self.find(keys)
+        else:
+            slot, hit = start.clone(), torch.zeros_like(keys, dtype=torch.bool)
         if self._reserve(self.used + int((~hit).sum())):
             slot, hit = self.find(keys)
-        todo, taken = (~hit).nonzero().squeeze(1), []
+        todo = (~hit).nonzero().squeeze(1)
+        self.used += todo.shape[0]
         while todo.numel():
-            todo, won = self._claim_round(keys, slot, todo)
-            taken.append(won)
-        new = torch.cat(taken) if taken else slot[:0]
-        self.used += new.shape[0]
-        return slot, new, self.values.index_select(0, new) + keys.shape[0] + 1
+            todo = self._claim_round(keys, slot, todo)
+        return slot, ~hit
 
-    def _claim_round(self, keys: Tensor, slot: Tensor, todo: Tensor) -> tuple[Tensor, Tensor]:
-        """One round: keys standing on an empty slot claim it (the first in the batch wins:
-        bids ``position - n - 1`` are below -1, and the least stays), then each key resolves
-        where its own key now stands, or moves one slot on."""
-        s = slot.index_select(0, todo)
-        free = self.values.index_select(0, s) == EMPTY
-        bid, fs = todo[free] - (keys.shape[0] + 1), s[free]
-        self.values.scatter_reduce_(0, fs, bid, "amin")
-        won = fs[self.values.index_select(0, fs) == bid]
-        self.keys[won] = keys.index_select(0, self.values.index_select(0, won) + keys.shape[0]
-                                           + 1)
-        same = self.keys.index_select(0, s) == keys.index_select(0, todo)
-        todo = todo[~same]
-        slot[todo] = (slot.index_select(0, todo) + 1) & ((1 << self.bits) - 1)
-        return todo, won
+    def _claim_round(self, keys: Tensor, slot: Tensor, todo: Tensor) -> Tensor:
+        """One round: the keys ``todo`` claim the empty slots they stand on (the least key
+        wins), then each key resolves where its own key now stands, or moves one slot on."""
+        s, k = slot.index_select(0, todo), keys.index_select(0, todo)
+        free = self.keys.index_select(0, s) == EMPTY
+        self.keys.scatter_reduce_(0, s[free], k[free], "amin")
+        moved = todo[self.keys.index_select(0, s) != k]
+        slot[moved] = (slot.index_select(0, moved) + 1) & ((1 << self.bits) - 1)
+        return moved
+
+    def least(self, slot: Tensor, score: Tensor) -> Tensor:
+        """Whether each entry's ``score`` is the least of the entries at its slot (scores
+        below ``EMPTY``); the slots' values are overwritten, for the caller to :meth:`set`.
+
+        >>> t = HashTable(); slot, _ = t.claim(torch.tensor([9, 8, 9]))
+        >>> t.least(slot, torch.tensor([5, 7, 2])).tolist()
+        [False, True, True]
+        """
+        self.values.index_fill_(0, slot, EMPTY)
+        self.values.scatter_reduce_(0, slot, score, "amin")
+        return self.values.index_select(0, slot) == score
 
     def set(self, slots: Tensor, values: Tensor) -> None:
-        """Write values (≥ 0) into slots that :meth:`find` or :meth:`claim` gave.
+        """Write values into slots that :meth:`find` or :meth:`claim` gave.
 
-        >>> t = HashTable(); slot, new, _ = t.claim(torch.tensor([5]))
-        >>> t.set(new, torch.tensor([3])); t.get(torch.tensor([5])).tolist()
+        >>> t = HashTable(); slot, _ = t.claim(torch.tensor([5]))
+        >>> t.set(slot, torch.tensor([3])); t.get(torch.tensor([5])).tolist()
         [3]
         """
         self.values[slots] = values
@@ -120,10 +152,11 @@ class HashTable:
         >>> t = HashTable(); t.put(torch.tensor([1, 1]), torch.tensor([5, 6])).tolist()
         [True, False]
         """
-        _, new, first = self.claim(keys)
-        self.set(new, values.index_select(0, first))
-        mine = torch.zeros_like(keys, dtype=torch.bool)
-        mine[first] = True
+        slot, new = self.claim(keys)
+        pos = new.nonzero().squeeze(1)
+        mine = torch.zeros_like(new)
+        mine[pos[self.least(slot.index_select(0, pos), pos)]] = True
+        self.set(slot[mine], values[mine])
         return mine
 
     def add(self, keys: Tensor, values: Tensor, presorted: bool = False) -> None:
@@ -135,16 +168,17 @@ class HashTable:
         self.put(keys, values)
 
     def _reserve(self, total: int) -> bool:
-        """Double the table (re-inserting every entry) until ``total`` keys fill at most
-        half of it; returns whether it grew."""
-        bits = self.bits
-        while total > (1 << bits) // 2:
-            bits += 1
-        if bits == self.bits:
+        """Where ``total`` keys would fill more than half the table, grow it (re-inserting
+        every entry) until they fill at most a quarter; returns whether it grew. Growing
+        fourfold re-inserts a third as often as doubling would."""
+        if total <= (1 << self.bits) // 2:
             return False
-        full = (self.values != EMPTY).nonzero().squeeze(1)
+        bits = self.bits
+        while total > (1 << bits) // 4:
+            bits += 1
+        full = (self.keys != EMPTY).nonzero().squeeze(1)
         keys, values = self.keys[full], self.values[full]
         self.__init__(self.keys.device, bits)
-        _, new, first = self.claim(keys)  # distinct keys: each takes its own slot
-        self.set(new, values.index_select(0, first))
+        slot, _ = self.claim(keys)  # distinct keys: each takes its own slot
+        self.set(slot, values)
         return True
