@@ -98,24 +98,31 @@ def bench_evonet_cmd(quick: bool, seeds: int, fmt: str) -> None:
               help="Sizes of {0,1,+,*} for the growth table ('' to skip).")
 @click.option("--case", "cases", multiple=True,
               help="Only this signature (a name of the table; repeat for more).")
+@_max_time_option
 @format_option
-def bench_explore_cmd(repeat: int, growth: str, cases: tuple[str, ...], fmt: str) -> None:
+def bench_explore_cmd(repeat: int, growth: str, cases: tuple[str, ...], max_time: float | None,
+                      fmt: str) -> None:
     """Law discovery per signature beside QuickSpec 2.2's published times; growth with size
-    (rows as they finish; JSON: {"explore": [...], "growth": [...]})."""
+    (rows as they finish; JSON: {"explore": [...], "growth": [...]}). --max-time covers both
+    tables: past it the run in progress is killed and no further row starts."""
+    import time
+
     from benchmarks.explore import CASES, bench_explore, bench_growth
     unknown = [c for c in cases if c not in CASES]
     if unknown:
         raise click.BadParameter(f"unknown {unknown}; known: {', '.join(CASES)}",
                                  param_hint="--case")
-    chosen = list(cases or CASES)
+    chosen, sizes = list(cases or CASES), _ints(growth)
+    deadline = None if max_time is None else time.perf_counter() + max_time
     with Printer(fmt) as out:
         with out.stream("explore", "explore: best of runs, fresh process each (peak RSS "
                         "includes torch)", total=len(chosen)) as add:
-            bench_explore(chosen, repeat=repeat, echo=add)
-        if growth:
+            rows = bench_explore(chosen, repeat=repeat, echo=add, deadline=deadline)
+        if sizes:
             with out.stream("growth", "explore {0,1,+,*}: growth with size",
-                            total=len(_ints(growth))) as add:
-                bench_growth(sizes=_ints(growth), echo=add)
+                            total=len(sizes)) as add:
+                rows += bench_growth(sizes=sizes, echo=add, deadline=deadline)
+    _stopped(rows, len(chosen) + len(sizes), max_time)
 
 
 @bench.command("ablate")

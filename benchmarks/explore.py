@@ -20,6 +20,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -89,13 +90,15 @@ print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "laws": len(laws), "pe
 """
 
 
-def run_case(grammar: str, size: int, options: dict | None = None) -> dict:
-    """Explore one signature in a fresh process: seconds, law count, peak memory, stats."""
+def run_case(grammar: str, size: int, options: dict | None = None,
+             timeout: float | None = None) -> dict:
+    """Explore one signature in a fresh process: seconds, law count, peak memory, stats; past
+    ``timeout`` seconds the process is killed (``subprocess.TimeoutExpired``)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = _materialize(grammar, Path(tmp))
         out = subprocess.run([sys.executable, "-c", _CHILD,
                               json.dumps([path, size, options or {}])],
-                             capture_output=True, text=True, check=False)
+                             capture_output=True, text=True, check=False, timeout=timeout)
     if out.returncode != 0:
         raise AutomathError(f"benchmark case {grammar} size {size} failed: "
                             f"{out.stderr.strip().splitlines()[-1:]}")
@@ -119,35 +122,65 @@ Echo = Callable[[dict], None] | None
 """Called with each row as it is finished (``automath.cli.common.Printer.stream``)."""
 
 
-def bench_explore(cases: Sequence[str] | None = None, repeat: int = 3, echo: Echo = None
-                  ) -> list[dict]:
+def bench_explore(cases: Sequence[str] | None = None, repeat: int = 3, echo: Echo = None,
+                  deadline: float | None = None) -> list[dict]:
     """Each acceptance signature, best of ``repeat`` runs, beside QuickSpec 2.2's times
     (blank where QuickSpec publishes none: the issue-15 signatures); ``echo(row)`` as each
-    row is finished.
+    row is finished. Past ``deadline`` (a ``time.perf_counter()`` value) no row starts and a
+    run still going is killed: the rows finished so far are returned.
 
     ``speedup`` is QuickSpec's published wall time over our best wall time (different
     machines of the same kind: 2 cores); ``ours_cpu_s`` is the best CPU time, steadier on a
     shared machine. Memory is the child process's peak resident set (torch included) and the
     part added by the call.
     """
-    rows = []
+    rows: list[dict] = []
     for name in cases or CASES:
-        grammar, size, options = CASES[name]
-        runs = [run_case(grammar, size, options) for _ in range(repeat)]
-        best = min(runs, key=lambda r: r["seconds"])
-        qs_s, qs_mb = QUICKSPEC.get(name, (None, None))
-        cpu = min(r["cpu_seconds"] for r in runs)
-        rows.append({"signature": name, "laws": best["laws"], "ours_s": best["seconds"],
-                     "ours_cpu_s": cpu, "weights_s": best["stats"]["seconds"]["weights"],
-                     "quickspec_s": qs_s if qs_s is not None else "",
-                     "speedup": qs_s / best["seconds"] if qs_s is not None else "",
-                     "quickspec_laws": QUICKSPEC_LAWS.get(name, ""),
-                     "peak_MB": max(r["peak_MB"] for r in runs),
-                     "added_MB": max(r["added_MB"] for r in runs),
-                     "quickspec_MB": qs_mb if qs_mb is not None else "",
-                     "classes": best["stats"]["classes"], "nodes": best["stats"]["candidates"]})
+        runs = _runs(CASES[name], repeat, deadline)
+        if runs is None:
+            break
+        rows.append(_explore_row(name, runs))
         _echo(echo, rows)
     return rows
+
+
+def _runs(case: tuple, repeat: int, deadline: float | None) -> list[dict] | None:
+    """``repeat`` runs of a case (grammar, size, options), or None once ``deadline`` passed."""
+    try:
+        return [run_case(*case, **_timeout(deadline)) for _ in range(repeat)]
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _timeout(deadline: float | None) -> dict:
+    """``run_case``'s timeout: the seconds left before ``deadline`` (none without one); past
+    it, ``subprocess.TimeoutExpired`` before a run starts.
+
+    >>> _timeout(None), 0 < _timeout(time.perf_counter() + 60)["timeout"] <= 60
+    ({}, True)
+    """
+    if deadline is None:
+        return {}
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        raise subprocess.TimeoutExpired("bench explore", 0)
+    return {"timeout": left}
+
+
+def _explore_row(name: str, runs: list[dict]) -> dict:
+    """The table's row of a signature from its runs: the best wall time, QuickSpec's."""
+    best = min(runs, key=lambda r: r["seconds"])
+    qs_s, qs_mb = QUICKSPEC.get(name, (None, None))
+    return {"signature": name, "laws": best["laws"], "ours_s": best["seconds"],
+            "ours_cpu_s": min(r["cpu_seconds"] for r in runs),
+            "weights_s": best["stats"]["seconds"]["weights"],
+            "quickspec_s": qs_s if qs_s is not None else "",
+            "speedup": qs_s / best["seconds"] if qs_s is not None else "",
+            "quickspec_laws": QUICKSPEC_LAWS.get(name, ""),
+            "peak_MB": max(r["peak_MB"] for r in runs),
+            "added_MB": max(r["added_MB"] for r in runs),
+            "quickspec_MB": qs_mb if qs_mb is not None else "",
+            "classes": best["stats"]["classes"], "nodes": best["stats"]["candidates"]}
 
 
 def _echo(echo: Echo, rows: list[dict]) -> None:
@@ -157,12 +190,16 @@ def _echo(echo: Echo, rows: list[dict]) -> None:
 
 
 def bench_growth(grammar: str = "semiring", sizes: Sequence[int] = (5, 7, 9, 11),
-                 options: dict | None = None, echo: Echo = None) -> list[dict]:
+                 options: dict | None = None, echo: Echo = None,
+                 deadline: float | None = None) -> list[dict]:
     """How time and memory grow with the size bound (one fresh process per size); ``echo(row)``
-    as each row is finished."""
-    rows = []
+    as each row is finished; ``deadline`` as in ``bench_explore``."""
+    rows: list[dict] = []
     for size in sizes:
-        r = run_case(grammar, size, options)
+        runs = _runs((grammar, size, options), 1, deadline)
+        if runs is None:
+            break
+        r = runs[0]
         rows.append({"grammar": grammar, "size": size, "laws": r["laws"],
                      "seconds": r["seconds"], "cpu_s": r["cpu_seconds"], "peak_MB": r["peak_MB"],
                      "added_MB": r["added_MB"], "nodes": r["stats"]["candidates"],
