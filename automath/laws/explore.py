@@ -25,6 +25,7 @@ from automath.core.sidecar import semantics_for
 from automath.core.store import Store
 from automath.core.term import Term
 from automath.core.threads import torch_threads
+from automath.laws.poly import base
 from automath.laws.prover import law_coverage, minimize, prune
 from automath.laws.signature import Signature
 from automath.laws.universe import Law, Universe
@@ -161,7 +162,7 @@ def background_ops(sig: Signature, background: Sequence[str] | None) -> frozense
 def _uses_only(term: Term, ops: frozenset[str]) -> bool:
     """True when every operator of ``term`` is in ``ops`` (variables and numerals are)."""
     return term.op in ("var", "num") or (
-        term.op in ops and all(_uses_only(a, ops) for a in term.args))
+        base(term).op in ops and all(_uses_only(a, ops) for a in term.args))
 
 
 def _is_known(lhs: Term, rhs: Term, known: frozenset[str] | None) -> bool:
@@ -202,7 +203,7 @@ def _present(sig: Signature, lhs: Term, rhs: Term, verified: str, weight: float,
     sort = getattr(sig.kind, "var_sorts", dict.fromkeys(names, ""))
     free = {s: [v for v in names if sort[v] == s] for s in set(sort.values())}
     mapping = {v: free[sort[v]].pop(0) for v in seen}  # in order of appearance, per sort
-    lhs, rhs = rename(lhs, mapping), rename(rhs, mapping)
+    lhs, rhs = base(rename(lhs, mapping)), base(rename(rhs, mapping))
     g = sig.grammar
     return Law(lhs, rhs, g.format(lhs), g.format(rhs), verified, weight, generates,
                sig.semantics)
@@ -239,6 +240,8 @@ def signature(grammar: str | Path | Grammar, *, vars: Sequence[str] | None = Non
         from automath.laws.typed import typed_parts
         kobj, sem, names = typed_parts(sem, need, vars, kind, k, seed)
         names = _variables(g, names)
+        many = sem.typing["variants"]  # a polymorphic constant: one atom per instance
+        consts = tuple(replace(c, op=v) for c in consts for v in many.get(c.op, [c.op]))
     else:
         kname = kind or sem.kind or _default_kind(need, sem, g)
         names = _variables(g, DEFAULT_VARS if vars is None else vars)

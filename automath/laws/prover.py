@@ -20,6 +20,7 @@ import torch
 from automath.core.errors import AutomathError
 from automath.core.kinds import fingerprint_hash
 from automath.core.term import Term
+from automath.laws.poly import variants
 from automath.laws.universe import Universe
 
 MAX_MATCHES = 30_000_000  # rows of one e-matching join
@@ -247,8 +248,9 @@ class Prover:
 
     def add(self, lhs: Term, rhs: Term) -> Prover:
         """Take ``lhs = rhs`` as an axiom (call ``saturate`` to draw its consequences)."""
-        if (lhs, rhs) not in self.laws:
-            self._todo.append(_axiom(self.u, lhs, rhs).rows)
+        if (lhs, rhs) not in self.laws:  # a polymorphic law: at each of its instances
+            for law in variants(lhs, rhs, self.u.store.semantics):
+                self._todo.append(_axiom(self.u, *law).rows)
             self.laws = self.laws | {(lhs, rhs)}
         return self
 

@@ -49,9 +49,11 @@ def check_law(grammar: str | Path, lhs: str, rhs: str, *, kind: str,
     pred, pargs = parse_condition(condition)
     names = tuple(dict.fromkeys(left.variables() + right.variables() + pargs))
     if sem.typing is not None:  # a typed signature: its kind comes from [sorts]
+        from automath.laws.poly import resolve
         from automath.laws.typed import typed_parts
         k, sem, _ = typed_parts(sem, sorted(_ops(left) | _ops(right)), None, None, samples,
                                 seed)
+        left, right = (resolve(t, sem, k.var_sorts) for t in (left, right))
     else:
         k = sample_kind(kind, samples, seed, names)
     a, b = (evaluate(t, k, sem).expand(k.shape).unsqueeze(1) for t in (left, right))

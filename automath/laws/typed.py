@@ -43,6 +43,7 @@ from automath.core.lists import ListKind
 from automath.core.models import parse_sort, sort_text
 from automath.core.semantics import Op, Semantics
 from automath.laws.functions import FUNCTION_KERNELS, FunKind, HigherOrder
+from automath.laws.poly import VARIANT, constant_sorts
 
 
 class TypedKind(Kind):
@@ -299,10 +300,12 @@ def typed_semantics(sem: Semantics, kind: TypedKind, aliases: Sequence[str]) -> 
     """``sem`` with a ``typed`` kernel for each alias (from its owning sort's kind family,
     or a function kernel), and each alias's instances under ``typing["instances"]``.
 
-    The owning sort is the first argument's (a constant's: its own).
+    The owning sort is the first argument's (a constant's: its own). A constant with several
+    instances (polymorphic) becomes one constant per instance, ``alias``, ``alias@1``, …,
+    listed under ``typing["variants"]``.
     """
     types = sem.typing["types"]
-    ops, found = dict(sem), {}
+    ops, found, variants = dict(sem), {}, {}
     for alias in aliases:
         if alias not in types:
             raise SemanticsError(f"alias {alias!r} has no type; give it one under [types] "
@@ -316,9 +319,14 @@ def typed_semantics(sem: Semantics, kind: TypedKind, aliases: Sequence[str]) -> 
             kernel = FUNCTION_KERNELS[op.kernels["fun"]].kernels["fun"]
         else:
             kernel = sem.kernel(alias, kind.natives[args[0] if args else result].family)
-        ops[alias] = Op(op.arity, op.sympy, {**op.kernels, "typed": TypedKernel(kernel, insts)})
+        parts = [insts] if op.arity or len(insts) == 1 else [[i] for i in insts]
+        names = [alias] + [f"{alias}{VARIANT}{n}" for n in range(1, len(parts))]
+        for name, part in zip(names, parts, strict=True):  # a constant: one per instance
+            ops[name] = Op(op.arity, op.sympy, {**op.kernels, "typed": TypedKernel(kernel, part)})
+            found[name] = part
+        variants |= {alias: names} if len(names) > 1 else {}
     return Semantics(ops, kind="typed", source=sem.source, predicates=sem.predicates,
-                     typing={**sem.typing, "instances": found})
+                     typing={**sem.typing, "instances": found, "variants": variants})
 
 
 def arg_tags(kind: TypedKind, sem: Semantics, alias: str) -> list[tuple[int, ...]]:
@@ -363,4 +371,17 @@ def typed_parts(sem: Semantics, aliases: Sequence[str], vars: Sequence[str] | st
     mono = [s for args, r in sem.typing["types"].values() for s in (*args, r) if "'" not in s]
     typed = TypedKind(sem.typing["sorts"], {v: declared[v] for v in names}, k, seed,
                       num_sort=num, more=mono)
+    extra = constant_sorts(sem.typing["types"], list(typed.natives), lambda s: _fits(typed, s))
+    if extra:  # polymorphic constants: their instances' sorts join the signature's
+        typed = TypedKind(sem.typing["sorts"], {v: declared[v] for v in names}, k, seed,
+                          num_sort=num, more=mono + extra)
     return typed, typed_semantics(sem, typed, aliases), names
+
+
+def _fits(kind: TypedKind, sort: str) -> bool:
+    """Whether a sort's kind can be made (a function sort: its table fits)."""
+    try:
+        kind._native(sort)
+    except SemanticsError:
+        return False
+    return True
