@@ -64,18 +64,21 @@ SIGNATURES = {
     "typed lists ++ reverse nil length + size 7": ("lists", 7, {}),
     "Composition.hs: id, ., application on mod:3 size 7": ("composition", 7, {}),
     "ListHOF.hs part: map, ., id, ++, reverse, length size 7": ("map", 7, {}),
-    "Combinators.hs: S, K, I over mod:2 size 7": ("ski", 7, {}),
+    "Combinators.hs: polymorphic S, K, I over mod:2 size 7": ("ski", 7, {}),
 }
 CASES.update(SIGNATURES)
 QUICKSPEC_LAWS = {"GCD.hs: nat gcd over {0,1,+,*} background size 7": 13,
                   "Composition.hs: id, ., application on mod:3 size 7": 5,
-                  "Combinators.hs: S, K, I over mod:2 size 7": 10}
+                  "Combinators.hs: polymorphic S, K, I over mod:2 size 7": 10}
 """Laws QuickSpec prints for the same example (examples/tests/GCD.output: laws 11-23, the
 gcd stage after {0,1,+,*}; Composition.output: the same signature, its five laws are ours;
-Combinators.output: polymorphic S, K, I, where ours fix one type of each over a two-element
-sort, so laws needing K at a second type are out of reach and one law of the model,
-g (g (g x)) = g x, is true only there). ListHOF.output (20 laws) has fold and (:), which the
-map signature does not, so no count is given beside it."""
+Combinators.output: polymorphic S, K, I, as ours (one instance per sort of the two-element
+model whose table fits): at size 7, where application nodes count (4 atoms), QuickSpec's laws
+1, 2, 5, 7 print as they are, 3, 6, 9 eta-reduced (S K = K I, S (K I) = I,
+S (K (K x)) = K (K x)), 4 follows from 7 and 1; its 8 needs size 9 and its 10 size 13 (7 atoms,
+QuickSpec's own bound); one law, g (g (g x)) = g x, is true of the two-element model only).
+ListHOF.output (20 laws) has fold and (:), which the map signature does not, so no count is
+given beside it."""
 _CHILD = """
 import json, resource, sys, time
 from automath.laws.explore import Stats, explore
