@@ -340,8 +340,10 @@ def _find_name(message: str, text: str) -> tuple[int | None, str | None]:
     if m:
         return _find_line(text, rf"^\s*{m.group(1)}(\.\d+)?\s*:")
     m = re.search(r"'(\w+)' defined more than once", message)
-    if m:
-        return _find_line(text, rf"^\s*[?!]?{m.group(1)}(\.\d+)?\s*:", nth=1)
+    if m:  # the second definition, else the only one (the other one: a %declare)
+        rule = rf"^\s*[?!]?{m.group(1)}(\.\d+)?\s*:"
+        second = _find_line(text, rule, nth=1)
+        return second if second[0] else _find_line(text, rule)
     for name in re.findall(r"'(\w+)'", message):
         for n, src in enumerate(text.splitlines(), 1):
             body = src.split(":", 1)[-1] if ":" in src else src

@@ -50,6 +50,7 @@ symbols (MAX_GRAMMAR_SYMBOLS), or lark takes minutes to compile it (at token 'st
         rules = load_grammar(text, path or "<text>", dirs, False)[0].rule_defs
     except (LarkError, OSError):
         return
+    _check_declared(rules, text, path)
     costs = {str(name): _expanded(tree) for name, _, tree, _ in rules}
     alts, syms = (sum(c[i] for c in costs.values()) for i in (0, 1))
     if alts > MAX_GRAMMAR_ALTERNATIVES or syms > MAX_GRAMMAR_SYMBOLS:
@@ -60,6 +61,27 @@ symbols (MAX_GRAMMAR_SYMBOLS), or lark takes minutes to compile it (at token 'st
                            f"(MAX_GRAMMAR_ALTERNATIVES) and {MAX_GRAMMAR_SYMBOLS} symbols "
                            "(MAX_GRAMMAR_SYMBOLS), or lark takes minutes to compile it",
                            file=path or "<text>", line=line, token=name)
+
+
+def _check_declared(rules: list, text: str, path: str | None) -> None:
+    """Refuse a ``%declare`` of a rule (lark declares terminals only, and crashes compiling a
+    declared rule, which has no tree).
+
+    >>> from lark.load_grammar import load_grammar
+    >>> _check_declared(load_grammar("%declare xs", "<t>", [], False)[0].rule_defs, "%declare xs",
+    ...                 None)
+    Traceback (most recent call last):
+    ...
+    automath.core.errors.GrammarError: <text>:1: bad grammar: %declare names the rule 'xs'; \
+only terminals (upper-case names) can be declared (at token 'xs')
+    """
+    for name, _, tree, _ in rules:
+        if tree is None:
+            line, _ = _find_line(text, rf"^\s*%declare\b.*\b{re.escape(str(name))}\b")
+            line = line or _find_line(text, r"^\s*%declare\b")[0]
+            raise GrammarError(f"bad grammar: %declare names the rule {str(name)!r}; only "
+                               "terminals (upper-case names) can be declared",
+                               file=path or "<text>", line=line, token=str(name))
 
 
 def _expanded(tree: lark.Tree) -> Cost:
