@@ -2,15 +2,17 @@
 
 The same budget twice, interleaved item by item (the order of the twins alternates, so neither
 always runs warm): ``run`` on a set of targets (learning off: ``lr = rule_lr = 0``, so ``p0``
-and the rule weights stay where they start), ``prove`` on a folder of problems
-(``learning=False``), ``fit`` on Nguyen problems (``SymbolicRegressor(learning=False)``),
-``fit-hard`` the same on our harder problems (``HARD``).
+and the rule weights stay where they start), ``prove`` on the two problem suites (learning
+on: guided by what the other suite's proofs taught, ``guide_for``; off: ``learning=False``),
+``fit`` on Nguyen problems (``SymbolicRegressor(learning=False)``), ``fit-hard`` the same on
+our harder problems (``HARD``).
 Each row says what was solved, the seconds and how many elements (or equations) were
 generated; the summary gives the counts and the time ratio off/on. Figures, never pass/fail.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -55,17 +57,28 @@ def run_target(target: str, learning: bool, steps: int = 60) -> Row:
 
 
 def prove_problem(path: Path, learning: bool, timeout: float = 10.0) -> Row:
-    """One ``automath prove`` of a problem file within ``timeout`` seconds.
+    """One ``automath prove`` of a problem file within ``timeout`` seconds; learning on, its
+    clause selection is guided by the guide fitted to the other suite's proofs (``guide_for``).
 
     >>> prove_problem(SUITES[0] / "monoid-identities.toml", False)["solved"]
     True
     """
     from automath.proofs.prove import prove
+    guide = guide_for(path.parent, timeout) if learning else None
     start = time.perf_counter()
-    res = prove(path, timeout=timeout, learning=learning)
+    res = prove(path, timeout=timeout, learning=learning, guide=guide)
     return {"task": "prove", "item": path.stem, "solved": res.proved,
             "seconds": time.perf_counter() - start, "generated": res.stats["generated"],
             "detail": f"{res.stats['given']} processed, {res.stats['proof_steps']} steps"}
+
+
+@functools.cache
+def guide_for(suite: Path, timeout: float) -> object:
+    """The clause-selection guide fitted to the other suite's proofs (learning off,
+    ``timeout`` each), once per process: learning on proves a problem with what was learned
+    elsewhere, as a user's ``--guide`` file does."""
+    from benchmarks.prove import trained
+    return trained(next((s for s in SUITES if s != suite), None), timeout).guide
 
 
 def fit_problem(name: str, learning: bool, seed: int = 0, budget: float = 20.0,
