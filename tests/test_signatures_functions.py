@@ -188,13 +188,13 @@ def _scheme(op: str, n: int):
     return {"i": (a, a), "k": (a, (b, a)), "s": ((a, (b, c)), ((a, b), (a, c)))}[op]
 
 
-def _infer(t: Term, subst: dict, fresh: list):
+def _infer(t: Term, subst: dict, fresh: list, var_types=VAR_TYPES, scheme=None):
     if t.op == "var":
-        return VAR_TYPES[str(t.token)]
+        return var_types[str(t.token)]
     if not t.args:
         fresh.append(0)
-        return _scheme(t.op.split("@")[0], len(fresh))
-    fun, arg = (_infer(a, subst, fresh) for a in t.args)
+        return scheme(t.op) if scheme else _scheme(t.op.split("@")[0], len(fresh))
+    fun, arg = (_infer(a, subst, fresh, var_types, scheme) for a in t.args)
     out = f"'r{len(fresh)}"
     fresh.append(0)
     return out if _unify(fun, (arg, out), subst) else None
@@ -328,3 +328,44 @@ def test_a_polymorphic_type_no_sort_fits_is_an_error(tmp_path) -> None:
     (tmp_path / "ski.semantics.toml").write_text(text)
     with pytest.raises(SemanticsError, match="no sorts of the signature fit"):
         explore(str(tmp_path / "ski.lark"), size=3, ops="apply")
+
+
+def test_a_polymorphic_law_is_applied_at_well_typed_instances_only() -> None:
+    """The prover's copies of K x y = x re-pick K's instance: each copy types (by the test's
+    own checker, with the instances' sorts), and there is one per way K's sort fits."""
+    from automath.laws.poly import variants
+    sig = signature(SKI)
+    sem, g = sig.semantics, sig.grammar
+    law = (g.parse("K x y"), g.parse("x"))
+    copies = variants(*law, sem)
+    assert copies[0] == law and len(copies) == len(sem.typing["variants"]["k"]) == 9
+    sorts = {n: _parse_sort(inst[0][1]) for n, inst in sem.typing["instances"].items()}
+    free = {v: f"'{v}" for v in VAR_TYPES}  # the copies' variables may take any sort
+    for lhs, rhs in copies:
+        subst, fresh = {}, []
+        sides = [_infer(t, subst, fresh, free, sorts.__getitem__) for t in (lhs, rhs)]
+        assert None not in sides and _unify(*sides, subst), (str(lhs), str(rhs))
+        (k,) = {t.op for t in _leaves(lhs)} - {"var", "apply"}
+        assert k.split("@")[0] == "k"
+    assert len({str(c[0]) for c in copies}) == 9
+
+
+def _parse_sort(text: str):
+    """A sort's text as the oracle's types: "o", or (dom, cod), "->" to the right."""
+    tokens = text.replace("(", " ( ").replace(")", " ) ").split()
+
+    def at(i: int):
+        if tokens[i] == "(":
+            left, i = at(i + 1)
+            i += 1  # the ")"
+        else:
+            left, i = tokens[i], i + 1
+        if i < len(tokens) and tokens[i] == "->":
+            right, i = at(i + 1)
+            return (left, right), i
+        return left, i
+    return at(0)[0]
+
+
+def _leaves(t: Term) -> list[Term]:
+    return [t] if not t.args else [x for a in t.args for x in _leaves(a)]
