@@ -167,10 +167,12 @@ def expand(store: Store, rule: int, left: torch.Tensor, right: torch.Tensor | No
 def _expand_chunk(store: Store, rule: int, left: torch.Tensor,
                   right: torch.Tensor | None) -> Hyperedges:
     right = torch.full_like(left, NONE) if right is None else right
-    size = 1 + store.size[left] + torch.where(right >= 0, store.size[right.clamp(min=0)], 0)
+    sizes = store.size
+    size = 1 + sizes.index_select(0, left) + torch.where(
+        right >= 0, sizes.index_select(0, right.clamp(min=0)), 0)
     c = store.insert_derived(rule, left, right, size)
-    ok = c != NONE
-    return Hyperedges(torch.full_like(left, rule)[ok], left[ok], right[ok], c[ok])
+    ok = (c != NONE).nonzero().squeeze(1)  # index_select: faster than boolean masks
+    return Hyperedges(torch.full_like(ok, rule), *(t.index_select(0, ok) for t in (left, right, c)))
 
 
 def _concat(parts: list[Hyperedges], device: torch.device) -> Hyperedges:
