@@ -292,7 +292,9 @@ def _check_aliases(parser: lark.Lark, text: str, path: str | None) -> None:
 
 
 def _grammar_error(e: LarkError, text: str, path: str | None) -> GrammarError:
-    msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    lines = str(e).strip().splitlines() or [type(e).__name__]
+    more = lines[0].rstrip().endswith(":") and len(lines) > 1  # "Rules defined twice:\n  * <a : X>"
+    msg = f"{lines[0].rstrip()} {lines[1].strip()}" if more else lines[0]
     line = getattr(e, "line", None)
     m = re.search(r"[Ll]ine (\d+)", str(e))
     if line is None and m:
@@ -304,7 +306,7 @@ def _grammar_error(e: LarkError, text: str, path: str | None) -> GrammarError:
         col = getattr(e, "column", None)
         src = text.splitlines()[line - 1]
         token = src[col - 1:].split()[0] if col and col <= len(src) else src.strip()
-    return GrammarError(f"bad grammar: {msg}", file=path or "<text>", line=line or 0, token=token)
+    return GrammarError(f"bad grammar: {msg}", file=path or "<text>", line=line, token=token)
 
 
 def _regex_error(regex: str, text: str, path: str | None) -> GrammarError:
@@ -331,25 +333,61 @@ def _find_regex(regex: str, text: str) -> tuple[int | None, str]:
 
 
 def _find_name(message: str, text: str) -> tuple[int | None, str | None]:
-    """The line a lark message is about: a terminal's definition, a rule's second definition,
-    or the first line using a quoted name (e.g. an undefined rule)."""
-    m = re.search(r"Cannot compile token __ANON_\d+: '(.*)'", message)
-    if m:
-        return _find_regex(m.group(1), text)
-    m = re.search(r"Cannot compile token (\w+)", message)
-    if m:
-        return _find_line(text, rf"^\s*{m.group(1)}(\.\d+)?\s*:")
-    m = re.search(r"'(\w+)' defined more than once", message)
-    if m:  # the second definition, else the only one (the other one: a %declare)
-        rule = rf"^\s*[?!]?{m.group(1)}(\.\d+)?\s*:"
-        second = _find_line(text, rule, nth=1)
-        return second if second[0] else _find_line(text, rule)
+    """The line and token a lark message is about (``_FINDERS``), else the first line using a
+    quoted name (e.g. an undefined rule).
+
+    >>> _find_name("Using an undefined rule: NonTerminal('start')", 'expr: "x"')
+    (None, 'start')
+    >>> _find_name("Rules defined twice: \\n  * <start : X>", 'a: "x"\\nstart: "y" | "y"')
+    (2, 'start')
+    """
+    for pattern, find in _FINDERS:
+        m = re.search(pattern, message)
+        if m:
+            return find(m.group(1), text)
     for name in re.findall(r"'(\w+)'", message):
-        for n, src in enumerate(text.splitlines(), 1):
-            body = src.split(":", 1)[-1] if ":" in src else src
-            if re.search(rf"\b{re.escape(name)}\b", body):
-                return n, name
+        line = _first_use(name, text)
+        if line:
+            return line, name
     return None, None
+
+
+def _first_use(name: str, text: str) -> int | None:
+    """The first line using ``name`` after its rule's colon (or anywhere on a line without one)."""
+    for n, src in enumerate(text.splitlines(), 1):
+        body = src.split(":", 1)[-1] if ":" in src else src
+        if re.search(rf"\b{re.escape(name)}\b", body):
+            return n
+    return None
+
+
+def _definition(name: str, text: str, nth: int = 0) -> int | None:
+    """The line of the ``nth`` definition of a rule or terminal ``name``."""
+    return _find_line(text, rf"^\s*[?!]?{re.escape(name)}(\.\d+)?\s*:", nth)[0]
+
+
+def _defined_or_used(name: str, text: str) -> tuple[int | None, str]:
+    """Where ``name`` is defined, else where it is first used (a name never defined)."""
+    return _definition(name, text) or _first_use(name, text), name
+
+
+def _redefined(name: str, text: str) -> tuple[int | None, str]:
+    """The second definition of ``name``, else its only one (the other: a ``%declare``)."""
+    return _definition(name, text, 1) or _definition(name, text), name
+
+
+def _written(literal: str, text: str) -> tuple[int | None, str]:
+    """The first line where ``literal`` is written."""
+    return next((n for n, src in enumerate(text.splitlines(), 1) if literal in src), None), literal
+
+
+_ABOUT = (r"Cannot compile token (\w+)", r"Rules defined twice:\s*\*\s*<(\w+) :",
+          r"Terminals cannot be empty \((\w+)\)", r"zero-width terminals\. \((\w+):",
+          r"Terminal used but not defined: (\w+)", r"undefined rule: NonTerminal\('(\w+)'\)")
+_FINDERS = ((r"Cannot compile token __ANON_\d+: '(.*)'", _find_regex),  # lark message -> where
+            (r"'(\w+)' defined more than once", _redefined),
+            (r'Empty terminals are not allowed \((".*?")\)', _written),
+            *((pattern, _defined_or_used) for pattern in _ABOUT))
 
 
 def _constructors(parser: lark.Lark) -> tuple[dict[str, Constructor], dict[str, str]]:
