@@ -74,17 +74,24 @@ def base(term: Term) -> Term:
     return replace(term, op=op, args=tuple(base(a) for a in term.args))
 
 
-def resolve(term: Term, sem: Semantics, var_sorts: Mapping[str, str]) -> Term:
-    """``term`` with each polymorphic constant replaced by the instance whose sort its place
-    needs (first fitting instance where the place leaves a type variable free); a term that
-    does not type stays as it is."""
-    variants = sem.typing.get("variants", {})
-    if not variants:
-        return term
-    subst, slots = {}, []
-    _infer(term, sem.typing["types"], var_sorts, subst, itertools.count(), slots)
-    chosen = iter([_pick(variants.get(op, [op]), _full(t, subst), sem) for op, t in slots])
-    return _rebuild(term, chosen)
+def resolve(lhs: Term, rhs: Term, sem: Semantics,
+            var_sorts: Mapping[str, str]) -> tuple[Term, Term]:
+    """A law's sides with each polymorphic constant replaced by an instance, chosen so both
+    sides type alike with the variables' sorts (the first such choice); a law that does not
+    type stays as it is."""
+    many = (sem.typing or {}).get("variants")
+    if not many:
+        return lhs, rhs
+    subst, slots, types, fresh = {}, [], sem.typing["types"], itertools.count()
+    sides = [_infer(base(t), types, var_sorts, subst, fresh, slots) for t in (lhs, rhs)]
+    choices = [many.get(op, [op]) for op, _ in slots]
+    if not unify(*sides, subst):
+        return lhs, rhs
+    chosen = next(_assign(slots, choices, sem, subst, [MAX_STEPS]), None)
+    if chosen is None:
+        return lhs, rhs
+    it = iter(chosen)
+    return _rebuild(base(lhs), it), _rebuild(base(rhs), it)
 
 
 def _infer(t: Term, types: Mapping, var_sorts: Mapping[str, str], subst: dict,
@@ -105,15 +112,6 @@ def _infer(t: Term, types: Mapping, var_sorts: Mapping[str, str], subst: dict,
     return out
 
 
-def _pick(names: Sequence[str], want, sem: Semantics) -> str:
-    """The first instance whose sort unifies with ``want`` (else the alias itself)."""
-    for name in names:
-        sort = sem.typing["instances"][name][0][1]
-        if unify(parse_sort(sort), want, {}):
-            return name
-    return names[0]
-
-
 def _rebuild(t: Term, chosen: Iterator[str]) -> Term:
     if t.op in ("var", "num"):
         return t
@@ -126,11 +124,6 @@ def _walk(t, subst: Mapping):
     while isinstance(t, str) and t in subst:
         t = subst[t]
     return t
-
-
-def _full(t, subst: Mapping):
-    t = _walk(t, subst)
-    return t if isinstance(t, str) else tuple(_full(x, subst) for x in t)
 
 
 def unify(a, b, subst: dict) -> bool:
@@ -151,7 +144,7 @@ def unify(a, b, subst: dict) -> bool:
     return False
 
 
-MAX_VARIANTS = 4096  # instance choices tried for one law's constants (beyond: the law alone)
+MAX_STEPS = 20_000  # instance choices tried for one law's constants (a depth-first search)
 
 
 def variants(lhs: Term, rhs: Term, sem: Semantics) -> list[tuple[Term, Term]]:
@@ -167,10 +160,10 @@ def variants(lhs: Term, rhs: Term, sem: Semantics) -> list[tuple[Term, Term]]:
     types = sem.typing["types"]
     sides = [_infer(base(t), types, free, subst, fresh, slots) for t in (lhs, rhs)]
     choices = [many.get(op, [op]) for op, _ in slots]
-    if not unify(*sides, subst) or _count(choices) > MAX_VARIANTS:
+    if not unify(*sides, subst):
         return [(lhs, rhs)]
     out = [(lhs, rhs)]
-    for chosen in _assign(slots, choices, sem, subst):
+    for chosen in _assign(slots, choices, sem, subst, [MAX_STEPS]):
         it = iter(chosen)
         law = (_rebuild(base(lhs), it), _rebuild(base(rhs), it))
         out += [law] if law not in out else []
@@ -184,20 +177,18 @@ class _FreeSorts(dict):
         return f"'{name}_"
 
 
-def _count(choices: Sequence[Sequence[str]]) -> int:
-    n = 1
-    for c in choices:
-        n *= len(c)
-    return n
-
-
 def _assign(slots: Sequence[tuple], choices: Sequence[Sequence[str]], sem: Semantics,
-            subst: dict, i: int = 0, chosen: tuple = ()) -> Iterator[tuple[str, ...]]:
-    """Each choice of one instance per slot whose sorts unify with the slots' types."""
+            subst: dict, budget: list[int], i: int = 0,
+            chosen: tuple = ()) -> Iterator[tuple[str, ...]]:
+    """Each choice of one instance per slot whose sorts unify with the slots' types, depth
+    first, until ``budget[0]`` tries are spent."""
     if i == len(slots):
         yield chosen
         return
     for name in choices[i]:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
         trial = dict(subst)
         if unify(parse_sort(sem.typing["instances"][name][0][1]), slots[i][1], trial):
-            yield from _assign(slots, choices, sem, trial, i + 1, (*chosen, name))
+            yield from _assign(slots, choices, sem, trial, budget, i + 1, (*chosen, name))

@@ -53,7 +53,7 @@ def check_law(grammar: str | Path, lhs: str, rhs: str, *, kind: str,
         from automath.laws.typed import typed_parts
         k, sem, _ = typed_parts(sem, sorted(_ops(left) | _ops(right)), None, None, samples,
                                 seed)
-        left, right = (resolve(t, sem, k.var_sorts) for t in (left, right))
+        left, right = resolve(left, right, sem, k.var_sorts)
     else:
         k = sample_kind(kind, samples, seed, names)
     a, b = (evaluate(t, k, sem).expand(k.shape).unsqueeze(1) for t in (left, right))
