@@ -95,3 +95,14 @@ def test_a_proof_result_is_a_line_and_a_notebook_table():
     assert len(steps) == res.stats["proof_steps"]  # one numbered line per step, in order
     assert [s.split(".")[0].strip() for s in steps] == [str(n) for n in range(1, len(steps) + 1)]
     assert steps[-1].split("    ")[0].split(". ", 1)[1] == "e_l = e_r"  # it ends at the goal
+
+
+def test_objectives_read_as_the_sums_they_are():
+    from automath import Entropy, ExpectedScore
+    from automath.core.objective import Size
+    assert repr(2 * Entropy() - Size()) == "2*Entropy() - Size()"
+    assert repr(ExpectedScore(len, size_penalty=0.5) + 0.25 * Size()) == (
+        "ExpectedScore(score=len, size_penalty=0.5) + 0.25*Size()")
+    default = repr(Loop(Domain.create("arith", atoms="x,1"), target="x + 1").objective)
+    assert default.startswith("ExpectedScore(") and "*Size()" in default
+    assert "object at" not in default

@@ -38,6 +38,18 @@ class Objective:
     def terms(self) -> list[tuple[float, Objective]]:
         return [(1.0, self)]
 
+    def __repr__(self) -> str:
+        """The objective as written: a class with its plain settings, or a weighted sum.
+
+        >>> 2 * Entropy() - Size(), ExpectedScore(len, size_penalty=0.5)
+        (2*Entropy() - Size(), ExpectedScore(score=len, size_penalty=0.5))
+        """
+        if self.terms != [(1.0, self)]:
+            return _sum_repr(self.terms)
+        plain = {k: getattr(v, "__name__", v) for k, v in vars(self).items()
+                 if not k.startswith("_") and (callable(v) or isinstance(v, PLAIN))}
+        return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in plain.items())})"
+
     def __add__(self, other: Objective) -> Objective:
         return Sum(self.terms + other.terms)
 
@@ -79,6 +91,22 @@ class Objective:
         """
         return sum(w * (o(p, store) if o.differentiable else o.surrogate(p, store))
                    for w, o in self.terms)
+
+
+PLAIN = (bool, int, float, str)  # the settings an objective's repr shows (and callables' names)
+
+
+def _sum_repr(terms: list[tuple[float, Objective]]) -> str:
+    """``w1*o1 + w2*o2 - ...`` with weights 1 left out.
+
+    >>> _sum_repr([(1.0, Entropy()), (-0.5, Entropy())])
+    'Entropy() - 0.5*Entropy()'
+    """
+    out = ""
+    for n, (w, o) in enumerate(terms):
+        sign = ("-" if n == 0 else " - ") if w < 0 else ("" if n == 0 else " + ")
+        out += sign + (repr(o) if abs(w) == 1 else f"{abs(w):g}*{o!r}")
+    return out
 
 
 class Sum(Objective):
