@@ -332,13 +332,15 @@ def test_a_polymorphic_type_no_sort_fits_is_an_error(tmp_path) -> None:
 
 def test_a_polymorphic_law_is_applied_at_well_typed_instances_only() -> None:
     """The prover's copies of K x y = x re-pick K's instance: each copy types (by the test's
-    own checker, with the instances' sorts), and there is one per way K's sort fits."""
+    own checker, with the instances' sorts), and there is one per instance of K."""
     from automath.laws.poly import variants
     sig = signature(SKI)
     sem, g = sig.semantics, sig.grammar
     law = (g.parse("K x y"), g.parse("x"))
     copies = variants(*law, sem)
-    assert copies[0] == law and len(copies) == len(sem.typing["variants"]["k"]) == 9
+    # K : 'a -> 'b -> 'a over o, o -> o, o -> o -> o: 9 sorts, of which 7 have tables of at
+    # most 128 entries (K at (o -> o -> o, o -> o) has 256, at (o -> o -> o, o -> o -> o) 1024)
+    assert copies[0] == law and len(copies) == len(sem.typing["variants"]["k"]) == 7
     sorts = {n: _parse_sort(inst[0][1]) for n, inst in sem.typing["instances"].items()}
     free = {v: f"'{v}" for v in VAR_TYPES}  # the copies' variables may take any sort
     for lhs, rhs in copies:
@@ -347,7 +349,7 @@ def test_a_polymorphic_law_is_applied_at_well_typed_instances_only() -> None:
         assert None not in sides and _unify(*sides, subst), (str(lhs), str(rhs))
         (k,) = {t.op for t in _leaves(lhs)} - {"var", "apply"}
         assert k.split("@")[0] == "k"
-    assert len({str(c[0]) for c in copies}) == 9
+    assert len({str(c[0]) for c in copies}) == 7
 
 
 def _parse_sort(text: str):

@@ -1,6 +1,7 @@
 """Polymorphic constants of typed signatures (issue 15.3): ``k = "'a -> 'b -> 'a"`` has one
 instance per way of filling its type variables with the signature's declared sorts (those of
-``[sorts]``, ``[vars]`` and the monomorphic types) whose function tables fit; each instance is
+``[sorts]``, ``[vars]`` and the monomorphic types) whose function tables have at most
+``MAX_INSTANCE_TABLE`` entries (or its narrowest instance, where none has); each instance is
 a constant of its own (``k``, ``k@1``, ``k@2``, ...: ``VARIANT`` joins the alias and the
 instance's number) that laws print as the alias. ``resolve`` gives a parsed term the instances
 its places need, by type inference (unification), so laws can be checked from their text.
@@ -17,6 +18,9 @@ from automath.core.semantics import Semantics
 from automath.core.term import Term
 
 VARIANT = "@"
+MAX_INSTANCE_TABLE = 128
+"""Entries of a polymorphic constant's instance table, at most (every value of a typed
+signature is stored as wide as its widest sort: wider instances cost memory and time for all)."""
 
 
 def leaves(tree) -> list[str]:
@@ -52,15 +56,22 @@ def fillings(text: str, have: Sequence[str]) -> list[str]:
 
 
 def constant_sorts(types: Mapping[str, tuple], have: Sequence[str],
-                   fits: Callable[[str], bool]) -> list[str]:
-    """The sorts of the polymorphic constants' instances (over ``have``) that ``fits`` keeps.
+                   width: Callable[[str], int | None]) -> list[str]:
+    """The sorts of the polymorphic constants' instances over ``have``: those whose table
+    ``width`` (entries; None: the sort cannot be made) is at most ``MAX_INSTANCE_TABLE``,
+    or a constant's narrowest one where none is.
 
-    >>> constant_sorts({"i": ((), "'a -> 'a"), "n": ((), "o")}, ["o", "o -> o"],
-    ...                lambda s: s.count("->") < 2)  # (o -> o) -> o -> o does not fit
+    >>> constant_sorts({"i": ((), "'a -> 'a"), "n": ((), "o")}, ["o", "o -> o", "e"],
+    ...                {"o -> o": 2, "(o -> o) -> o -> o": 400}.get)  # e -> e cannot be made
     ['o -> o']
     """
-    out = [s for args, result in types.values() if not args and "'" in result
-           for s in fillings(result, have) if fits(s)]
+    out = []
+    for args, result in types.values():
+        if args or "'" not in result:
+            continue
+        made = {s: w for s in fillings(result, have) if (w := width(s)) is not None}
+        small = [s for s, w in made.items() if w <= MAX_INSTANCE_TABLE]
+        out += small or sorted(made, key=made.get)[:1]
     return list(dict.fromkeys(out))
 
 

@@ -371,17 +371,17 @@ def typed_parts(sem: Semantics, aliases: Sequence[str], vars: Sequence[str] | st
     mono = [s for args, r in sem.typing["types"].values() for s in (*args, r) if "'" not in s]
     typed = TypedKind(sem.typing["sorts"], {v: declared[v] for v in names}, k, seed,
                       num_sort=num, more=mono)
-    extra = constant_sorts(sem.typing["types"], list(typed.natives), lambda s: _fits(typed, s))
+    extra = constant_sorts(sem.typing["types"], list(typed.natives), lambda s: _table(typed, s))
     if extra:  # polymorphic constants: their instances' sorts join the signature's
         typed = TypedKind(sem.typing["sorts"], {v: declared[v] for v in names}, k, seed,
                           num_sort=num, more=mono + extra)
     return typed, typed_semantics(sem, typed, aliases), names
 
 
-def _fits(kind: TypedKind, sort: str) -> bool:
-    """Whether a sort's kind can be made (a function sort: its table fits)."""
+def _table(kind: TypedKind, sort: str) -> int | None:
+    """The entries of one value of a sort (None: its kind cannot be made, e.g. a function
+    sort whose table does not fit)."""
     try:
-        kind._native(sort)
+        return _width(kind._native(sort))
     except SemanticsError:
-        return False
-    return True
+        return None
