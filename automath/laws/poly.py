@@ -89,7 +89,12 @@ def resolve(lhs: Term, rhs: Term, sem: Semantics,
             var_sorts: Mapping[str, str]) -> tuple[Term, Term]:
     """A law's sides with each polymorphic constant replaced by an instance, chosen so both
     sides type alike with the variables' sorts (the first such choice); a law that does not
-    type stays as it is."""
+    type stays as it is.
+
+    >>> ap, x = (lambda f, a: Term("apply", (f, a))), Term("var", token="x")
+    >>> [str(t) for t in resolve(ap(ap(Term("i"), Term("i")), x), x, _example(), {"x": "o"})]
+    ['apply(apply(i@1, i), x)', 'x']
+    """
     many = (sem.typing or {}).get("variants")
     if not many:
         return lhs, rhs
@@ -162,7 +167,12 @@ def variants(lhs: Term, rhs: Term, sem: Semantics) -> list[tuple[Term, Term]]:
     """The law at every well-typed choice of instances for its polymorphic constants (its
     variables' sorts left free), the law itself first: the prover applies a law found at one
     instance at the others too (a law true at one instance only can then prune a true law
-    away, never add a false one: every reported law is verified at its own instance)."""
+    away, never add a false one: every reported law is verified at its own instance).
+
+    >>> x = Term("var", token="x")
+    >>> [str(lhs) for lhs, _ in variants(Term("apply", (Term("i"), x)), x, _example())]
+    ['apply(i, x)', 'apply(i@1, x)']
+    """
     many = (sem.typing or {}).get("variants")
     if not many:
         return [(lhs, rhs)]
@@ -203,3 +213,11 @@ def _assign(slots: Sequence[tuple], choices: Sequence[Sequence[str]], sem: Seman
         trial = dict(subst)
         if unify(parse_sort(sem.typing["instances"][name][0][1]), slots[i][1], trial):
             yield from _assign(slots, choices, sem, trial, budget, i + 1, (*chosen, name))
+
+
+def _example() -> Semantics:
+    """The typing of I : 'a -> 'a at o -> o and (o -> o) -> o -> o, for the doctests."""
+    types = {"i": ((), "'a -> 'a"), "apply": (("('a -> 'b)", "'a"), "'b")}
+    found = {"i": [((), "o -> o")], "i@1": [((), "(o -> o) -> o -> o")]}
+    return Semantics(typing={"types": types, "variants": {"i": ["i", "i@1"]},
+                             "instances": found})
