@@ -79,3 +79,23 @@ def test_json_holds_the_rows(monkeypatch, command):
     rows = json.loads(out.stdout)[command]
     assert [r["ours_M_per_s" if command == "generate" else "ours_M_edges_per_s"] for r in rows] \
         == [1001 + i for i in range(COMMANDS[command][3])]
+
+
+def test_real_generate_rows_count_the_new_elements_an_independent_dedup_finds():
+    rows = engine.bench_generate((12,), k=4, cap=10_000)
+    assert [r["parents"] for r in rows] == ["random", "grammar"]
+    for row, store in zip(rows, (engine._parents(12, 4, "cpu"),
+                                 engine._reopened(engine._grammar_parents(12, 4, "cpu"), 4,
+                                                  "cpu")), strict=True):
+        left, right = engine._pairs(12, 10_000, "cpu")
+        q = store.kind.quantize(store.values[left] * store.values[right])
+        known = {tuple(r) for r in store.kind.quantize(store.values).tolist()}
+        assert row["new"] == len({tuple(r) for r in q.tolist()} - known)
+        assert row["candidates"] == 144 and row["ours_M_per_s"] == row["hash_table_M_per_s"]
+
+
+def test_a_real_evolve_row_gives_every_rate():
+    (row,) = engine.bench_evolve((1000,))
+    assert row["edges"] == 1000 and row["elements"] == 100
+    assert all(row[c] > 0 for c in ("ours_M_edges_per_s", "by_child_M_edges_per_s",
+                                    "given_order_M_edges_per_s", "sparse_mm_M_edges_per_s"))
