@@ -102,13 +102,18 @@ class Loop:
         >>> Loop(Domain.create("arith", atoms="x,1"), target="x*x + 1", steps=3)
         Loop('arith', target 'x*x + 1', step 0 of 3, 2 elements)
         """
-        target = f", target {self.target!r}" if self.target is not None else ""
-        return (f"Loop({self.domain.grammar.name!r}{target}, step {self.state.step} of "
-                f"{self.config.steps}, {len(self.state.store)} elements)")
+        target = f", target {self.target!r}" if getattr(self, "target", None) is not None else ""
+        state = getattr(self, "state", None)  # None while __init__ builds it
+        at = f"step {state.step} of {self.config.steps}, {len(state.store)} elements" if state \
+            else "not started"
+        return f"Loop({self.domain.grammar.name!r}{target}, {at})"
 
     def _initial_state(self) -> LoopState:
         store = self.domain.new_store()
         n = len(store)
+        if n == 0:
+            raise DistributionError("the domain has no atoms: a loop needs at least one to "
+                                    "start from (give --atoms, e.g. 'x,1')", token="--atoms")
         return self._fresh_state(store, torch.full((n,), 1.0 / n, dtype=torch.float64,
                                                    device=store.keys.device))
 
