@@ -176,10 +176,11 @@ def _expand_chunk(store: Store, rule: int, left: torch.Tensor,
 
 
 def _concat(parts: list[Hyperedges], device: torch.device) -> Hyperedges:
-    out = Hyperedges.empty(device)
-    for p in parts:
-        out = out.cat(p)
-    return out
+    """The parts' edges in order, each field joined by one ``torch.cat`` (joining them one
+    after another copied the edges so far once per part)."""
+    if len(parts) <= 1:
+        return parts[0] if parts else Hyperedges.empty(device)
+    return Hyperedges(*(torch.cat(f) for f in zip(*(p.fields() for p in parts), strict=True)))
 
 
 def weighted_pairs(weights: torch.Tensor, cutoff: float) -> tuple[torch.Tensor, torch.Tensor]:
