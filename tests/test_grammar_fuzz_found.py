@@ -17,6 +17,8 @@ FOUND = [  # (text, line named, token named): what lark raised before
     ('start: "a" -> x\n    | "a" -> y\n', 1, "start"),  # each below: line 0, no token
     ('start: X\nX: ""\n', 2, '""'),
     ('start: N\nN: /[0-9]*/\n', 2, "N"),
+    ('?start: ")"\n%import common.WS\n%ignoreatom WS\n', 3, "%ignore"),  # no line before
+    ('start: NAME\nNAME: /[\na-z]+/\n', 2, "/["),  # a regex cut by a newline: no line before
 ]
 
 

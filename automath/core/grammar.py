@@ -381,12 +381,31 @@ def _written(literal: str, text: str) -> tuple[int | None, str]:
     return next((n for n, src in enumerate(text.splitlines(), 1) if literal in src), None), literal
 
 
+def _ignore_line(_: str, text: str) -> tuple[int | None, str]:
+    """The first ``%ignore`` line (lark names what it ignores ``__IGNORE_n``)."""
+    return _find_line(text, r"^\s*%ignore")[0], "%ignore"
+
+
+def _open_regex(_: str, text: str) -> tuple[int | None, str | None]:
+    """The first line with an odd number of ``/``: a regex that runs on past its line.
+
+    >>> _open_regex("", 'start: N\\nN: /[\\na-z]+/')
+    (2, '/[')
+    """
+    for n, src in enumerate(text.splitlines(), 1):
+        if src.count("/") % 2:
+            return n, src[src.rindex("/"):].split()[0]
+    return None, None
+
+
 _ABOUT = (r"Cannot compile token (\w+)", r"Rules defined twice:\s*\*\s*<(\w+) :",
           r"Terminals cannot be empty \((\w+)\)", r"zero-width terminals\. \((\w+):",
           r"Terminal used but not defined: (\w+)", r"undefined rule: NonTerminal\('(\w+)'\)")
 _FINDERS = ((r"Cannot compile token __ANON_\d+: '(.*)'", _find_regex),  # lark message -> where
             (r"'(\w+)' defined more than once", _redefined),
             (r'Empty terminals are not allowed \((".*?")\)', _written),
+            (r"in __(IGNORE)_\d+\)", _ignore_line),
+            (r"(newlines) in regular expressions", _open_regex),
             *((pattern, _defined_or_used) for pattern in _ABOUT))
 
 
