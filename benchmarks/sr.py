@@ -296,7 +296,9 @@ def summarize(runs: list[dict], problems: list[str], methods: list[str],
 
 
 PARTS = (("separable", "separable"), ("base", "enumeration"), ("atoms", "enumeration"),
-         ("goals", "look-up"), ("deep", "look-up"), ("step", "loop"))
+         ("goals", "look-up"), ("deep", "look-up"), ("step", "loop"), ("near", "near look-up"))
+"""Phase prefixes of ``found_by_`` and the part of the search each names; on noisy data a
+selected row with no phase is an element of the search's store (enumeration or loop)."""
 
 
 def found_by(runs: list[dict]) -> str:
@@ -307,7 +309,8 @@ def found_by(runs: list[dict]) -> str:
     'enumeration 1, look-up 1'
     """
     names = [next((name for prefix, name in PARTS if (r.get("phase") or "").startswith(prefix)),
-                  "other") for r in runs if r["exact"]]
+                  "store element" if r.get("phase") is None else "other")
+             for r in runs if r["exact"]]
     return ", ".join(f"{n} {names.count(n)}" for n in dict.fromkeys(sorted(names))) or "-"
 
 

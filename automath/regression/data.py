@@ -101,6 +101,11 @@ class FitData:
         return (train if train == train else math.inf), (val if val == val or not len(self.yv)
                                                           else math.inf)
 
+    @property
+    def rows(self) -> int:
+        """The rows model selection's losses are measured on: validation rows, else training."""
+        return len(self.yv) or len(self.y)
+
     def subsample(self, rows: int | None, seed: int) -> FitData:
         """At most ``rows`` training rows, drawn without replacement (deterministic by
         ``seed``, kept in order); the validation rows stay. Itself when it has no more rows.

@@ -28,12 +28,14 @@ from automath.regression.formula import (
     Formula,
     fit_constants,
     snap_constants,
+    summands,
     sympy_term,
     term_sympy,
     tidy,
 )
 from automath.regression.front import add_scores, check_selection, pareto, select, table
 from automath.regression.inputs import InputError, _same_length, read_csv, validate_data
+from automath.regression.near import near_terms
 from automath.regression.saving import load_fit, save_fit
 from automath.regression.search import Search, SearchConfig, SearchResult, data_digest
 from automath.regression.separable import fit_parts
@@ -226,28 +228,30 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         if self._separable(x[rows], y[rows], data, names, budget):
             return self
         if self.max_time is not None:  # what the parts used is not the search's
-            cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, 0.9 * budget.left()))
+            cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, _search_time(budget.left())))
         res, before = self._search_run(domain, torch.tensor(y[rows]), cfg, budget)
         front = self._candidates(res, data, names)
+        if not res.exact:
+            front += self._near(res, domain.rules, data, names, budget)
         if constants:
             front += self._fitted(res, data, names, front[-3:], budget)
         if self._accept is not None:  # units: the consistent rows, where there are any
             front = [e for e in front if self._accept(e["term"])] or front
         found_by = next((e["event"] for e in res.log if e.get("exact")), None)
         self._finish(front, res.log, res.stopped, found_by, len(res.store),
-                     res.evaluations - before, res.seconds)
+                     res.evaluations - before, res.seconds, data.rows)
         return self
 
     def _finish(self, front: list[dict], log: list[dict], stopped: str, found_by: str | None,
-                elements: int, evaluations: int, seconds: float) -> None:
-        """The front scored and one row selected; the fitted attributes set."""
+                elements: int, evaluations: int, seconds: float, rows: int) -> None:
+        """The front scored and one row selected (losses on ``rows``); the fitted attributes set."""
         self._front = add_scores(pareto(front))
-        best = select(self._front, self.model_selection)
+        best = select(self._front, self.model_selection, rows)
         for e in self._front:
             e["selected"] = e is best
         self.best_term_, self.exact_, self.stopped_ = best["term"], best["exact"], stopped
         self.search_log_, self.seconds_, self.n_elements_ = log, seconds, elements
-        self.n_evaluations_, self.found_by_ = evaluations, found_by
+        self.n_evaluations_, self.found_by_ = evaluations, found_by or best.get("source")
         self.equations_ = table(self._front, [term_sympy(e["term"]) for e in self._front])
 
     def _separable(self, x: np.ndarray, y: np.ndarray, data: FitData, names: list[str],
@@ -269,7 +273,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             return False
         rows = [self._entry(t, data, names, NAN, fitted=False) for t in terms] + [entry]
         self._search = None
-        self._finish(rows, log, "exact", "separable", 0, evaluations, budget.elapsed())
+        self._finish(rows, log, "exact", "separable", 0, evaluations, budget.elapsed(),
+                     data.rows)
         return True
 
     def _search_run(self, domain, y: torch.Tensor, cfg: SearchConfig, budget: Budget,
@@ -328,6 +333,14 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         return {"term": term, "size": term.size, "loss": loss, "val_loss": val_loss,
                 "weight": weight, "exact": loss <= self.tol, "fitted": fitted}
 
+    def _near(self, res: SearchResult, rules: tuple[str, ...], data: FitData,
+              names: list[str], budget: Budget) -> list[dict]:
+        """Two-part candidates from near look-ups (``regression.near``; source "near look-up")."""
+        terms = near_terms(res.store, res.y, rules, max_size=self.max_size,
+                           stop=lambda: budget.left() <= 0.1 * (self.max_time or 0))
+        return [self._entry(t, data, names, NAN, fitted=False) | {"source": "near look-up"}
+                for t in terms]
+
     def _shapes(self, res: SearchResult, data: FitData, names: list[str],
                 k: int = 6) -> list[dict]:
         """Shapes worth fitting constants to: the ``k`` best elements after an affine map, and
@@ -373,7 +386,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         """``Σ a_i·t_i + b`` and ``Σ a_i·t_i`` over the entry's summands ``t_i``, all numerals
         fitted and snapped (the front keeps the offset only where it pays)."""
         one, zero = Term("num", (), "1"), Term("num", (), "0")
-        parts = [Term("mul", (one, t)) for t in _summands(entry["term"])]
+        parts = [Term("mul", (one, t)) for t in summands(entry["term"])]
         total = functools.reduce(lambda a, b: Term("add", (a, b)), parts)
         return [self._refit(t, data, names) for t in (Term("add", (total, zero)), total)]
 
@@ -450,24 +463,13 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
 
 
 def _search_time(max_time: float | None) -> float | None:
-    """The search's share of a fit's time: 90% (the rest refits constants on all rows).
+    """The search's share of a fit's time: 80% (the rest: near look-ups on a search that found
+    nothing exact, then constants refitted on all rows).
 
     >>> _search_time(60.0), _search_time(None)
-    (54.0, None)
+    (48.0, None)
     """
-    return None if max_time is None else 0.9 * max_time
-
-
-def _summands(term: Term, limit: int = 6) -> list[Term]:
-    """The terms of a top-level sum or difference (signs dropped), at most ``limit``.
-
-    >>> [str(t) for t in _summands(Term("sub", (Term("var", token="x"), Term("var", token="y"))))]
-    ['x', 'y']
-    """
-    if term.op not in ("add", "sub"):
-        return [term]
-    out = _summands(term.args[0], limit) + _summands(term.args[1], limit)
-    return out if len(out) <= limit else [term]
+    return None if max_time is None else 0.8 * max_time
 
 
 def fit_csv(path: str, target: str, **params: object) -> SymbolicRegressor:

@@ -298,3 +298,15 @@ def tidy(term: Term) -> Term:
         out = rule(*args) if rule is not None else None
         nodes.append(out if out is not None else Term(node.op, args, node.token) if n else node)
     return nodes[0]
+
+
+def summands(term: Term, limit: int = 6) -> list[Term]:
+    """The terms of a top-level sum or difference (signs dropped), at most ``limit``.
+
+    >>> [str(t) for t in summands(Term("sub", (Term("var", token="x"), Term("var", token="y"))))]
+    ['x', 'y']
+    """
+    if term.op not in ("add", "sub"):
+        return [term]
+    out = summands(term.args[0], limit) + summands(term.args[1], limit)
+    return out if len(out) <= limit else [term]
