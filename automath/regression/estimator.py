@@ -231,10 +231,10 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, _search_time(budget.left())))
         res, before = self._search_run(domain, torch.tensor(y[rows]), cfg, budget)
         front = self._candidates(res, data, names)
-        if not res.exact:
-            front += self._near(res, domain.rules, data, names, budget)
         if constants:
             front += self._fitted(res, data, names, front[-3:], budget)
+        if not any(e["exact"] for e in front):
+            front += self._near(res, domain.rules, data, names, budget)
         if self._accept is not None:  # units: the consistent rows, where there are any
             front = [e for e in front if self._accept(e["term"])] or front
         found_by = next((e["event"] for e in res.log if e.get("exact")), None)
@@ -337,7 +337,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
               names: list[str], budget: Budget) -> list[dict]:
         """Two-part candidates from near look-ups (``regression.near``; source "near look-up")."""
         terms = near_terms(res.store, res.y, rules, max_size=self.max_size,
-                           stop=lambda: budget.left() <= 0.1 * (self.max_time or 0))
+                           stop=lambda: budget.left() <= 0)
         return [self._entry(t, data, names, NAN, fitted=False) | {"source": "near look-up"}
                 for t in terms]
 
@@ -463,8 +463,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
 
 
 def _search_time(max_time: float | None) -> float | None:
-    """The search's share of a fit's time: 80% (the rest: near look-ups on a search that found
-    nothing exact, then constants refitted on all rows).
+    """The search's share of a fit's time: 80% (the rest: constants refitted on all rows,
+    then near look-ups where nothing is exact).
 
     >>> _search_time(60.0), _search_time(None)
     (48.0, None)
