@@ -18,6 +18,7 @@ class Problem:
     formula: str
     ranges: dict[str, tuple[float, float]]
     points: int = 20
+    grammar: str = "nguyen"  # "trig": numerals and sqrt (constants to fit and snap)
 
     @property
     def variables(self) -> list[str]:
@@ -71,12 +72,26 @@ HARD: dict[str, Problem] = {  # beyond the default enumeration and look-ups in 2
 }
 """Harder targets of our own (Nguyen grammar): four variables, products of unary functions of
 sums, and A·B + C shapes whose three parts are each 4–5 nodes."""
-PROBLEMS = {**NGUYEN, **OWN, **HARD}
-GROUPS = {"nguyen": NGUYEN, "own": OWN, "hard": HARD}
+_G, _H = (5.0, 15.0), (0.1, 3.0)
+PHYSICS: dict[str, Problem] = {  # closed-form constants π, √2, e (trig grammar, 40 points)
+    "Phys-1": Problem("2*pi*sqrt(L/g)", {"L": (0.1, 2.0), "g": _G}, 40, "trig"),  # pendulum
+    "Phys-2": Problem("sqrt(2*g*h)", {"g": _G, "h": _H}, 40, "trig"),             # Torricelli
+    "Phys-3": Problem("x*exp(1 - x)", {"x": (0.0, 5.0)}, 40, "trig"),            # peak at 1
+    "Phys-4": Problem("4*pi*r**3/3", {"r": (0.2, 2.0)}, 40, "trig"),              # ball
+    "Phys-5": Problem("m*v**2/2 + m*g*h", {"m": (0.5, 2.0), "v": (-2.0, 2.0), "g": _G,
+                                           "h": (0.0, 2.0)}, 40, "trig"),       # energy
+    "Phys-6": Problem("sqrt(2)*V*cos(w*t)", {"V": (0.5, 2.0), "w": (0.5, 2.0),
+                                            "t": (0.0, 3.0)}, 40, "trig"),     # RMS V
+    "Phys-7": Problem("P/(4*pi*r**2)", {"P": (1.0, 5.0), "r": (0.5, 3.0)}, 40, "trig"),
+}
+"""Physics-style formulas whose constants are closed forms (π, √2, e): fitted as floats and
+snapped (``core.constants``)."""
+PROBLEMS = {**NGUYEN, **OWN, **HARD, **PHYSICS}
+GROUPS = {"nguyen": NGUYEN, "own": OWN, "hard": HARD, "physics": PHYSICS}
 
 
 def select(problems: str | Sequence[str]) -> dict[str, Problem]:
-    """Problems by name: a group (``"nguyen"``: all 12, ``"own"``, ``"hard"``), or
+    """Problems by name: a group (``"nguyen"``: all 12, ``"own"``, ``"hard"``, ``"physics"``), or
     names/numbers such as ``"1,8,own-2"``, or both.
 
     >>> list(select("1, Nguyen-8, own-2")), len(select("hard")), len(select("own,hard-1"))

@@ -41,11 +41,15 @@ def run_automath(problem: Problem, x: np.ndarray, y: np.ndarray, seed: int,
     """Our ``SymbolicRegressor`` on the Nguyen grammar (stops at an exact fit)."""
     from automath.regression.estimator import SymbolicRegressor
     t = time.perf_counter()
-    model = SymbolicRegressor(grammar="nguyen", variable_names=tuple(problem.variables),
+    model = SymbolicRegressor(grammar=problem.grammar, variable_names=tuple(problem.variables),
                               max_time=budget, seed=seed).fit(x, y)
     seconds = time.perf_counter() - t
     FOUND_BY[(problem.formula, seed)] = model.found_by_
     return model.sympy(), seconds
+
+
+PEER_EXTRAS = {"nguyen": ((), None), "trig": (("sqrt",), (-1.0, 1.0))}  # gplearn's, by grammar
+OPERON_EXTRAS = {"nguyen": "", "trig": ",sqrt,constant"}
 
 
 def _protected_exp(a: np.ndarray) -> np.ndarray:
@@ -55,19 +59,21 @@ def _protected_exp(a: np.ndarray) -> np.ndarray:
 
 def run_gplearn(problem: Problem, x: np.ndarray, y: np.ndarray, seed: int,
                 budget: float) -> tuple[sympy.Expr, float]:
-    """gplearn's defaults (population 1000, 20 generations), Nguyen set, no constants."""
+    """gplearn's defaults (population 1000, 20 generations), Nguyen set, no constants (the
+    trig problems: sqrt and its default constants too)."""
     from gplearn.functions import make_function
     from gplearn.genetic import SymbolicRegressor
     exp = make_function(function=_protected_exp, name="exp", arity=1)
+    extra, consts = PEER_EXTRAS[problem.grammar]
     model = SymbolicRegressor(function_set=("add", "sub", "mul", "div", "sin", "cos", "log",
-                                            exp), const_range=None, stopping_criteria=1e-10,
-                              random_state=seed, n_jobs=1)
+                                            exp, *extra), const_range=consts,
+                              stopping_criteria=1e-10, random_state=seed, n_jobs=1)
     t = time.perf_counter()
     model.fit(x, y)
     seconds = time.perf_counter() - t
     env = {"add": sympy.Add, "sub": lambda a, b: a - b, "mul": sympy.Mul,
            "div": lambda a, b: a / b, "sin": sympy.sin, "cos": sympy.cos, "exp": sympy.exp,
-           "log": lambda a: sympy.log(sympy.Abs(a)),
+           "log": lambda a: sympy.log(sympy.Abs(a)), "sqrt": lambda a: sympy.sqrt(sympy.Abs(a)),
            **{f"X{i}": sympy.Symbol(v) for i, v in enumerate(problem.variables)}}
     return sympy.sympify(str(model._program), locals=env), seconds
 
@@ -89,7 +95,8 @@ def run_pyoperon(problem: Problem, x: np.ndarray, y: np.ndarray, seed: int,
             super().Run(rng, record, threads, warm_start)
 
     model = operon_sk.SymbolicRegressor(
-        allowed_symbols="add,sub,mul,div,sin,cos,exp,log,variable", n_threads=1,
+        allowed_symbols="add,sub,mul,div,sin,cos,exp,log,variable" + OPERON_EXTRAS[
+            problem.grammar], n_threads=1,
         random_state=seed, max_time=max(1, int(budget)))
     original, operon_sk.op.GeneticProgrammingAlgorithm = (
         operon_sk.op.GeneticProgrammingAlgorithm, Timed)
