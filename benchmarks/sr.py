@@ -303,7 +303,8 @@ def summarize(runs: list[dict], problems: list[str], methods: list[str],
 
 
 PARTS = (("separable", "separable"), ("base", "enumeration"), ("atoms", "enumeration"),
-         ("goals", "look-up"), ("deep", "look-up"), ("step", "loop"), ("near", "near look-up"))
+         ("goals", "look-up"), ("deep", "look-up"), ("step", "loop"), ("near", "near look-up"),
+         ("constant", "constant fit"))
 """Phase prefixes of ``found_by_`` and the part of the search each names; on noisy data a
 selected row with no phase is an element of the search's store (enumeration or loop)."""
 

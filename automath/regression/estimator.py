@@ -81,7 +81,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     each fit evaluated), on other data it seeds a new search with this front; a fit that
     stopped short keeps its search for that even without ``warm_start``. An additively
     separable target (``regression.separable``) is fitted
-    one variable at a time first (``found_by_ == "separable"``). ``callback`` gets each
+    one variable at a time first (``found_by_ == "separable"``; else the search phase of the
+    exact event, or what built the selected row: ``constant fit``, ``near look-up``, ``None``
+    for a store element). ``callback`` gets each
     search event (a dict); it must pickle if the model is pickled. ``device``: only ``cpu``
     is tested. A DataFrame's column names become the formula's symbols (``feature_names_in_``).
     ``X_units`` (one unit string per column, or a dict by name) and ``y_units`` (e.g.
@@ -395,7 +397,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         module = Formula(wrapped, names)
         fit_constants(module, data.x, data.y, steps=steps)
         term = tidy(module.term(snap_constants(module, data.x, data.y)))
-        return self._entry(term, data, names, NAN, fitted=True)
+        return self._entry(term, data, names, NAN, fitted=True) | {"source": "constant fit"}
 
     def _fit_evonet(self, x: np.ndarray, y: np.ndarray) -> SymbolicRegressor:
         from automath.evonet.export import EvonetRegressor
