@@ -15,7 +15,6 @@ import pytest
 from automath.core.grammar import Grammar
 from automath.core.term import Term
 from automath.laws.explore import explore
-from automath.laws.printing import spaced
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "signatures"
 SKI, COMPOSITION, MAP = (str(EXAMPLES / f"{n}.lark") for n in ("ski", "composition", "map"))
@@ -69,4 +68,4 @@ def test_composition_laws_keep_their_spaces() -> None:
                                   "length(reverse(xs))"])
 def test_call_syntax_stays_glued(text: str) -> None:
     g = Grammar.load(MAP)
-    assert spaced(g, g.parse(text)) == text
+    assert g.format(g.parse(text)) == text

@@ -175,7 +175,7 @@ Term(op='var', args=(), token='x')), token=None)
                  for kind, text in con.template]
         prefix = len(parts) == 2 and con.template[0][0] == "lit" and not parts[0][-1].isalnum()
         body = "".join(parts) if prefix else " ".join(parts)
-        return body if con.origin in self._closure.get(slot, {slot}) else f"( {body} )"
+        return body if con.origin in self._closure.get(slot, {slot}) else f"{ADDED}( {body} )"
 
 
 def _shallow(term: Term, text: str) -> Term:
@@ -224,11 +224,20 @@ def _sample(pattern: lark.lexer.Pattern) -> str | None:
     return next((t for t in SAMPLE_TOKENS if regex.fullmatch(t)), None)
 
 
+ADDED = "\x00"  # marks a parenthesis the printer added (not a literal of a template)
+
+
 def _tidy(text: str) -> str:
+    """Spaces around parentheses and commas as written by hand: a call's own ``(`` after its
+    name, an added one after a space (``f x (g x)``, juxtaposition).
+
+    >>> _tidy("gcd ( x , y )"), _tidy("f x \\x00( g x )"), _tidy("x * \\x00( y + 1 )")
+    ('gcd(x, y)', 'f x (g x)', 'x * (y + 1)')
+    """
     text = re.sub(r"\( ", "(", text)
     text = re.sub(r" ([),])", r"\1", text)
     text = re.sub(r"(\w) \(", lambda m: m.group(1) + "(", text)
-    return text
+    return text.replace(ADDED, "")
 
 
 def _build_parser(text: str, path: str | None) -> lark.Lark:

@@ -23,7 +23,6 @@ import torch
 from automath.core.interpret import evaluate
 from automath.core.kinds import Kind
 from automath.core.term import Term
-from automath.laws.printing import spaced
 from automath.laws.signature import Signature
 from automath.laws.universe import Law, Universe
 from automath.laws.verify import ORDER_KINDS, ORDER_OPS, OrderIntKind, Verifier, _ops_in
@@ -181,6 +180,6 @@ def _sides(tree: tuple) -> list[Term]:
 def _law(sig: Signature, lhs: Term, rhs: Term, verdict: str, pred,
          names: tuple[str, ...]) -> Law:
     g = sig.grammar
-    return Law(lhs, rhs, spaced(g, lhs), spaced(g, rhs), verdict, 0.0, 0, sig.semantics,
+    return Law(lhs, rhs, g.format(lhs), g.format(rhs), verdict, 0.0, 0, sig.semantics,
                condition=pred.render(names), check=condition_text(pred.name, names))
 

@@ -26,7 +26,6 @@ from automath.core.store import Store
 from automath.core.term import Term
 from automath.core.threads import torch_threads
 from automath.laws.poly import base
-from automath.laws.printing import spaced
 from automath.laws.prover import law_coverage, minimize, prune
 from automath.laws.signature import Signature
 from automath.laws.universe import Law, Universe
@@ -206,7 +205,7 @@ def _present(sig: Signature, lhs: Term, rhs: Term, verified: str, weight: float,
     mapping = {v: free[sort[v]].pop(0) for v in seen}  # in order of appearance, per sort
     lhs, rhs = base(rename(lhs, mapping)), base(rename(rhs, mapping))
     g = sig.grammar
-    return Law(lhs, rhs, spaced(g, lhs), spaced(g, rhs), verified, weight, generates,
+    return Law(lhs, rhs, g.format(lhs), g.format(rhs), verified, weight, generates,
                sig.semantics)
 
 
