@@ -7,7 +7,8 @@ The guide's score ``θ·φ`` turns the selector's weight ``w`` of an equation in
 learned priority ``log w - θ·φ`` (lower first; ``θ = 0`` is the plain order). ``fit`` moves
 the weight of a softmax over each run's equations onto the ones its proof used:
 the loss is ``-log Σ_proof softmax(θ·φ - log w)`` averaged over runs, plus an L2 penalty, by
-Adam in numpy. Features are scaled by their spread in the examples, so one step size fits all.
+Adam (``core.optim``) on a gradient computed in numpy. Features are scaled by their spread in
+the examples, so one step size fits all.
 
 >>> pos = Example(((1.0,) * len(FEATURES), (9.0,) * len(FEATURES)), (4.0, 4.0), (True, False))
 >>> guide = Guide.fit([pos])
@@ -57,16 +58,21 @@ class Guide:
             l2: float = 0.01, start: Guide | None = None) -> Guide:
         """The guide fitted to ``examples`` (runs without a used equation are skipped),
         from ``start``'s weights (None: from zero)."""
-        import numpy as np
+        import torch
+
+        from automath.core.optim import Adam
         runs = [e for e in examples if any(e.used) and not all(e.used)]
         if not runs:
             return Guide(runs=0)
         batch = _Batch(runs)
-        theta, adam = np.array((start or Guide()).theta) * batch.scale, _Adam(lr)
-        for _ in range(steps):
-            _, grad = batch.loss_grad(theta / batch.scale)
-            theta = adam.step(theta, grad / batch.scale + 2 * l2 * theta)
-        theta = theta / batch.scale
+        theta = torch.tensor((start or Guide()).theta, dtype=torch.float64) * torch.from_numpy(
+            batch.scale)
+        adam = Adam(theta, lr)
+        for _ in range(steps):  # the loss and its gradient in numpy, the step by core.optim
+            _, grad = batch.loss_grad(theta.numpy() / batch.scale)
+            theta.grad = torch.from_numpy(grad / batch.scale) + 2 * l2 * theta
+            adam.step()
+        theta = theta.numpy() / batch.scale
         return Guide(tuple(theta.tolist()), len(runs), float(theta @ batch.mean))
 
     def save(self, path: str | Path) -> None:
@@ -107,8 +113,8 @@ class _Batch:
         self.used = np.flatnonzero(used)
         self.starts = np.cumsum([0] + [len(e.used) for e in runs[:-1]])
         self.used_starts = np.cumsum([0] + [sum(e.used) for e in runs[:-1]])
-        self.scale = np.maximum(self.phi.std(axis=0, ddof=1), 1e-6) if len(self.phi) > 1 \
-            else np.ones(len(FEATURES))
+        self.scale = np.maximum(self.phi.std(axis=0, ddof=1), 1e-6)  # >= 2 rows: one used,
+        # one not
         self.mean = self.phi.mean(axis=0)
 
     def loss_grad(self, theta: object) -> tuple[float, object]:
@@ -128,22 +134,6 @@ def _softmax(x: object, starts: object) -> tuple[object, object]:
     e = np.exp(x - top[seg])
     total = np.add.reduceat(e, starts)
     return np.log(total) + top, e / total[seg]
-
-
-class _Adam:
-    """Adam (Kingma and Ba 2015) on one parameter vector, torch's default betas and eps."""
-
-    def __init__(self, lr: float, betas: tuple[float, float] = (0.9, 0.999)) -> None:
-        self.lr, self.b1, self.b2, self.t = lr, betas[0], betas[1], 0
-        self.m = self.v = 0.0
-
-    def step(self, theta: object, grad: object) -> object:
-        """``theta`` moved one step against ``grad``."""
-        self.t += 1
-        self.m = self.b1 * self.m + (1 - self.b1) * grad
-        self.v = self.b2 * self.v + (1 - self.b2) * grad * grad
-        m_hat, v_hat = self.m / (1 - self.b1 ** self.t), self.v / (1 - self.b2 ** self.t)
-        return theta - self.lr * m_hat / (v_hat ** 0.5 + 1e-8)
 
 
 PASSIVE_SAMPLE = 500
