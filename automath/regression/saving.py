@@ -60,8 +60,9 @@ def _number(v: object) -> object:
     return float(v) if v in ("nan", "inf", "-inf") else v
 
 
-def save_fit(model: object, path: str | Path) -> None:
-    """Write a fitted regressor to ``path`` as JSON."""
+def fit_document(model: object) -> dict:
+    """A fitted regressor as a JSON-ready document (``save_fit`` writes it to a file; a fit
+    run stores it in its config, so ``automath fit --resume RUN`` can continue it)."""
     params = {k: (v if isinstance(v, (str, int, float, bool, type(None), list, tuple, dict))
                   else getattr(v, "name", None)) for k, v in model.get_params().items()}
     params["callback"] = None
@@ -70,8 +71,12 @@ def save_fit(model: object, path: str | Path) -> None:
     fitted = {k: _plain(getattr(model, k)) for k in FITTED if hasattr(model, k)}
     if hasattr(model, "feature_names_in_"):
         fitted["feature_names_in_"] = [str(c) for c in model.feature_names_in_]
-    doc = {"format": FORMAT, "params": params, "fitted": fitted, "front": rows}
-    Path(path).write_text(json.dumps(doc, indent=1))
+    return {"format": FORMAT, "params": params, "fitted": fitted, "front": rows}
+
+
+def save_fit(model: object, path: str | Path) -> None:
+    """Write a fitted regressor to ``path`` as JSON."""
+    Path(path).write_text(json.dumps(fit_document(model), indent=1))
 
 
 def load_fit(cls: type, path: str | Path) -> object:
@@ -80,8 +85,14 @@ def load_fit(cls: type, path: str | Path) -> object:
         doc = json.loads(Path(path).read_text())
     except (OSError, ValueError) as e:
         raise AutomathError(f"cannot read a saved fit: {e}", file=str(path)) from None
+    return document_fit(cls, doc, str(path))
+
+
+def document_fit(cls: type, doc: object, source: str) -> object:
+    """A regressor of class ``cls`` from ``fit_document``'s document; ``source`` names where
+    the document came from in the error for anything else."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise AutomathError(f"not a saved fit (format {FORMAT!r})", file=str(path))
+        raise AutomathError(f"not a saved fit (format {FORMAT!r})", file=source)
     model = cls(**doc["params"])
     for k, v in doc["fitted"].items():
         setattr(model, k, np.array(v, dtype=object) if k == "feature_names_in_" else v)

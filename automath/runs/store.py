@@ -267,8 +267,9 @@ class RunStore:
             "SELECT proved, text, stats FROM proofs WHERE run_id = ?", (run_id,)).fetchone()
         return {"proved": bool(proved), "proof": text, "stats": stored_json(stats, run_id, "stats")}
 
-    def save_fit_run(self, domain: dict, config: dict, front: list[dict]) -> int:
-        """Store a fit's accuracy/size front (smallest first) as a finished run; returns its id.
+    def save_fit_run(self, domain: dict, config: dict, front: list[dict],
+                     status: str = "finished") -> int:
+        """Store a fit's accuracy/size front (smallest first) as a run; returns its id.
 
         >>> db = _scratch()
         >>> rid = db.save_fit_run({"data": "d.csv", "target": "y", "grammar": "nguyen"}, {},
@@ -278,11 +279,27 @@ class RunStore:
         ('finished', 'fit', 'x0**2')
         """
         rid = self.create({"command": "fit", **domain}, config)
-        rows = [(rid, n, *(r.get(k) for k in FRONT_KEYS)) for n, r in enumerate(front, 1)]
-        with self.conn:
-            self.conn.executemany("INSERT INTO fronts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            self.conn.execute("UPDATE runs SET status = 'finished' WHERE id = ?", (rid,))
+        self.replace_fit_run(rid, config, front, status)
         return rid
+
+    def replace_fit_run(self, run_id: int, config: dict, front: list[dict],
+                        status: str = "finished") -> None:
+        """Give fit run ``run_id`` a new config, front and status (a resumed fit), in one
+        transaction: a failed write leaves the old front.
+
+        >>> db = _scratch()
+        >>> rid = db.save_fit_run({"target": "y"}, {"max_time": 1}, [{"expression": "x"}], "time")
+        >>> db.replace_fit_run(rid, {"max_time": 9}, [{"expression": "x**2"}])
+        >>> db.run(rid)["status"], db.run(rid)["config"], db.front(rid)[0]["expression"]
+        ('finished', {'max_time': 9}, 'x**2')
+        """
+        self._kind(run_id, "fit", "a front")
+        rows = [(run_id, n, *(r.get(k) for k in FRONT_KEYS)) for n, r in enumerate(front, 1)]
+        with self.conn:
+            self.conn.execute("DELETE FROM fronts WHERE run_id = ?", (run_id,))
+            self.conn.executemany("INSERT INTO fronts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self.conn.execute("UPDATE runs SET status = ?, config = ? WHERE id = ?",
+                              (status, json.dumps(config), run_id))
 
     def front(self, run_id: int, top: int | None = None) -> list[dict]:
         """A fit run's front, smallest expression first (``exact``, ``selected`` as bools).
