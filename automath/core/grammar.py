@@ -231,9 +231,14 @@ def _tidy(text: str) -> str:
     """Spaces around parentheses and commas as written by hand: a call's own ``(`` after its
     name, an added one after a space (``f x (g x)``, juxtaposition).
 
+    A prime, a postfix mark, sits on its operand: ``x'``, ``(x * y)'``.
+
     >>> _tidy("gcd ( x , y )"), _tidy("f x \\x00( g x )"), _tidy("x * \\x00( y + 1 )")
     ('gcd(x, y)', 'f x (g x)', 'x * (y + 1)')
+    >>> _tidy("( x ' ) '"), _tidy("x ' * y")
+    ("(x')'", "x' * y")
     """
+    text = re.sub(r" '", "'", text)
     text = re.sub(r"\( ", "(", text)
     text = re.sub(r" ([),])", r"\1", text)
     text = re.sub(r"(\w) \(", lambda m: m.group(1) + "(", text)
