@@ -54,6 +54,23 @@ class Columns:
             buf[start:start + m] = rows[name] if name in rows else 0
         return start
 
+    def buffer(self, name: str) -> torch.Tensor:
+        """The whole buffer of a column, beyond its filled rows (for writing ahead of
+        :meth:`extend`).
+
+        >>> cols = Columns({"a": torch.empty(0)}); cols.reserve(3); cols.buffer("a").shape[0]
+        64
+        """
+        return self._buffers[name]
+
+    def reserve(self, total: int) -> None:
+        """Grow every buffer to hold ``total`` rows (by doubling), filling none.
+
+        >>> cols = Columns({"a": torch.empty(0)}); cols.reserve(100); len(cols)
+        0
+        """
+        self._reserve(total)
+
     def _reserve(self, total: int) -> None:
         """Grow every buffer to hold ``total`` rows, by doubling."""
         for name, buf in self._buffers.items():

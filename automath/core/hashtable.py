@@ -12,6 +12,9 @@ it stands on: its own key there resolves it, another key sends it one slot on.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -167,6 +170,14 @@ class HashTable:
         """
         self.put(keys, values)
 
+    def reserve(self, total: int) -> None:
+        """Grow the table so that ``total`` keys would fill at most half of it.
+
+        >>> t = HashTable(); t.reserve(5000); t.keys.shape[0] >= 10000
+        True
+        """
+        self._reserve(total)
+
     def _reserve(self, total: int) -> bool:
         """Where ``total`` keys would fill more than half the table, grow it (re-inserting
         every entry) until they fill at most a quarter; returns whether it grew. Growing
@@ -182,3 +193,219 @@ class HashTable:
         slot, _ = self.claim(keys)  # distinct keys: each takes its own slot
         self.set(slot, values)
         return True
+
+
+# The fused insert: one compiled pass per block of candidates (numba), the eager methods above
+# its reference. Without numba it is plain Python (``FUSED`` is False and stores use the eager
+# path); the algorithm is the same either way.
+
+try:
+    import numba
+except ImportError:  # pragma: no cover - the eager torch path then serves every insert
+    numba = None
+
+FUSED = numba is not None
+"""Whether the compiled insert is available (numba is installed)."""
+_jit = numba.njit(cache=True, nogil=True, inline="always") if FUSED else (lambda f: f)
+_ABS = (1 << 63) - 1
+_TINY = 4472406533629990549  # the float64 bits of 1e-9: a smaller magnitude quantizes to 0
+_HALF = 1 << 25
+ID, HASH, BETTER = 0, 1, 2  # rows of the per-candidate array
+POS, SIZE, SLOT = 0, 1, 2  # rows of the per-group array
+GROUPS, CLASH, BETTERS, TOUCHED = 0, 1, 2, 3  # entries of the state array
+_TOUCH = 512  # candidates read ahead at a time
+
+
+@_jit
+def _quantum(x, real):
+    """One value quantized: itself (an integer kind), or float64 bits as RealKind rounds them."""
+    if not real:
+        return np.int64(x)
+    if (x & _ABS) <= _TINY:
+        return np.int64(0)
+    return (x + _HALF) >> 26
+
+
+@_jit
+def _hashes(vals, valid, real, mult, out):
+    """``fingerprint_hash`` of each valid row quantized (wrapping int64) into ``out``."""
+    for r in range(vals.shape[0]):
+        h = np.int64(0)
+        if valid[r]:
+            for d in range(vals.shape[1]):
+                h += _quantum(vals[r, d], real) * mult[d]
+        out[r] = h
+
+
+@_jit
+def _same_row(row, stored, real):
+    """Whether two rows quantize alike (equal values need no quantizing)."""
+    same = True
+    for d in range(row.shape[0]):
+        same &= row[d] == stored[d] or _quantum(row[d], real) == _quantum(stored[d], real)
+    return same
+
+
+@_jit
+def _copy_row(dst, i, row):
+    """``dst[i] = row``, element by element (numba's slice assignment is far slower)."""
+    for d in range(row.shape[0]):
+        dst[i, d] = row[d]
+
+
+@_jit
+def _join(t, row, size, ident, real, values, sizes, base, cand, groups, state):
+    """Candidate ``t`` joins element ``ident``, whose hash it has: a new group's smaller
+    candidate becomes its representative (its values stored), an old element's is noted for
+    ``Store._improve``. False on a clash (same hash, another value)."""
+    if not _same_row(row, values[ident], real):
+        state[CLASH] = 1
+        return False
+    cand[ID, t], g = ident, ident - base
+    if g >= 0 and size < groups[SIZE, g]:
+        groups[POS, g], groups[SIZE, g] = t, size
+        _copy_row(values, ident, row)
+    elif g < 0 and size < sizes[ident]:
+        cand[BETTER, state[BETTERS]] = t
+        state[BETTERS] += 1
+    return True
+
+
+@_jit
+def _claim(t, row, size, slot, tvals, values, base, cand, groups, state):
+    """Candidate ``t`` starts a new group in ``slot`` (its key written), with the temporary
+    id ``base + group``."""
+    g = state[GROUPS]
+    tvals[slot] = base + g
+    groups[POS, g], groups[SIZE, g], groups[SLOT, g] = t, size, slot
+    _copy_row(values, base + g, row)
+    cand[ID, t] = base + g
+    state[GROUPS] = g + 1
+
+
+@_jit
+def _touch(hashes, valid, lo, hi, tkeys, tvals, bits, values):
+    """Read the table slots and stored rows that candidates ``lo:hi`` will probe, in a loop of
+    independent loads (the memory waits overlap; the probing loop then finds them cached).
+    Returns a sum of what it read, so that the reads stay."""
+    mask, seen = (1 << bits) - 1, np.int64(0)
+    for r in range(lo, hi):
+        key = hashes[r] if hashes[r] != EMPTY else EMPTY - 1
+        slot = ((key * _FIB) >> (64 - bits)) & mask
+        while valid[r] and tkeys[slot] != EMPTY and tkeys[slot] != key:
+            slot = (slot + 1) & mask
+        if valid[r] and tkeys[slot] == key:
+            row = values[tvals[slot]]
+            seen += row[0] + row[row.shape[0] - 1]
+    return seen
+
+
+@_jit
+def _insert_block(vals, valid, size, t0, real, mult, tkeys, tvals, bits, values, sizes, base,
+                  cand, groups, state):
+    """Hash each valid candidate of a block (candidates ``t0`` on), probe from its home slot
+    (as ``HashTable._home``): join the element there, or claim the empty slot that ends the
+    probe. False on a clash, where the block stops. Runs of ``_TOUCH`` candidates are read
+    ahead by ``_touch`` first."""
+    hashes = cand[HASH, t0:t0 + vals.shape[0]]
+    _hashes(vals, valid, real, mult, hashes)
+    mask = (1 << bits) - 1
+    for r in range(vals.shape[0]):
+        if r % _TOUCH == 0:
+            state[TOUCHED] += _touch(hashes, valid, r, min(r + _TOUCH, vals.shape[0]), tkeys,
+                                     tvals, bits, values)
+        cand[ID, t0 + r] = MISSING
+        if not valid[r]:
+            continue
+        key = hashes[r] if hashes[r] != EMPTY else EMPTY - 1
+        slot = ((key * _FIB) >> (64 - bits)) & mask
+        while tkeys[slot] != EMPTY and tkeys[slot] != key:
+            slot = (slot + 1) & mask
+        if tkeys[slot] == EMPTY:
+            tkeys[slot] = key
+            _claim(t0 + r, vals[r], size[r], slot, tvals, values, base, cand, groups, state)
+        elif not _join(t0 + r, vals[r], size[r], tvals[slot], real, values, sizes, base, cand,
+                       groups, state):
+            return False
+    return True
+
+
+@_jit
+def _ranks(m, groups, n):
+    """Each new group's rank by its representative's position (``m`` candidates)."""
+    mark = np.full(m, -1, np.int64)
+    for g in range(n):
+        mark[groups[POS, g]] = g
+    rank, r = np.empty(n, np.int64), 0
+    for t in range(m):
+        if mark[t] >= 0:
+            rank[mark[t]], r = r, r + 1
+    return rank
+
+
+@_jit
+def _finish(m, n, base, cand, groups, tvals, values, columns, prov):
+    """Give the ``n`` new groups their ids in their representatives' order: move their rows,
+    write their columns (``prov``: hash, rule, left, right, size per candidate) and table
+    values, and rename the candidates' temporary ids."""
+    rank = _ranks(m, groups, n)
+    if (rank != np.arange(n)).any():  # a representative other than its group's first
+        moved = values[base:base + n].copy()
+        for g in range(n):
+            _copy_row(values, base + rank[g], moved[g])
+    for g in range(n):
+        i, t = base + rank[g], groups[POS, g]
+        tvals[groups[SLOT, g]] = i
+        for c in range(len(columns)):
+            columns[c][i] = prov[c][t]
+    for t in range(m):
+        if cand[ID, t] >= base:
+            cand[ID, t] = base + rank[cand[ID, t] - base]
+
+
+class Buffers(NamedTuple):
+    """A store's buffers as the fused insert writes them, each with room for the new rows."""
+
+    values: np.ndarray  # (capacity, width): int64 bits for a real kind
+    columns: tuple[np.ndarray, ...]  # keys, rule, left, right, size
+    base: int  # the first new id
+
+
+def fused_insert(table: HashTable, blocks, buffers: Buffers, prov: tuple[np.ndarray, ...],
+                 real: bool, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Insert candidates with provenance ``prov`` (rule, left, right, size per candidate),
+    their values given as ``blocks`` of (first candidate, values, valid), into a store's
+    ``table`` (with room for them all) and ``buffers``; ``real``: quantize float64 bits as
+    RealKind, ``mult``: the hash's multipliers. Ids follow ``Store.insert``'s rules. Returns
+    each candidate's id, the candidates that are smaller derivations of old elements, and
+    the number of new elements; on a hash clash, None, the table as it was.
+
+    >>> cols = tuple(np.zeros(8, np.int64) for _ in range(5))
+    >>> buf, one = Buffers(np.zeros((8, 2), np.int64), cols, 0), np.ones(3, np.int64)
+    >>> vals, t = np.array([[1, 2], [1, 2], [3, 4]]), HashTable()
+    >>> ids, better, new = fused_insert(t, [(0, vals, one > 0)], buf, (one,) * 4, False,
+    ...                                 np.array([3, 5])); ids.tolist(), new, len(t)
+    ([0, 0, 1], 2, 2)
+    """
+    m = prov[0].shape[0]
+    cand, groups, state = (np.empty((3, m), np.int64), np.empty((3, m), np.int64),
+                           np.zeros(4, np.int64))
+    keys = (table.keys.numpy(), table.values.numpy())
+    for t0, vals, valid in blocks:
+        if not _insert_block(vals, valid, prov[3][t0:], t0, real, mult, *keys, table.bits,
+                             buffers.values, buffers.columns[4], buffers.base, cand, groups,
+                             state):
+            _undo(keys, groups, int(state[GROUPS]))
+            return None
+    n = int(state[GROUPS])
+    _finish(m, n, buffers.base, cand, groups, keys[1], buffers.values, buffers.columns,
+            (cand[HASH], *prov))
+    table.used += n
+    return cand[ID], cand[BETTER, :state[BETTERS]], n
+
+
+@_jit
+def _undo(table, groups, n):
+    """Empty the slots that the first ``n`` new groups claimed."""
+    for g in range(n):
+        table[0][groups[SLOT, g]], table[1][groups[SLOT, g]] = EMPTY, MISSING

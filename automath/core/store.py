@@ -18,10 +18,10 @@ import torch
 
 from automath.core.buffers import Columns
 from automath.core.errors import SemanticsError
-from automath.core.hashtable import HashTable
+from automath.core.hashtable import FUSED, Buffers, HashTable, fused_insert
 from automath.core.index import SortedRuns, smallest_per_target
 from automath.core.interpret import evaluate, to_sympy
-from automath.core.kinds import Kind, fingerprint_hash
+from automath.core.kinds import Kind, RealKind, fingerprint_hash
 from automath.core.semantics import Semantics
 from automath.core.term import Term
 
@@ -29,10 +29,14 @@ NONE = -1
 MAX_ARITY = 2  # provenance holds two parents (left, right)
 _BLOCK = 1 << 13  # candidates per fingerprint block: a few hundred KB, so it stays in cache
 COLUMNS = ("values", "keys", "rule", "left", "right", "size")
-INDEXES = {"hash": HashTable, "sort": lambda device: SortedRuns()}
+INDEXES = {"fused": HashTable, "hash": HashTable, "sort": lambda device: SortedRuns()}
 """The ways a store indexes its hashes (``Store(dedup=...)``)."""
-DEDUP = "hash"
-"""The default of ``Store(dedup=...)``."""
+DEDUP = "fused" if FUSED else "hash"
+"""The default of ``Store(dedup=...)``: the compiled insert where numba is installed."""
+FUSED_KINDS = {(Kind.quantize, torch.int64): False, (Kind.quantize, torch.bool): False,
+               (RealKind.quantize, torch.float64): True}
+"""(quantize, dtype) of the kinds the compiled insert quantizes itself, and whether as reals;
+other kinds, and devices other than the CPU, take the eager hash path."""
 
 
 class _Column:
@@ -179,7 +183,7 @@ class Store:
         >>> s.insert(torch.full((1, 4), -1), col(0), col(0), col(0), col(3)).tolist()
         [-1]
         """
-        return self._insert(lambda idx: values.index_select(0, idx), rule, left, right, size)
+        return self._insert(lambda idx: _pick(values, idx), rule, left, right, size)
 
     def insert_derived(self, rule: int, left: torch.Tensor, right: torch.Tensor,
                        size: torch.Tensor) -> torch.Tensor:
@@ -203,9 +207,49 @@ class Store:
 
     def _insert(self, rows, rule, left, right, size) -> torch.Tensor:
         """Insert the candidates whose values ``rows(idx)`` gives (``idx``: candidate rows)."""
-        if self.dedup == "hash":
+        way = {"fused": self._insert_fused, "hash": self._insert_hashed,
+               "sort": self._insert_sorted}[self.dedup]
+        return way(rows, rule, left, right, size)
+
+    def _insert_fused(self, rows, rule, left, right, size) -> torch.Tensor:
+        """:meth:`_insert` by the compiled hash-table insert (``hashtable.fused_insert``): the
+        same ids as :meth:`_insert_hashed`, which serves the kinds and devices it does not (and
+        a hash clash, after the compiled pass has undone its work)."""
+        real = FUSED_KINDS.get((type(self.kind).quantize, self.kind.dtype))
+        if not FUSED or real is None or self.kind.device.type != "cpu":
             return self._insert_hashed(rows, rule, left, right, size)
-        return self._insert_sorted(rows, rule, left, right, size)
+        m, base = rule.shape[0], len(self)
+        self._cols.reserve(base + m)
+        self._index.reserve(self._index.used + m)
+        prov = tuple(t.contiguous().numpy() for t in (rule, left, right, size))
+        out = fused_insert(self._index, self._blocks(rows, m, real), self._buffers(real), prov,
+                           real, self._multipliers())
+        if out is None:
+            return self._insert_hashed(rows, rule, left, right, size)
+        ids, better = (torch.from_numpy(a) for a in out[:2])
+        self._cols.extend(out[2])
+        self._improve(*_take(better, ids, rule, left, right, size))
+        return ids
+
+    def _blocks(self, rows, m: int, real: bool):
+        """(first candidate, values, valid) of each cache-sized block, as numpy arrays (a real
+        kind's values as their int64 bits)."""
+        for s in range(0, m, _BLOCK):
+            vals = rows(slice(s, s + _BLOCK))
+            flat = vals.reshape(vals.shape[0], -1).contiguous()
+            yield s, _bits(flat, real), self.kind.valid(vals).numpy()
+
+    def _buffers(self, real: bool) -> Buffers:
+        """The column buffers as the compiled insert writes them."""
+        values = self._cols.buffer("values")
+        cols = tuple(self._cols.buffer(c).numpy() for c in COLUMNS[1:])
+        return Buffers(_bits(values.reshape(values.shape[0], -1), real), cols, len(self))
+
+    def _multipliers(self):
+        """The hash's multipliers for this kind's rows (``fingerprint_hash`` is linear: the
+        hash of the identity matrix's rows)."""
+        width = int(torch.tensor(self.kind.shape).prod())
+        return fingerprint_hash(torch.eye(width, dtype=torch.int64)).numpy()
 
     def _insert_hashed(self, rows, rule, left, right, size) -> torch.Tensor:
         """:meth:`_insert` by the hash table: candidates stay in input order throughout."""
@@ -424,13 +468,23 @@ class _DerivedRows:
 
     def __call__(self, idx: torch.Tensor) -> torch.Tensor:
         parents = [self.left] if self.right is None else [self.left, self.right]
-        args = [self.values.index_select(0, p.index_select(0, idx)) for p in parents]
+        args = [self.values.index_select(0, _pick(p, idx)) for p in parents]
         return self.kind.apply(self.kernel, args)
+
+
+def _pick(column: torch.Tensor, idx: torch.Tensor | slice) -> torch.Tensor:
+    """Rows ``idx`` of a column: a view for a slice, else ``index_select``."""
+    return column[idx] if isinstance(idx, slice) else column.index_select(0, idx)
 
 
 def _take(idx: torch.Tensor, *columns: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """Each column's rows ``idx`` (``index_select``: faster than ``column[idx]``)."""
     return tuple(c.index_select(0, idx) for c in columns)
+
+
+def _bits(values: torch.Tensor, real: bool):
+    """A numpy view of the values (a real kind's as int64 bits, which the insert rounds)."""
+    return values.view(torch.int64).numpy() if real else values.numpy()
 
 
 def _col(v: int) -> torch.Tensor:
