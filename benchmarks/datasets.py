@@ -73,7 +73,7 @@ HARD: dict[str, Problem] = {  # beyond the default enumeration and look-ups in 2
 """Harder targets of our own (Nguyen grammar): four variables, products of unary functions of
 sums, and A·B + C shapes whose three parts are each 4–5 nodes."""
 _G, _H = (5.0, 15.0), (0.1, 3.0)
-PHYSICS: dict[str, Problem] = {  # closed-form constants π, √2, e (trig grammar, 40 points)
+PHYSICS: dict[str, Problem] = {  # closed-form constants π, √π, √2, e (trig grammar, 40 points)
     "Phys-1": Problem("2*pi*sqrt(L/g)", {"L": (0.1, 2.0), "g": _G}, 40, "trig"),  # pendulum
     "Phys-2": Problem("sqrt(2*g*h)", {"g": _G, "h": _H}, 40, "trig"),             # Torricelli
     "Phys-3": Problem("x*exp(1 - x)", {"x": (0.0, 5.0)}, 40, "trig"),            # peak at 1
@@ -83,9 +83,12 @@ PHYSICS: dict[str, Problem] = {  # closed-form constants π, √2, e (trig gramm
     "Phys-6": Problem("sqrt(2)*V*cos(w*t)", {"V": (0.5, 2.0), "w": (0.5, 2.0),
                                             "t": (0.0, 3.0)}, 40, "trig"),     # RMS V
     "Phys-7": Problem("P/(4*pi*r**2)", {"P": (1.0, 5.0), "r": (0.5, 3.0)}, 40, "trig"),
+    "Phys-8": Problem("exp(-x**2/2)/sqrt(2*pi)", {"x": (-3.0, 3.0)}, 40, "trig"),  # Gaussian
+    "Phys-9": Problem("q1*q2/(4*pi*r**2)", {"q1": (1.0, 5.0), "q2": (1.0, 5.0),
+                                           "r": (0.5, 3.0)}, 40, "trig"),      # Coulomb
 }
-"""Physics-style formulas whose constants are closed forms (π, √2, e): fitted as floats and
-snapped (``core.constants``)."""
+"""Physics-style formulas whose constants are closed forms (π, half powers of π such as
+1/√(2π), √2, e): fitted as floats and snapped (``core.constants``)."""
 PROBLEMS = {**NGUYEN, **OWN, **HARD, **PHYSICS}
 GROUPS = {"nguyen": NGUYEN, "own": OWN, "hard": HARD, "physics": PHYSICS}
 

@@ -4,10 +4,12 @@ snapping fitted floats to them one at a time wherever a loss does not grow beyon
 This is the one implementation of constant recognition: the regressor (with a tolerance from
 each constant's standard error), the evolving network's export and the benchmarks' peer snapping
 all call ``closed_forms`` / ``snap_value``. A candidate is ``p/q`` (``q <= max_den``) times one
-*base* of a table (``CLOSED_FORM``: ``π^k`` for ``k`` in -2..2, ``√r`` for square-free ``r``
-up to 7, ``e^m`` for ``m`` in -1..1, and their products); reciprocals such as ``1/(4π)`` come
-from the negative powers. Among the candidates within ``tol`` the one with the smallest
-*cost* wins (digits of ``p`` and ``q``, plus one per unit of ``|k|``, ``|m|`` and for a root).
+*base* of a table (``CLOSED_FORM``: ``π^k`` for ``k`` in -2..2 by halves, ``√r`` for
+square-free ``r`` up to 7, ``e^m`` for ``m`` in -1..1, and their products, so that
+``1/√(2π) = √2·π^(-1/2)/2`` and ``√(2π)`` are there); reciprocals such as ``1/(4π)`` come from
+the negative powers. Among the candidates within ``tol`` the one with the smallest *cost* wins
+(digits of ``p`` and ``q``, plus one per unit of ``|k|`` and ``|m|``, a half more for a half
+power, and one for a root).
 """
 
 from __future__ import annotations
@@ -30,29 +32,43 @@ C = TypeVar("C")
 
 @dataclass(frozen=True)
 class Base:
-    """One base of closed forms, ``π^k · √r · e^m``, with its float value and its cost."""
+    """One base of closed forms, ``π^k · √r · e^m`` (``k`` whole or half), with its float
+    value and its cost.
 
-    pi: int = 0
+    >>> b = Base(pi=Fraction(-1, 2), root=2); b.expr, round(b.value / 2, 6), b.cost
+    (sqrt(2)/sqrt(pi), 0.398942, 2.0)
+    """
+
+    pi: Fraction | int = 0
     root: int = 1
-    e: int = 0
+    e: Fraction | int = 0
 
     @property
     def expr(self) -> sympy.Expr:
-        return sympy.pi ** self.pi * sympy.sqrt(self.root) * sympy.E ** self.e
+        return (sympy.pi ** sympy.Rational(self.pi) * sympy.sqrt(self.root)
+                * sympy.E ** sympy.Rational(self.e))
 
     @property
     def value(self) -> float:
-        return math.pi ** self.pi * math.sqrt(self.root) * math.e ** self.e
+        return math.pi ** float(self.pi) * math.sqrt(self.root) * math.e ** float(self.e)
 
     @property
-    def cost(self) -> int:
-        return abs(self.pi) + abs(self.e) + (self.root != 1)
+    def cost(self) -> float:
+        return _power_cost(self.pi) + _power_cost(self.e) + (self.root != 1)
+
+
+def _power_cost(k: Fraction | int) -> float:
+    """One per unit of ``|k|``, and a half more for a half power (``π^½`` costs as ``π``)."""
+    return float(abs(k)) + (0.5 if Fraction(k).denominator > 1 else 0.0)
+
+
+HALVES = tuple(Fraction(n, 2) for n in range(-4, 5))  # -2, -3/2, ..., 2
 
 
 RATIONAL = (Base(),)
 PI_E = (Base(), Base(pi=1), Base(e=1))  # p/q, p/q·π, p/q·e
-CLOSED_FORM = tuple(Base(k, r, m) for k, r, m in itertools.product(
-    range(-2, 3), (1, 2, 3, 5, 6, 7), range(-1, 2)) if abs(k) + abs(m) + (r != 1) <= 3)
+CLOSED_FORM = tuple(b for b in (Base(k, r, m) for k, r, m in itertools.product(
+    HALVES, (1, 2, 3, 5, 6, 7), range(-1, 2))) if b.cost <= 3)
 
 
 def _rational_cost(frac: Fraction) -> float:
@@ -69,6 +85,8 @@ def closed_forms(value: float, tol: float, max_den: int = 12,
     (1/(4*pi), sqrt(2))
     >>> closed_forms(0.36787944, 1e-7)[0], closed_forms(0.123456789, 1e-9)
     (exp(-1), [])
+    >>> closed_forms(0.3989422804, 1e-9)[0], closed_forms(2.5066282746, 1e-9)[0]  # 1/√(2π), √(2π)
+    (sqrt(2)/(2*sqrt(pi)), sqrt(2)*sqrt(pi))
     >>> len(closed_forms(-0.0265, 0.03)) > 10, closed_forms(-0.0265, 0.03, max_cost=1)
     (True, [0])
     """

@@ -22,7 +22,7 @@ from automath.core.errors import AutomathError
 from automath.core.grammar import Grammar
 from automath.core.term import Term
 from automath.core.threads import torch_threads
-from automath.regression.budget import MB, Budget, interrupts
+from automath.regression.budget import MB, Budget, interrupts, search_time
 from automath.regression.data import FitData, data_domain, scaled_nmse, split_rows
 from automath.regression.formula import (
     Formula,
@@ -221,7 +221,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         budget = Budget(self.max_time, memory)
         cfg = SearchConfig(base_elements=self.base_elements, max_goals=self.max_goals,
                            beam=self.beam, steps=self.steps, deep=self.deep,
-                           max_time=_search_time(self.max_time), max_memory=budget.max_memory,
+                           max_time=search_time(self.max_time), max_memory=budget.max_memory,
                            size_penalty=self.size_penalty, tol=self.tol, seed=self.seed,
                            loop_share=self.loop_share,
                            **({} if self.learning else FROZEN))
@@ -230,7 +230,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         if self._separable(x[rows], y[rows], data, names, budget):
             return self
         if self.max_time is not None:  # what the parts used is not the search's
-            cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, _search_time(budget.left())))
+            cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, search_time(budget.left())))
         res, before = self._search_run(domain, torch.tensor(y[rows]), cfg, budget)
         front = self._candidates(res, data, names)
         if constants:
@@ -345,13 +345,16 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
 
     def _shapes(self, res: SearchResult, data: FitData, names: list[str],
                 k: int = 6) -> list[dict]:
-        """Shapes worth fitting constants to: the ``k`` best elements after an affine map, and
+        """Shapes worth fitting constants to: the best elements after an affine map (the
+        ``k // 2`` of lowest loss, ties to the smaller, then ``k`` by loss plus 1e-3 per node), and
         each one plus the element that best explains what it leaves (two summands)."""
         st, yv = res.store, res.y
         vals = st.values.to(torch.float64)
         small = st.size <= self.max_size // 2
-        loss = torch.where(small, scaled_nmse(vals, yv), torch.inf) + 1e-3 * st.size
-        top = torch.topk(-loss, min(k, len(st))).indices.tolist()
+        fit = torch.where(small, scaled_nmse(vals, yv), torch.inf)
+        top = list(dict.fromkeys(torch.cat([torch.topk(-(fit + w * st.size), min(n, len(st)))
+                                            .indices for w, n in ((1e-12, k // 2), (1e-3, k))])
+                                 .tolist()))
         terms = [st.term(i) for i in top]
         for i in top:
             v = torch.stack([vals[i], torch.ones_like(yv)], 1)
@@ -462,16 +465,6 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         if self.best_term_ is None:
             return Formula(sympy_term(self.sympy()), self.variable_names_)
         return Formula(self.best_term_, self.variable_names_)
-
-
-def _search_time(max_time: float | None) -> float | None:
-    """The search's share of a fit's time: 80% (the rest: constants refitted on all rows,
-    then near look-ups where nothing is exact).
-
-    >>> _search_time(60.0), _search_time(None)
-    (48.0, None)
-    """
-    return None if max_time is None else 0.8 * max_time
 
 
 def fit_csv(path: str, target: str, **params: object) -> SymbolicRegressor:
