@@ -32,6 +32,7 @@ from automath.core.constants import closed_forms, loss_limit, snap_greedy, snap_
 from automath.core.errors import AutomathError
 from automath.regression.recovery import as_sympy, check_exact
 from benchmarks.datasets import PROBLEMS, Problem, select
+from benchmarks.scale import SCALE_COLUMNS, SCALE_ROWS, SCALE_TARGETS, bench_scale
 
 Echo = Callable[[dict], None] | None  # receives each run (or scale row) as it finishes
 
@@ -358,42 +359,8 @@ def _ratio(peer: list[dict], mine: list[dict]) -> float | str:
     return round(statistics.median(a) / statistics.median(b), 1)
 
 
-SCALE_FORMULA = "2.5*b*sin(a)"  # the scale curve's target (constants to fit and snap)
-
-
-SCALE_ROWS = (2_000, 20_000, 200_000)
-SCALE_COLUMNS = ["rows", "seconds", "memory MB", "formula", "exact", "stopped"]
-RUN_COLUMNS = ["method", "problem", "noise", "seed", "exact", "r2", "seconds", "phase", "found"]
-
-
-def bench_scale(rows: Sequence[int] = SCALE_ROWS, seed: int = 0,
-                budget: float = 60.0, echo: Echo = None) -> list[dict]:
-    """Seconds and resident-memory growth of one default fit per row count, on
-    ``2.5*b*sin(a)`` (a, b uniform in [-2, 2]), after a warm-up fit; whether it was recovered.
-    One run each, on a shared machine: the seconds are noisy."""
-    from automath.regression.budget import MB, resident_bytes
-    from automath.regression.estimator import SymbolicRegressor
-
-    def fit(n: int) -> dict:
-        rng = np.random.default_rng([seed, n])
-        x = rng.uniform(-2, 2, (n, 2))
-        y = 2.5 * x[:, 1] * np.sin(x[:, 0])
-        before, t = resident_bytes(), time.perf_counter()
-        model = SymbolicRegressor(grammar="trig", variable_names=("a", "b"), max_time=budget,
-                                  seed=seed).fit(x, y)
-        found = model.sympy()
-        exact = sympy.simplify(found - sympy.sympify(SCALE_FORMULA)) == 0
-        return {"rows": n, "seconds": round(time.perf_counter() - t, 2),
-                "memory MB": round((resident_bytes() - before) / MB, 1), "formula": str(found),
-                "exact": bool(exact), "stopped": model.stopped_}
-
-    fit(500)  # warm-up: imports, first torch calls
-    out = []
-    for n in rows:
-        out.append(fit(n))
-        if echo is not None:
-            echo(out[-1])
-    return out
+RUN_COLUMNS = ["method", "problem", "noise", "seed", "exact", "r2", "seconds", "phase", "stopped",
+               "found"]
 
 
 @click.command("sr")
@@ -407,7 +374,8 @@ def bench_scale(rows: Sequence[int] = SCALE_ROWS, seed: int = 0,
 @click.option("--noise", default="0", show_default=True,
               help="Comma-separated noise levels (fractions of the target's std), e.g. 0.01,0.1.")
 @click.option("--scale", is_flag=True,
-              help="Instead: seconds of one fit on 2,000, 20,000 and 200,000 rows.")
+              help="Instead: seconds and memory of one fit on 2,000, 20,000 and 200,000 rows, "
+              "on 2.5*b*sin(a) and on j0(2*a)*b (no exact formula in the grammar).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes running runs side by side (times then share the cores).")
 @format_option
@@ -418,8 +386,8 @@ def bench_sr_cmd(problems: str, seeds: int, peers: str, budget: float, noise: st
     one fit against the number of rows. Each run's row prints as it finishes."""
     with Printer(fmt) as out:
         if scale:
-            with out.stream("scale", f"fit time against rows ({SCALE_FORMULA}; one run each, "
-                            "noisy)", SCALE_COLUMNS, total=len(SCALE_ROWS)) as add:
+            with out.stream("scale", "fit time and memory against rows (one run each, noisy)",
+                            SCALE_COLUMNS, total=len(SCALE_ROWS) * len(SCALE_TARGETS)) as add:
                 bench_scale(budget=budget, echo=add)
             return
         levels = tuple(float(v) for v in split(noise) or ("0",))
