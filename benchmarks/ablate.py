@@ -83,16 +83,17 @@ def guide_for(suite: Path, timeout: float) -> object:
 
 def fit_problem(name: str, learning: bool, seed: int = 0, budget: float = 20.0,
                 task: str = "fit") -> Row:
-    """One fit (20 points, the Nguyen grammar): exact recovery, the elements its search
-    generated, which part found it and how many weighted-loop steps it took."""
+    """One fit (20 points, the Nguyen grammar, one torch thread): exact recovery, the elements
+    its search generated, which part found it and how many weighted-loop steps it took."""
     from automath.regression.estimator import SymbolicRegressor
     from benchmarks.datasets import PROBLEMS
     from benchmarks.sr import _recovered
     problem = PROBLEMS[name]
     x, y = problem.sample(seed)
     start = time.perf_counter()
-    model = SymbolicRegressor(grammar="nguyen", variable_names=tuple(problem.variables),
-                              max_time=budget, seed=seed, learning=learning).fit(x, y)
+    with torch_threads(1):
+        model = SymbolicRegressor(grammar="nguyen", variable_names=tuple(problem.variables),
+                                  max_time=budget, seed=seed, learning=learning).fit(x, y)
     seconds = time.perf_counter() - start
     steps = sum(e["event"] == "step" for e in model.search_log_)
     return {"task": task, "item": f"{name} seed {seed}",

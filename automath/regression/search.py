@@ -11,21 +11,17 @@ work together:
 3. **Guided growth**: the engine's ``Loop`` with an ``ExpectedScore`` objective (score
    ``1/(1+scaled nmse)``, i.e. ``1/(2-r²)``, minus a size penalty): weight flows to good
    elements and to their parents, the loop generates children of heavy pairs beyond the base,
-   and each step's heaviest new elements become siblings of fresh goals.
+   each step's heaviest new elements become siblings of fresh goals, and the ascent of its
+   objective on ``p0`` orders the pair look-ups (``automath.regression.pairs``): three-part
+   formulas ``(y - P) / Q = R`` whose parts are each a few nodes, beyond the two-step goals.
 
 The search runs in phases (``PHASES``: atoms, base and goals, deep goals, the raised cap, deep
 goals again, start weights, loop steps); a phase stopped by the budget pauses (its enumerations
 yield ``PAUSED``), and ``Search.resume`` continues it under a new budget without redoing work.
-
-What finds formulas, honestly: the loop runs only when 1 and 2 (and two-step goals) fail within
-the budget. Under the default budget they recover every Nguyen problem the benchmark runs, so
-there the loop never runs. Under a tight budget (``base_elements = max_goals``, 20 steps, seeds
-0-2) the loop finds formulas the base and goals miss: at 2000 with ``deep=0``, Nguyen-2 at its
-first step (before any learning) and Nguyen-6 at its second (0/3 with ``lr=0``, where the
-weights stay at the start and the loop stops generating); at 20000, Nguyen-7 at its second step
-(0/3 with ``lr=0``). Nguyen-3, 4 and 12 (and 5, 7 at 2000) stay out of its reach: its score
-rewards approximations, not exact structure. The score is affine-invariant because the goals
-supply exact offsets and scales (``y - h``, ``y / h``).
+Under a time budget the loop takes turns (``loop_share``) with the phases after base and goals.
+Under the default budget base and goals recover every Nguyen problem the benchmark runs, so
+there the loop closes none; on ``benchmarks.datasets.HARD`` its pair look-ups close the
+three-part ones (``found_by_ == "step: pair goals"``; see ``automath bench ablate``).
 """
 
 from __future__ import annotations
@@ -40,8 +36,6 @@ import torch
 from torch import Tensor
 
 from automath.core.domain import Domain
-from automath.core.engine import Loop, LoopState
-from automath.core.learning import grow
 from automath.core.objective import ExpectedScore
 from automath.core.store import Store
 from automath.core.term import Term
@@ -50,6 +44,8 @@ from automath.regression.data import SCORES, nmse, scaled_nmse
 from automath.regression.dims import DimTable
 from automath.regression.enumeration import goal_classes, size_levels
 from automath.regression.goals import PAUSED, Goals, ProjIndex
+from automath.regression.guided import GuidedLoop
+from automath.regression.pairs import PairLookups
 from automath.regression.units import Dim
 
 
@@ -111,39 +107,6 @@ class SearchResult:
     loop_steps: int = 0
     stopped: str = "exhausted"
     evaluations: int = 0
-
-
-class GuidedLoop(Loop):
-    """The engine's loop started on a given store and initial weights (no atoms-only start).
-
-    >>> from automath.regression.data import data_domain
-    >>> from automath.core.objective import ExpectedScore
-    >>> d = data_domain("nguyen", {"x": [0.5, 1.5]}); st = d.new_store()
-    >>> loop = GuidedLoop(d, ExpectedScore(lambda s, i: i.double()), st, torch.ones(1))
-    >>> loop.run(steps=2).store is st
-    True
-    """
-
-    def __init__(self, domain: Domain, objective: ExpectedScore, store: Store, p0: Tensor,
-                 **config: object) -> None:
-        self._start = (store, p0)
-        super().__init__(domain, objective, **config)
-
-    def _initial_state(self) -> LoopState:
-        store, p0 = self._start
-        return self._fresh_state(store, p0)
-
-    def grow(self) -> None:
-        """Give elements added outside ``step`` (goal hits) a zero weight slot.
-
-        >>> from automath.regression.data import data_domain
-        >>> d = data_domain("nguyen", {"x": [0.5, 1.5]}); st = d.new_store()
-        >>> loop = GuidedLoop(d, ExpectedScore(lambda s, i: i.double()), st, torch.ones(1))
-        >>> _ = st.add_term(d.parse("x + x")); loop.grow(); loop.state.p0.tolist()
-        [1.0, 0.0]
-        """
-        st = self.state
-        st.p0, st.alive = grow(st.p0, st.alive, len(st.store))
 
 
 class Search:
@@ -210,7 +173,8 @@ class Search:
         self._full = cfg.base_elements or cfg.base_floats // max(1, self.y.numel())
         self._cap, self.counts = self._full // 5, {}
         self.phase, self.best, self._meet_state, self._deep_its = "atoms", None, None, {}
-        self._weighted, self._in_turn = False, False
+        self.pairs = PairLookups(self.goals, self.index)
+        self._weighted, self._in_turn, self._turn_stop = False, False, None
 
     def _turn_lengths(self) -> tuple[float, float] | None:
         """Seconds of one enumeration turn and one loop turn, after the base and goals met
@@ -252,7 +216,7 @@ class Search:
             if not self._weighted:
                 self._weights(t0)
             self.loop.grow()
-            end = time.perf_counter() + self._turns[1]
+            end = self._turn_stop = time.perf_counter() + self._turns[1]
             best, _ = self._steps(t0, until=lambda: time.perf_counter() >= end)
         finally:
             self._in_turn = False
@@ -289,12 +253,15 @@ class Search:
         while self.loop_steps < self.config.steps:
             if self._out_of_time():
                 return None, False
+            start = time.perf_counter()
             self.loop.step()
             self.loop_steps += 1
             heavy = self._heavy()
             level1 = self.goals.expand(torch.tensor([0]), heavy, unary=False)
             best = self._check(self._new_elements(), level1, t0, "step")
             best = best if best is not None else self._through(heavy, t0)
+            if best is None:
+                best = self._pairs(t0, start + 2 * (time.perf_counter() - start))
             if best is not None:
                 return best, True
             if until():
@@ -389,6 +356,24 @@ class Search:
             if best is not None:
                 self._event("step: heavy goals", t0, elements=len(st), hits=len(g), exact=True)
                 return best
+        return None
+
+    def _pairs(self, t0: float, end: float, k: int = 4) -> int | None:
+        """Pair look-ups through the first parts the loop's ascent ranks highest, ``k`` at a
+        time, until ``end``, the end of the loop's turn, or the budget."""
+        st, ascent = self.loop.state.store, self.loop.ascent()
+        if self._in_turn:
+            end = min(end, self._turn_stop)
+        while time.perf_counter() < end and not self._budget.spent():
+            parts = self.pairs.next_parts(st, ascent, k)
+            if not len(parts):
+                return None
+            for g, e in self.pairs.hits(st, parts):
+                best = self._build(g, e)
+                if best is not None:
+                    self._event("step: pair goals", t0, elements=len(st), hits=len(g),
+                                parts=self.pairs.tried, exact=True)
+                    return best
         return None
 
     def _uniform(self, store: Store) -> Tensor:

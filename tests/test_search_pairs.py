@@ -1,0 +1,95 @@
+"""Pair look-ups: three-part formulas through a first part the weighted loop ranks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+import torch
+
+from automath.regression.data import data_domain
+from automath.regression.enumeration import size_levels
+from automath.regression.goals import Goals, ProjIndex
+from automath.regression.pairs import PairLookups, small_ids
+from automath.regression.search import Search, SearchConfig
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+X, Y = sympy.symbols("x y")
+TARGET = sympy.exp(X * Y) * sympy.cos(X - Y) + sympy.sin(X * X)  # three parts of 4 nodes
+
+
+def _data(points: int = 20) -> tuple[dict, torch.Tensor]:
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(0.1, 1.5, (2, points))
+    f = sympy.lambdify((X, Y), TARGET, "numpy")
+    return {"x": x, "y": y}, torch.tensor(f(x, y))
+
+
+def _store_to(size: int):
+    cols, y = _data()
+    st = data_domain("nguyen", cols).new_store()
+    for _level in size_levels(st, 10**7, max_size=size):
+        pass
+    index = ProjIndex(st.values.shape[1])
+    index.add(st.values.double(), torch.arange(len(st)))
+    return st, y, index
+
+
+def _exact(term_sympy) -> bool:
+    real = {s: sympy.Symbol(s.name, real=True) for s in (X, Y)}
+    return sympy.simplify((term_sympy - TARGET).subs(real)) == 0
+
+
+def test_each_first_part_once_in_the_order_of_the_ascent_smaller_tier_first():
+    """The oracle: the ids sorted by hand (tier of at most 1 node, then at most 3, each by
+    ascent descending) — what next_parts hands out k at a time, none twice."""
+    st, y, index = _store_to(3)
+    ascent = torch.rand(len(st), dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    pairs = PairLookups(Goals(y, st), index, first_sizes=(1, 3))
+    got = []
+    while len(part := pairs.next_parts(st, ascent, 3)):
+        got += part.tolist()
+    size = st.size.tolist()
+    expected = sorted((i for i in range(len(st)) if size[i] <= 3),
+                      key=lambda i: (size[i] > 1, -float(ascent[i])))
+    assert got == expected and pairs.tried == len(expected)
+
+
+def test_a_three_part_formula_is_met_through_its_first_part():
+    """(y - sin(x*x)) / exp(x*y) is cos(x - y): a two-step goal through two 4-node elements,
+    met in a store of every element up to 4 nodes; the formula built is the target (sympy)."""
+    st, y, index = _store_to(4)
+    goals = Goals(y, st)
+    first = int((st.values.double() - torch.sin(st.values[0].double() ** 2)).abs().amax(1).argmin())
+    ascent = torch.zeros(len(st), dtype=torch.float64)
+    ascent[first] = 1.0  # the loop ranks sin(x*x) first
+    pairs = PairLookups(goals, index)
+    found = [goals.build(st, g, e) for gs, es in pairs.hits(st, pairs.next_parts(st, ascent, 1))
+             for g, e in zip(gs.tolist(), es.tolist(), strict=True)]
+    assert any(_exact(st.sympy(i)) for i in found if i >= 0)
+
+
+def test_without_the_first_part_nothing_of_the_kind_is_met():
+    """The same pairs through every other small element of 4 nodes but sin(x*x) and its
+    disguises build no exact formula of the target (so the hit above is the first part's)."""
+    st, y, index = _store_to(4)
+    goals = Goals(y, st)
+    sx = torch.sin(st.values[0].double() ** 2)
+    others = [i for i in small_ids(st, 4).tolist()
+              if not torch.allclose(st.values[i].double(), sx)][:40]
+    pairs = PairLookups(goals, index)
+    built = [goals.build(st, g, e) for gs, es in pairs.hits(st, torch.tensor(others))
+             for g, e in zip(gs.tolist(), es.tolist(), strict=True)]
+    assert not any(_exact(st.sympy(i)) for i in built if i >= 0)
+
+
+def test_the_search_closes_a_three_part_target_by_pair_goals():
+    """Without a time budget the loop's steps follow the enumeration, and each step's pair
+    look-ups go through at least 4 first parts in the loop's order: the target is found
+    exactly (sympy), by the pair goals."""
+    cols, y = _data()
+    res = Search(data_domain("nguyen", cols), y,
+                 SearchConfig(base_elements=50_000, max_goals=20_000, steps=80)).run()
+    assert res.exact and _exact(res.store.sympy(res.best))
+    assert next(e["event"] for e in res.log if e.get("exact")) == "step: pair goals"
