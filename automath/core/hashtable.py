@@ -33,6 +33,20 @@ def table_keys(keys: Tensor) -> Tensor:
     return torch.where(keys == EMPTY, EMPTY - 1, keys)
 
 
+def _slots(n: int, device: str | torch.device) -> Tensor:
+    """``n`` empty slots, a key (``EMPTY``) and a value (-1) each; on the CPU in numpy's
+    memory, which asks the kernel for huge pages (random probes then miss the TLB less).
+
+    >>> _slots(2, "cpu").tolist() == [[EMPTY, -1]] * 2
+    True
+    """
+    if torch.device(device).type != "cpu":
+        return torch.tensor([EMPTY, MISSING], device=device).repeat(n, 1)
+    slots = np.empty((n, 2), np.int64)
+    slots[:, 0], slots[:, 1] = EMPTY, MISSING
+    return torch.from_numpy(slots)
+
+
 class HashTable:
     """Int64 keys (``EMPTY`` counted as ``EMPTY - 1``), each with an int64 value.
 
@@ -44,8 +58,8 @@ class HashTable:
 
     def __init__(self, device: str | torch.device = "cpu", bits: int = _MIN_BITS) -> None:
         self.bits, self.used = bits, 0  # used: an upper bound, exact after each growth
-        self.keys = torch.full((1 << bits,), EMPTY, dtype=torch.int64, device=device)
-        self.values = torch.full((1 << bits,), MISSING, dtype=torch.int64, device=device)
+        slots = _slots(1 << bits, device)  # key and value side by side: one cache line
+        self.keys, self.values = slots[:, 0], slots[:, 1]
 
     def __len__(self) -> int:
         return int((self.keys != EMPTY).sum())
@@ -213,58 +227,62 @@ _HALF = 1 << 25
 ID, HASH, BETTER = 0, 1, 2  # rows of the per-candidate array
 POS, SIZE, SLOT = 0, 1, 2  # rows of the per-group array
 GROUPS, CLASH, BETTERS, TOUCHED = 0, 1, 2, 3  # entries of the state array
-_TOUCH = 512  # candidates read ahead at a time
+_TOUCH = 256  # candidates read ahead at a time
 
 
 @_jit
 def _quantum(x, real):
-    """One value quantized: itself (an integer kind), or float64 bits as RealKind rounds them."""
+    """One value quantized: itself (an integer kind), or float64 bits as RealKind rounds them
+    (``hardshrink`` at 1e-9, then 26 mantissa bits rounded off)."""
     if not real:
         return np.int64(x)
-    if (x & _ABS) <= _TINY:
-        return np.int64(0)
-    return (x + _HALF) >> 26
+    return np.int64(0) if (x & _ABS) <= _TINY else (x + _HALF) >> 26
 
 
 @_jit
-def _hashes(vals, valid, real, mult, out):
-    """``fingerprint_hash`` of each valid row quantized (wrapping int64) into ``out``."""
-    for r in range(vals.shape[0]):
-        h = np.int64(0)
-        if valid[r]:
-            for d in range(vals.shape[1]):
-                h += _quantum(vals[r, d], real) * mult[d]
-        out[r] = h
+def _hash(vals, r, real, mult):
+    """``fingerprint_hash`` of row ``r`` quantized (wrapping int64). Rows are passed as
+    (array, index) throughout: a row view would cost two atomic reference counts; each loop
+    is taken with ``real`` fixed, so that it vectorizes."""
+    h = np.int64(0)
+    if real:
+        for d in range(vals.shape[1]):
+            h += _quantum(vals[r, d], True) * mult[d]
+    else:
+        for d in range(vals.shape[1]):
+            h += _quantum(vals[r, d], False) * mult[d]
+    return h
 
 
 @_jit
-def _same_row(row, stored, real):
-    """Whether two rows quantize alike (equal values need no quantizing)."""
+def _same_row(vals, r, values, i, real):
+    """Whether ``vals[r]`` and ``values[i]`` quantize alike (equal values need no quantizing)."""
     same = True
-    for d in range(row.shape[0]):
-        same &= row[d] == stored[d] or _quantum(row[d], real) == _quantum(stored[d], real)
+    for d in range(vals.shape[1]):
+        a, b = vals[r, d], values[i, d]
+        same &= a == b or (real and _quantum(a, True) == _quantum(b, True))
     return same
 
 
 @_jit
-def _copy_row(dst, i, row):
-    """``dst[i] = row``, element by element (numba's slice assignment is far slower)."""
-    for d in range(row.shape[0]):
-        dst[i, d] = row[d]
+def _copy_row(dst, i, src, r):
+    """``dst[i] = src[r]``, element by element (numba's slice assignment is far slower)."""
+    for d in range(src.shape[1]):
+        dst[i, d] = src[r, d]
 
 
 @_jit
-def _join(t, row, size, ident, real, values, sizes, base, cand, groups, state):
+def _join(t, vals, r, size, ident, real, values, sizes, base, cand, groups, state):
     """Candidate ``t`` joins element ``ident``, whose hash it has: a new group's smaller
     candidate becomes its representative (its values stored), an old element's is noted for
     ``Store._improve``. False on a clash (same hash, another value)."""
-    if not _same_row(row, values[ident], real):
+    if not _same_row(vals, r, values, ident, real):
         state[CLASH] = 1
         return False
     cand[ID, t], g = ident, ident - base
     if g >= 0 and size < groups[SIZE, g]:
         groups[POS, g], groups[SIZE, g] = t, size
-        _copy_row(values, ident, row)
+        _copy_row(values, ident, vals, r)
     elif g < 0 and size < sizes[ident]:
         cand[BETTER, state[BETTERS]] = t
         state[BETTERS] += 1
@@ -272,13 +290,13 @@ def _join(t, row, size, ident, real, values, sizes, base, cand, groups, state):
 
 
 @_jit
-def _claim(t, row, size, slot, tvals, values, base, cand, groups, state):
+def _claim(t, vals, r, size, slot, tvals, values, base, cand, groups, state):
     """Candidate ``t`` starts a new group in ``slot`` (its key written), with the temporary
     id ``base + group``."""
     g = state[GROUPS]
     tvals[slot] = base + g
     groups[POS, g], groups[SIZE, g], groups[SLOT, g] = t, size, slot
-    _copy_row(values, base + g, row)
+    _copy_row(values, base + g, vals, r)
     cand[ID, t] = base + g
     state[GROUPS] = g + 1
 
@@ -286,7 +304,7 @@ def _claim(t, row, size, slot, tvals, values, base, cand, groups, state):
 @_jit
 def _touch(hashes, valid, lo, hi, tkeys, tvals, bits, values):
     """Read the table slots and stored rows that candidates ``lo:hi`` will probe, in a loop of
-    independent loads (the memory waits overlap; the probing loop then finds them cached).
+    independent loads (their memory waits overlap; the insert then finds them cached).
     Returns a sum of what it read, so that the reads stay."""
     mask, seen = (1 << bits) - 1, np.int64(0)
     for r in range(lo, hi):
@@ -295,8 +313,7 @@ def _touch(hashes, valid, lo, hi, tkeys, tvals, bits, values):
         while valid[r] and tkeys[slot] != EMPTY and tkeys[slot] != key:
             slot = (slot + 1) & mask
         if valid[r] and tkeys[slot] == key:
-            row = values[tvals[slot]]
-            seen += row[0] + row[row.shape[0] - 1]
+            seen += values[tvals[slot], 0] + values[tvals[slot], values.shape[1] - 1]
     return seen
 
 
@@ -306,10 +323,10 @@ def _insert_block(vals, valid, size, t0, real, mult, tkeys, tvals, bits, values,
     """Hash each valid candidate of a block (candidates ``t0`` on), probe from its home slot
     (as ``HashTable._home``): join the element there, or claim the empty slot that ends the
     probe. False on a clash, where the block stops. Runs of ``_TOUCH`` candidates are read
-    ahead by ``_touch`` first."""
-    hashes = cand[HASH, t0:t0 + vals.shape[0]]
-    _hashes(vals, valid, real, mult, hashes)
-    mask = (1 << bits) - 1
+    ahead by ``_touch``."""
+    mask, hashes = (1 << bits) - 1, cand[HASH, t0:t0 + vals.shape[0]]
+    for r in range(vals.shape[0]):
+        hashes[r] = _hash(vals, r, real, mult) if valid[r] else 0
     for r in range(vals.shape[0]):
         if r % _TOUCH == 0:
             state[TOUCHED] += _touch(hashes, valid, r, min(r + _TOUCH, vals.shape[0]), tkeys,
@@ -323,9 +340,9 @@ def _insert_block(vals, valid, size, t0, real, mult, tkeys, tvals, bits, values,
             slot = (slot + 1) & mask
         if tkeys[slot] == EMPTY:
             tkeys[slot] = key
-            _claim(t0 + r, vals[r], size[r], slot, tvals, values, base, cand, groups, state)
-        elif not _join(t0 + r, vals[r], size[r], tvals[slot], real, values, sizes, base, cand,
-                       groups, state):
+            _claim(t0 + r, vals, r, size[r], slot, tvals, values, base, cand, groups, state)
+        elif not _join(t0 + r, vals, r, size[r], tvals[slot], real, values, sizes, base,
+                       cand, groups, state):
             return False
     return True
 
@@ -352,7 +369,7 @@ def _finish(m, n, base, cand, groups, tvals, values, columns, prov):
     if (rank != np.arange(n)).any():  # a representative other than its group's first
         moved = values[base:base + n].copy()
         for g in range(n):
-            _copy_row(values, base + rank[g], moved[g])
+            _copy_row(values, base + rank[g], moved, g)
     for g in range(n):
         i, t = base + rank[g], groups[POS, g]
         tvals[groups[SLOT, g]] = i
