@@ -1,4 +1,4 @@
-"""Pair look-ups: three-part formulas through a first part the weighted loop ranks."""
+"""Pair look-ups: three-part formulas through a part the weighted loop ranks."""
 
 from __future__ import annotations
 
@@ -41,12 +41,12 @@ def _exact(term_sympy) -> bool:
     return sympy.simplify((term_sympy - TARGET).subs(real)) == 0
 
 
-def test_each_first_part_once_in_the_order_of_the_ascent_smaller_tier_first():
+def test_each_part_once_in_the_order_of_the_ascent_smaller_tier_first():
     """The oracle: the ids sorted by hand (tier of at most 1 node, then at most 3, each by
     ascent descending) — what next_parts hands out k at a time, none twice."""
     st, y, index = _store_to(3)
     ascent = torch.rand(len(st), dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    pairs = PairLookups(Goals(y, st), index, first_sizes=(1, 3))
+    pairs = PairLookups(Goals(y, st), index, tiers=(1, 3))
     got = []
     while len(part := pairs.next_parts(st, ascent, 3)):
         got += part.tolist()
@@ -56,28 +56,35 @@ def test_each_first_part_once_in_the_order_of_the_ascent_smaller_tier_first():
     assert got == expected and pairs.tried == len(expected)
 
 
-def test_a_three_part_formula_is_met_through_its_first_part():
+def _value(st, f) -> int:
+    """The id of the element of the store whose values are ``f`` of the columns x, y."""
+    x, y = st.values[0].double(), st.values[1].double()
+    return int((st.values.double() - f(x, y)).abs().amax(1).argmin())
+
+
+def test_a_three_part_formula_is_met_through_its_part():
     """(y - sin(x*x)) / exp(x*y) is cos(x - y): a two-step goal through two 4-node elements,
     met in a store of every element up to 4 nodes; the formula built is the target (sympy)."""
     st, y, index = _store_to(4)
     goals = Goals(y, st)
-    first = int((st.values.double() - torch.sin(st.values[0].double() ** 2)).abs().amax(1).argmin())
     ascent = torch.zeros(len(st), dtype=torch.float64)
-    ascent[first] = 1.0  # the loop ranks sin(x*x) first
+    ascent[_value(st, lambda x, y: torch.exp(x * y))] = 1.0  # the loop ranks exp(x*y) first
     pairs = PairLookups(goals, index)
     found = [goals.build(st, g, e) for gs, es in pairs.hits(st, pairs.next_parts(st, ascent, 1))
              for g, e in zip(gs.tolist(), es.tolist(), strict=True)]
     assert any(_exact(st.sympy(i)) for i in found if i >= 0)
 
 
-def test_without_the_first_part_nothing_of_the_kind_is_met():
-    """The same pairs through every other small element of 4 nodes but sin(x*x) and its
-    disguises build no exact formula of the target (so the hit above is the first part's)."""
+def test_without_the_part_nothing_of_the_kind_is_met():
+    """The same look-ups through 40 other small elements (not exp(x*y), not cos(x - y), not
+    sin(x*x)) build no exact formula of the target: the hit above is the part's."""
     st, y, index = _store_to(4)
     goals = Goals(y, st)
-    sx = torch.sin(st.values[0].double() ** 2)
+    parts = {_value(st, f) for f in (lambda x, y: torch.exp(x * y), lambda x, y: torch.cos(x - y),
+                                     lambda x, y: torch.sin(x * x))}
+    vals = st.values.double()
     others = [i for i in small_ids(st, 4).tolist()
-              if not torch.allclose(st.values[i].double(), sx)][:40]
+              if not any(torch.allclose(vals[i], vals[j]) for j in parts)][:40]
     pairs = PairLookups(goals, index)
     built = [goals.build(st, g, e) for gs, es in pairs.hits(st, torch.tensor(others))
              for g, e in zip(gs.tolist(), es.tolist(), strict=True)]
@@ -86,8 +93,8 @@ def test_without_the_first_part_nothing_of_the_kind_is_met():
 
 def test_the_search_closes_a_three_part_target_by_pair_goals():
     """Without a time budget the loop's steps follow the enumeration, and each step's pair
-    look-ups go through at least 4 first parts in the loop's order: the target is found
-    exactly (sympy), by the pair goals."""
+    look-ups go through at least 4 parts in the loop's order: the target is found exactly
+    (sympy), by the pair goals."""
     cols, y = _data()
     res = Search(data_domain("nguyen", cols), y,
                  SearchConfig(base_elements=50_000, max_goals=20_000, steps=80)).run()

@@ -1,16 +1,17 @@
-"""Pair look-ups: three-part formulas, the first part chosen by the weighted loop.
+"""Pair look-ups: three-part formulas, one part chosen by the weighted loop.
 
 A formula ``y = (P op1 Q) op2 R`` — ``exp(x*y)*cos(x - y) + sin(x*x)``: ``P = sin(x*x)``,
 ``Q = exp(x*y)``, ``R = cos(x - y)`` — is a two-step goal through two elements (``(y - P) / Q``)
 met by a third. The enumeration's two-step goals go through every element and then the
 variables only, so such a formula of three 4-node parts stays out of reach; every pair of
 small elements is too many to try in a fit's budget (267 × 267 pairs of 2-variable elements
-up to 4 nodes: about 7 s on this machine). ``PairLookups`` tries them in the order the weighted
-loop gives: the first parts ``P`` (elements up to 4 nodes, then up to 6: ``FIRST_SIZES``) by the
-ascent of the
-loop's objective on ``p0`` (the gradient pushed onto every generated element, weighted or not:
-``GuidedLoop.ascent``), a few per loop step, each with every second part ``Q`` (the smallest
-elements, up to ``SECOND_SIZE`` nodes, at most ``SECONDS``).
+up to 4 nodes: about 7 s on this machine). ``PairLookups`` tries the parts ``Q`` in the order
+the weighted loop gives — the ascent of its objective on ``p0``, the gradient pushed onto every
+generated element, weighted or not (``GuidedLoop.ascent``); elements up to 4 nodes, then up to
+6 (``TIERS``) — a few per loop step, each with every partner ``P`` (the smallest elements, up
+to ``PARTNER_SIZE`` nodes, at most ``PARTNERS``). The part that multiplies (or adds to) the
+rest of the formula is close to the target, so the ascent ranks it high: on Hard-4 to -7 of
+``benchmarks.datasets.HARD`` one such part is among the 10 of highest ascent of 267 or 828.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from torch import Tensor
 from automath.core.store import Store
 from automath.regression.goals import Goals, ProjIndex
 
-FIRST_SIZES, SECOND_SIZE, SECONDS = (4, 6), 4, 512
-"""First parts in tiers of at most 4 nodes, then at most 6 (each tier by the loop's ascent);
-the largest second part (nodes), and how many second parts at most."""
+TIERS, PARTNER_SIZE, PARTNERS = (4, 6), 4, 512
+"""Parts in tiers of at most 4 nodes, then at most 6 (each tier by the loop's ascent); the
+largest partner (nodes), and how many partners at most."""
 
 
 def small_ids(store: Store, max_size: int, limit: int | None = None) -> Tensor:
@@ -43,7 +44,7 @@ def small_ids(store: Store, max_size: int, limit: int | None = None) -> Tensor:
 
 
 class PairLookups:
-    """First parts in the loop's order, each tried once with every second part.
+    """Parts in the loop's order, each tried once with every partner.
 
     >>> from automath.regression.data import data_domain
     >>> d = data_domain("nguyen", {"x": [0.5, 1.5, 2.5]}); st = d.new_store()
@@ -51,27 +52,26 @@ class PairLookups:
     >>> y = st.values[ids[0]] * st.values[ids[1]] + st.values[ids[2]]  # sin(x)*exp(x) + cos(x)
     >>> goals, index = Goals(y, st), ProjIndex(3); index.add(st.values.double(), torch.arange(4))
     >>> pairs = PairLookups(goals, index)
-    >>> first = pairs.next_parts(st, torch.tensor([0., 0., 0., 1.]), 1); first.tolist()
-    [3]
-    >>> g, e = next(pairs.hits(st, first)); st.sympy(goals.build(st, g[0], e[0]))
+    >>> part = pairs.next_parts(st, torch.tensor([0., 0., 1., 0.]), 1); part.tolist()  # exp(x)
+    [2]
+    >>> g, e = next(pairs.hits(st, part)); st.sympy(goals.build(st, g[0], e[0]))
     exp(x)*sin(x) + cos(x)
     """
 
-    def __init__(self, goals: Goals, index: ProjIndex,
-                 first_sizes: tuple[int, ...] = FIRST_SIZES, second_size: int = SECOND_SIZE,
-                 seconds: int = SECONDS) -> None:
+    def __init__(self, goals: Goals, index: ProjIndex, tiers: tuple[int, ...] = TIERS,
+                 partner_size: int = PARTNER_SIZE, partners: int = PARTNERS) -> None:
         self.goals, self.index = goals, index
-        self.first_sizes, self.second_size, self.seconds = first_sizes, second_size, seconds
+        self.tiers, self.partner_size, self.partners = tiers, partner_size, partners
         self.done = torch.zeros(0, dtype=torch.bool)
-        self.tried = 0  # first parts tried so far
+        self.tried = 0  # parts tried so far
 
     def next_parts(self, store: Store, ascent: Tensor, k: int) -> Tensor:
-        """The ``k`` untried first parts of highest ``ascent`` (one value per element) in the
-        first tier of ``first_sizes`` that has any left."""
+        """The ``k`` untried parts of highest ``ascent`` (one value per element) in the first
+        of ``tiers`` that has any left."""
         n = len(store)
         self.done = torch.cat([self.done, torch.zeros(n - len(self.done), dtype=torch.bool)])
         fresh = ~self.done & torch.isfinite(ascent[:n])
-        for size in self.first_sizes:
+        for size in self.tiers:
             cand = (fresh & (store.size[:n] <= size)).nonzero().squeeze(1)
             if len(cand):
                 pick = cand[torch.topk(ascent[cand], min(k, len(cand))).indices]
@@ -81,7 +81,7 @@ class PairLookups:
         return cand
 
     def hits(self, store: Store, parts: Tensor) -> Iterator[tuple[Tensor, Tensor]]:
-        """(goal, element) hits of the two-step goals through ``parts`` and every second part."""
-        second = small_ids(store, self.second_size, self.seconds)
+        """(goal, element) hits of the two-step goals through every partner, then ``parts``."""
+        partners = small_ids(store, self.partner_size, self.partners)
         if len(parts):
-            yield from self.goals.deep(self.index, parts, second, chunk=len(parts))
+            yield from self.goals.deep(self.index, partners, parts, chunk=len(partners))

@@ -359,7 +359,7 @@ class Search:
         return None
 
     def _pairs(self, t0: float, end: float, k: int = 4) -> int | None:
-        """Pair look-ups through the first parts the loop's ascent ranks highest, ``k`` at a
+        """Pair look-ups through the parts the loop's ascent ranks highest, ``k`` at a
         time, until ``end``, the end of the loop's turn, or the budget."""
         st, ascent = self.loop.state.store, self.loop.ascent()
         if self._in_turn:
