@@ -14,6 +14,7 @@ with ``--semantics FILE``)::
     lcm   = "a * b / gcd(a, b)"      #   arguments (or name them: { args = ["m", "n"], expr = … })
     mul   = { table = [[0, 1], [1, 0]] }   # a finite table (Cayley table) on elements 0..n-1
     twice = "mymodule:twice"         # Python: an ``Op`` (only from a file named with --semantics)
+    cat   = { partial = "append" }   # (++): fewer arguments than append's; typed signatures
 
     [predicates]                     # conditions of conditional laws (automath.laws.conditional)
     le = "a <= b"                    # comparisons over a, b joined by and/or/not, or le lt ge …
@@ -35,6 +36,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import sympy
@@ -63,8 +65,20 @@ _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.
            ast.BitOr: "or", ast.BitAnd: "and", ast.BitXor: "xor"}
 _UNARY = {ast.USub: "neg", ast.Invert: "not", ast.Not: "not"}
 _CODE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+PARTIAL = "partial"  # the kernels key of a partial application's Op (its value: a Partial)
 FUNCTIONS = {"apply": 2, "compose": 2, "identity": 0, "constant": 1, "map": 2, "K": 0, "S": 0}
 """Kernels over function sorts (``automath.laws.functions`` runs them), by name and arity."""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A partial application (``{ partial = "append" }``): the kernel ``name`` (``op``) with
+    its first ``given`` arguments from the grammar; a typed signature makes it a function of
+    the others (``automath.laws.closures``)."""
+
+    name: str
+    op: Op
+    given: int
 
 
 def sidecar_of(grammar_path: str | Path | None) -> Path | None:
@@ -137,10 +151,12 @@ class _Reader:
 
     def fail(self, message: str, alias: str | None = None) -> SemanticsError:
         """An error at the line that defines ``alias`` (or the file's first line)."""
-        key = alias if alias is not None else ""
-        hits = [n for n, line in enumerate(self.text.splitlines(), 1)
-                if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line)]
-        return SemanticsError(message, file=str(self.path), line=hits[0] if hits else 1,
+        key, table, hits = alias if alias is not None else "", "", []
+        for n, line in enumerate(self.text.splitlines(), 1):  # the table being read first
+            table = m.group(1) if (m := re.match(r"\s*\[(\w+)\]", line)) else table
+            if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
+                hits.append((table != getattr(self, "section", "ops"), n))
+        return SemanticsError(message, file=str(self.path), line=min(hits)[1] if hits else 1,
                               token=alias)
 
     def semantics(self) -> Semantics:
@@ -153,21 +169,19 @@ class _Reader:
             raise self.fail("'ops' must be a table: [ops] then alias = meaning", "ops")
         for alias in self.entries:
             self.resolve(alias)
-        kind = self.data.get("kind") or self._table_kind()
-        if kind is not None:
+        if (kind := self.data.get("kind") or self._table_kind()) is not None:
             self._check_kind(kind)
         preds = self.data.get("predicates", {})
         if not isinstance(preds, dict):
             raise self.fail("'predicates' must be a table: [predicates] then name = "
                             "condition", "predicates")
-        return Semantics({**dict(DEFAULT_SEMANTICS), **self.ops}, kind=kind,
-                         source=str(self.path),
-                         predicates={n: self.predicate(n, e) for n, e in preds.items()},
+        return Semantics({**dict(DEFAULT_SEMANTICS), **self.ops}, kind=kind, source=str(
+                         self.path), predicates={n: self.predicate(n, e) for n, e in preds.items()},
                          typing=self.typing())
 
     def typing(self) -> dict | None:
         """A typed signature's ``[sorts]``, ``[types]`` and ``[vars]`` (None: untyped)."""
-        given = [k for k in TYPING if k in self.data]
+        given, self.section = [k for k in TYPING if k in self.data], "types"
         if not given:
             return None
         for key in TYPING:
@@ -310,12 +324,14 @@ class _Reader:
         return self._from_expression(alias, text, PARAMS)
 
     def _from_table(self, alias: str, entry: dict) -> Op:
+        if PARTIAL in entry:
+            return self._partial(alias, entry[PARTIAL])
         if "expr" in entry:
             params = tuple(str(p) for p in entry.get("args", PARAMS))
             return self._from_expression(alias, str(entry["expr"]), params, "args" in entry)
         if "table" not in entry:
-            raise self.fail(f"the table for {alias!r} needs 'table = [...]' or 'expr = ...'",
-                            alias)
+            raise self.fail(f"the table for {alias!r} needs 'table = [...]', 'expr = ...' "
+                            "or 'partial = ...'", alias)
         table = self._cells(alias, entry["table"])
         n = table.shape[0] if table.dim() else None
         if table.dim() and any(d != n for d in table.shape):
@@ -326,6 +342,16 @@ class _Reader:
         builder = sympy.Symbol(alias) if table.dim() == 0 else sympy.Function(alias)
         return Op(table.dim(), (lambda: builder) if table.dim() == 0 else builder,
                   {"table": TableKernel(table)})
+
+    def _partial(self, alias: str, name: object) -> Op:
+        """``{ partial = "append" }``: the kernel with the grammar's arguments given first."""
+        op = self.named(name, alias) if isinstance(name, str) else None
+        given = self.arity(alias) or 0
+        if op is None or not given < op.arity <= 2:
+            raise self.fail(f"{alias!r}: 'partial' names a kernel of 1 or 2 arguments, more "
+                            f"than the grammar gives ({given}): partial = \"append\"", alias)
+        builder = sympy.Function(alias) if given else (lambda: sympy.Symbol(alias))
+        return Op(given, builder, {PARTIAL: Partial(name, op, given)})
 
     def _cells(self, alias: str, rows: object) -> torch.Tensor:
         """A nested list of element numbers or names as an int64 tensor."""

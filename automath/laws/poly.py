@@ -10,9 +10,10 @@ its places need, by type inference (unification), so laws can be checked from th
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
+from automath.core.errors import SemanticsError
 from automath.core.models import parse_sort, sort_text
 from automath.core.semantics import Semantics
 from automath.core.term import Term
@@ -73,6 +74,31 @@ def constant_sorts(types: Mapping[str, tuple], have: Sequence[str],
         small = [s for s, w in made.items() if w <= MAX_INSTANCE_TABLE]
         out += small or sorted(made, key=made.get)[:1]
     return list(dict.fromkeys(out))
+
+
+def instances(alias: str, typ: tuple, sorts: Iterable[str]) -> list[tuple]:
+    """An alias's type with its type variables (``'a``) filled by sorts in every way that
+    gives sorts of the signature (a type without them: itself).
+
+    >>> instances("app", (("'a -> 'b", "'a"), "'b"), ["e", "e -> e", "u"])
+    [(('e -> e', 'e'), 'e')]
+    """
+    args, result = typ
+    have = list(dict.fromkeys(sorts))
+    tvars = sorted({leaf for t in (*args, result) for leaf in leaves(parse_sort(t))
+                    if leaf.startswith("'")})
+    if not tvars:
+        return [typ]
+    out = []
+    for combo in itertools.product(have, repeat=len(tvars)):
+        fill = dict(zip(tvars, (parse_sort(c) for c in combo), strict=True))
+        inst = tuple(sort_text(substitute(parse_sort(t), fill)) for t in (*args, result))
+        if all(t in have for t in inst):
+            out.append((inst[:-1], inst[-1]))
+    if not out:
+        raise SemanticsError(f"alias {alias!r}: no sorts of the signature fit its type "
+                             f"{', '.join(args)} -> {result}", token=alias)
+    return out
 
 
 def base(term: Term) -> Term:

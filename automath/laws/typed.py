@@ -30,7 +30,6 @@ are built.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -42,8 +41,10 @@ from automath.core.kinds import Kind
 from automath.core.lists import ListKind
 from automath.core.models import parse_sort, sort_text
 from automath.core.semantics import Op, Semantics
+from automath.core.sidecar import PARTIAL, Partial
+from automath.laws.closures import POOL, PROBES, ClosureKind, ClosureMaker, Stage, run_closure
 from automath.laws.functions import FUNCTION_KERNELS, FunKind, HigherOrder
-from automath.laws.poly import VARIANT, constant_sorts
+from automath.laws.poly import VARIANT, constant_sorts, instances
 
 
 class TypedKind(Kind):
@@ -63,20 +64,29 @@ class TypedKind(Kind):
         super().__init__(k, seed, device, tuple(var_sorts))
         self.sorts, self.var_sorts = dict(sorts), dict(var_sorts)
         self.natives: dict[str, Kind] = {}
+        self.slot = 0  # a closure stage's stored argument: as wide as the widest plain sort
         for s in [*self.sorts, *self.var_sorts.values(), *more]:
             self._native(s)
+        self.closures = {s for s, kind in self.natives.items() if isinstance(kind, ClosureKind)}
+        self.slot = max(_width(kind) for s, kind in self.natives.items()
+                        if s not in self.closures)
         self.tags = {s: n for n, s in enumerate(self.natives)}
         self.widths = {s: _width(kind) for s, kind in self.natives.items()}
         self.num_sort, self.more = num_sort, tuple(more)
         self.fixed: dict[str, torch.Tensor] = {}  # variables' values in an exhaustive model
+        self.stages: list[Stage] = []  # the kernels closures run (automath.laws.closures)
+        self.random_codes: dict[str, int] = {}  # closure variables' stages, by name
+        self._probes: dict[str, torch.Tensor] = {}
+        self._pools: dict[str, torch.Tensor] = {}
+        keep = [2 if s in self.closures else self.shape[1] for s in self.natives]
+        self._keep = torch.tensor(keep, dtype=torch.int64, device=self.device)
 
     def _native(self, sort: str) -> Kind:
         """The kind of a sort (a function sort's from its parts'), made once."""
         if sort not in self.natives:
             tree = parse_sort(sort)
             if isinstance(tree, tuple):
-                dom, cod = (self._native(sort_text(t)) for t in tree)
-                kind = FunKind(dom, cod, self.k, self.seed, self.device)
+                kind = self._function(*(sort_text(t) for t in tree))
             else:
                 kind = make_kind(self.sorts[sort], k=self.k, seed=self.seed, device=self.device)
             if kind.dtype != torch.int64:
@@ -85,6 +95,71 @@ class TypedKind(Kind):
                                      "mod:n, bits:n, list)", token=sort)
             self.natives[sort] = kind
         return self.natives[sort]
+
+    def _function(self, dom: str, cod: str) -> Kind:
+        """A function sort's kind: tables over a finite domain, else closures."""
+        dk, ck = self._native(dom), self._native(cod)
+        if dk.elements() is None:
+            return ClosureKind(self, dom, cod)
+        if isinstance(ck, ClosureKind):
+            raise SemanticsError(f"sort {dom} -> {cod}: a table of functions over an infinite "
+                                 "sort is not supported", token=dom)
+        return FunKind(dk, ck, self.k, self.seed, self.device)
+
+    def register(self, stage: Stage) -> int:
+        """A kernel closures may run; its code (from 1)."""
+        self.stages.append(stage)
+        return len(self.stages)
+
+    def rest(self, stage: Stage, given: int) -> str:
+        """The sort of a stage's closure with ``given`` arguments stored.
+
+        >>> t = TypedKind({"l": "list:2"}, {"xs": "l"}, k=1)
+        >>> t.rest(Stage(None, ("l", "l"), "l"), 1)
+        'l -> l'
+        """
+        tree = parse_sort(stage.result)
+        for a in reversed(stage.args[given:]):
+            tree = (parse_sort(a), tree)
+        return sort_text(tree)
+
+    def probes(self, sort: str) -> torch.Tensor:
+        """``PROBES`` tagged values of a sort per sample, ``(PROBES, k, width)``, fixed by
+        seed: where closures over that sort are compared."""
+        if sort not in self._probes:
+            kind = self.natives[sort]
+            self._probes[sort] = torch.stack([self.encode(kind.variable(f"probe {i}"), sort)
+                                              for i in range(PROBES)])
+        return self._probes[sort]
+
+    def pool(self, sort: str) -> torch.Tensor:
+        """``POOL`` tagged values of a sort per sample ``(k, POOL, width)``: a random
+        function's outputs."""
+        if sort not in self._pools:
+            kind = self.natives[sort]
+            self._pools[sort] = torch.stack([self.encode(kind.variable(f"pool {i}"), sort)
+                                             for i in range(POOL)], dim=1)
+        return self._pools[sort]
+
+    def masked(self, values: torch.Tensor) -> torch.Tensor:
+        """Tagged values with closures' programs zeroed (their probe hash kept)."""
+        if not self.closures:
+            return values
+        keep = self._keep[values[..., 0].clamp(0, len(self.natives) - 1)]
+        cols = torch.arange(values.shape[-1], device=values.device)
+        return torch.where(cols < keep[..., None], values, 0)
+
+    def quantize(self, values: torch.Tensor) -> torch.Tensor:
+        """Rows equal when the values are: closures by their probe hash only."""
+        return self.masked(values).flatten(1)
+
+    def sample_valid(self, values: torch.Tensor) -> torch.Tensor:
+        """Per row and sample: whether the value is valid in its sort ``(n, k)``."""
+        return self._per_sample(values, "valid")
+
+    def closed_over(self, inst: tuple) -> bool:
+        """Whether an instance (argument sorts, result sort) has a closure sort."""
+        return any(s in self.closures for s in (*inst[0], inst[1]))
 
     @property
     def spec(self) -> str:
@@ -98,8 +173,10 @@ class TypedKind(Kind):
 
     def resample(self, k: int, seed: int) -> TypedKind:
         """The same sorts and variables at ``k`` samples of another seed."""
-        return TypedKind(self.sorts, self.var_sorts, k, seed, self.device, self.num_sort,
-                         self.natives)
+        clone = TypedKind(self.sorts, self.var_sorts, k, seed, self.device, self.num_sort,
+                          self.natives)
+        clone.stages, clone.random_codes = self.stages, self.random_codes
+        return clone
 
     def exhaustive(self, names: Sequence[str], limit: int) -> TypedKind | None:
         """The kind at every assignment of their sorts' elements to ``names``, when each sort
@@ -143,6 +220,8 @@ class TypedKind(Kind):
         if name in self.fixed:
             return self.fixed[name]
         sort = self.var_sorts[name]
+        if sort in self.closures:  # a random function, tagged already
+            return self.natives[sort].variable(name)
         return self.encode(self.natives[sort].variable(name), sort)
 
     def show(self, name: str, sample: int) -> object:
@@ -190,6 +269,8 @@ def _plain(kind: Kind, value: torch.Tensor) -> object:
         return value[1:1 + int(value[0])].tolist()
     if isinstance(kind, FunKind):
         return [_plain(kind.cod, e) for e in kind.entries(value, kind.size)]
+    if isinstance(kind, ClosureKind):
+        return f"a random function {kind.spec}"
     return value.tolist()
 
 
@@ -244,6 +325,18 @@ class TypedKernel:
         return out
 
     def _one(self, kind: TypedKind, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        if not kind.closures:
+            return self._plain(kind, inst, args)
+        if isinstance(self.kernel, ClosureMaker) or kind.closed_over(inst):
+            out = run_closure(self.kernel, kind, inst, args)
+        else:
+            out = self._plain(kind, inst, args)
+        if args:  # a sample where an argument has no value has none
+            ok = torch.stack([kind.sample_valid(a) for a in args]).all(dim=0)
+            out[..., 0] = torch.where(ok, out[..., 0], -1)
+        return out
+
+    def _plain(self, kind: TypedKind, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
         sorts, result = inst
         natives = [kind.decode(a, s) for a, s in zip(args, sorts, strict=True)]
         if isinstance(self.kernel, HigherOrder):
@@ -256,44 +349,11 @@ class TypedKernel:
     def __call__(self, kind: TypedKind) -> torch.Tensor:
         """A constant's value (nullary kernels are called with the kind)."""
         result = self.instances[0][1]
+        if isinstance(self.kernel, ClosureMaker) or kind.closed_over(self.instances[0]):
+            return run_closure(self.kernel, kind, self.instances[0], [])[0]
         if isinstance(self.kernel, HigherOrder):
             return kind.encode(self.kernel.typed([], kind.natives[result], []), result)
         return kind.encode(self.kernel(kind.natives[result]), result)
-
-
-def instances(alias: str, typ: tuple, sorts: Iterable[str]) -> list[tuple]:
-    """An alias's type with its type variables (``'a``) filled by sorts in every way that
-    gives sorts of the signature (a type without them: itself).
-
-    >>> instances("app", (("'a -> 'b", "'a"), "'b"), ["e", "e -> e", "u"])
-    [(('e -> e', 'e'), 'e')]
-    """
-    args, result = typ
-    have = list(dict.fromkeys(sorts))
-    tvars = sorted({leaf for t in (*args, result) for leaf in _leaves(parse_sort(t))
-                    if leaf.startswith("'")})
-    if not tvars:
-        return [typ]
-    out = []
-    for combo in itertools.product(have, repeat=len(tvars)):
-        fill = dict(zip(tvars, (parse_sort(c) for c in combo), strict=True))
-        inst = tuple(sort_text(_fill(parse_sort(t), fill)) for t in (*args, result))
-        if all(t in have for t in inst):
-            out.append((inst[:-1], inst[-1]))
-    if not out:
-        raise SemanticsError(f"alias {alias!r}: no sorts of the signature fit its type "
-                             f"{', '.join(args)} -> {result}", token=alias)
-    return out
-
-
-def _leaves(tree) -> list[str]:
-    return [tree] if isinstance(tree, str) else [x for t in tree for x in _leaves(t)]
-
-
-def _fill(tree, fill: Mapping[str, object]):
-    if isinstance(tree, str):
-        return fill.get(tree, tree)
-    return tuple(_fill(t, fill) for t in tree)
 
 
 def typed_semantics(sem: Semantics, kind: TypedKind, aliases: Sequence[str]) -> Semantics:
@@ -314,8 +374,10 @@ def typed_semantics(sem: Semantics, kind: TypedKind, aliases: Sequence[str]) -> 
         found[alias] = insts = instances(alias, types[alias], kind.natives)
         op = sem[alias]
         args, result = insts[0]
-        if isinstance(op.kernels.get("fun"), str) and any(  # a function kernel, by name
-                isinstance(kind.natives[s], FunKind) for s in (*args, result)):
+        if PARTIAL in op.kernels:
+            kernel = _partial(kind, alias, op.kernels[PARTIAL], insts)
+        elif isinstance(op.kernels.get("fun"), str) and any(  # a function kernel, by name
+                isinstance(kind.natives[s], FunKind | ClosureKind) for s in (*args, result)):
             kernel = FUNCTION_KERNELS[op.kernels["fun"]].kernels["fun"]
         else:
             kernel = sem.kernel(alias, kind.natives[args[0] if args else result].family)
@@ -327,6 +389,39 @@ def typed_semantics(sem: Semantics, kind: TypedKind, aliases: Sequence[str]) -> 
         variants |= {alias: names} if len(names) > 1 else {}
     return Semantics(ops, kind="typed", source=sem.source, predicates=sem.predicates,
                      typing={**sem.typing, "instances": found, "variants": variants})
+
+
+def _partial(kind: TypedKind, alias: str, p: Partial, insts: list) -> ClosureMaker:
+    """The kernel of ``alias = { partial = ... }``: a closure of the registered kernel, whose
+    other arguments are the alias's result sort's (``list -> list -> list`` for append)."""
+    (given, result), missing = insts[0], p.op.arity - p.given
+    tree, full = parse_sort(result), list(given)
+    for _ in range(missing):
+        if len(insts) > 1 or not isinstance(tree, tuple):
+            raise SemanticsError(f"alias {alias!r} = partial {p.name!r} needs a type without "
+                                 f"'a whose result takes {missing} more arguments (e.g. "
+                                 "cat = \"list -> list -> list\")", token=alias)
+        full.append(sort_text(tree[0]))
+        tree = tree[1]
+    if result not in kind.closures or any(kind.widths[s] > kind.slot or s in kind.closures
+                                          for s in full[:-1]):
+        raise SemanticsError(f"alias {alias!r} = partial {p.name!r}: its result {result} must "
+                             "be a function over an infinite sort, its given arguments plain "
+                             "sorts (over a finite sort, give the table)", token=alias)
+    stage = Stage(TypedKernel(_kernel_of(p, kind, full), [(tuple(full), sort_text(tree))]),
+                  tuple(full), sort_text(tree))
+    return ClosureMaker(alias, kind.register(stage))
+
+
+def _kernel_of(p: Partial, kind: TypedKind, sorts: Sequence[str]):
+    """A partially applied kernel: a function kernel by name, else the first sort's kind's."""
+    if isinstance(p.op.kernels.get("fun"), str):
+        return FUNCTION_KERNELS[p.op.kernels["fun"]].kernels["fun"]
+    family = kind.natives[sorts[0]].family
+    if family not in p.op.kernels:
+        raise SemanticsError(f"kernel {p.name!r} has no kernel for the sort {sorts[0]!r} "
+                             f"(kind {family!r})", token=p.name)
+    return p.op.kernels[family]
 
 
 def arg_tags(kind: TypedKind, sem: Semantics, alias: str) -> list[tuple[int, ...]]:
@@ -380,8 +475,9 @@ def typed_parts(sem: Semantics, aliases: Sequence[str], vars: Sequence[str] | st
 
 def _table(kind: TypedKind, sort: str) -> int | None:
     """The entries of one value of a sort (None: its kind cannot be made, e.g. a function
-    sort whose table does not fit)."""
+    sort whose table does not fit, or is not a table: polymorphic constants have tables)."""
     try:
-        return _width(kind._native(sort))
+        native = kind._native(sort)
     except SemanticsError:
         return None
+    return None if isinstance(native, ClosureKind) else _width(native)
