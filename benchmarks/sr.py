@@ -18,6 +18,7 @@ not make the training loss grow.
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -168,7 +169,7 @@ def snap_floats(expr: sympy.Expr, x: np.ndarray, y: np.ndarray, variables: Seque
     >>> x = np.linspace(0, 1, 20)[:, None]; s = sympy.Symbol("x")
     >>> snap_floats(1.0000000000001*s + 1e-14, x, x[:, 0], ["x"])
     x
-    >>> snap_floats(1.01*s, x, 1.01 * x[:, 0], ["x"])  # fitted, and no closed form keeps the loss
+    >>> snap_floats(1.01*s, x, x[:, 0], ["x"])  # too far from 1
     1.01*x
     """
     syms = sympy.symbols(list(variables))
@@ -181,18 +182,20 @@ def snap_floats(expr: sympy.Expr, x: np.ndarray, y: np.ndarray, variables: Seque
 
     limit = loss_limit(loss(expr), float(np.var(y)), slack)
     floats = sorted(expr.atoms(sympy.Float), key=lambda f: -abs(float(f)))
-    joint = {f: snap_value(float(f), near, zero=True) for f in floats}
+    cost = -math.log10(near)  # a closed form costs at most the digits ``near`` leaves
+    joint = {f: snap_value(float(f), near, zero=True, max_cost=cost) for f in floats}
     trial = expr.xreplace({f: c for f, c in joint.items() if c is not None})
     if floats and loss(trial) <= limit:  # all at once: compensating errors cancel together
         expr = trial
     floats = sorted(expr.atoms(sympy.Float), key=lambda f: -abs(float(f)))
-    return snap_greedy(expr, floats, lambda f: _candidates(float(f), near),
+    return snap_greedy(expr, floats, lambda f: _candidates(float(f), near, cost),
                        lambda e, f, c: e.xreplace({f: c}), loss, limit)
 
 
-def _candidates(v: float, tol: float) -> list[sympy.Expr]:
-    """0 and the closed forms within ``tol`` of ``v`` (relative above 1), simplest first."""
-    return closed_forms(v, tol * max(1.0, abs(v)))[:3]
+def _candidates(v: float, tol: float, cost: float) -> list[sympy.Expr]:
+    """0 and the closed forms within ``tol`` of ``v`` (relative above 1) of at most ``cost``,
+    simplest first."""
+    return closed_forms(v, tol * max(1.0, abs(v)), max_cost=cost)[:3]
 
 
 def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.ndarray) -> str:

@@ -12,7 +12,6 @@ from benchmarks.datasets import PHYSICS
 
 QUICK = {"base_elements": 2_000_000, "max_goals": 20000, "deep": 0, "steps": 0,
          "max_time": None}
-LOOP = {"Phys-9": {"steps": 40}}  # three variables: q1*q2/r**2 comes from the weighted loop
 
 
 @pytest.mark.parametrize("name", list(PHYSICS))
@@ -20,7 +19,7 @@ def test_physics_formula_is_recovered_exactly(name):
     problem = PHYSICS[name]
     x, y = problem.sample(0)
     model = SymbolicRegressor(grammar=problem.grammar, variable_names=tuple(problem.variables),
-                              **{**QUICK, **LOOP.get(name, {})}).fit(x, y)
+                              **QUICK).fit(x, y)
     syms = {v: sympy.Symbol(v, real=True) for v in problem.variables}
     found = model.sympy().subs({s: syms[s.name] for s in model.sympy().free_symbols})
     truth = sympy.sympify(problem.formula, locals=syms)

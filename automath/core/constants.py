@@ -113,16 +113,19 @@ def near(candidate: sympy.Expr, value: float, tol: float) -> bool:
 
 
 def snap_value(value: float, tol: float, *, max_den: int = 12,
-               bases: Sequence[Base] = CLOSED_FORM, zero: bool = False) -> sympy.Expr | None:
+               bases: Sequence[Base] = CLOSED_FORM, zero: bool = False,
+               max_cost: float = math.inf) -> sympy.Expr | None:
     """The simplest closed form within ``tol`` of ``value`` (relative above 1, else absolute;
-    with ``zero``, 0 counts), else None.
+    with ``zero``, 0 counts) that costs at most ``max_cost``, else None.
 
     >>> snap_value(0.99997, 1e-3), snap_value(0.123456789, 1e-6), snap_value(3e-4, 1e-3, zero=True)
     (1, None, 0)
     >>> snap_value(2.2214415, 1e-6)   # π/√2
     sqrt(2)*pi/2
+    >>> snap_value(0.3989423, 1e-6), snap_value(0.3989423, 1e-6, max_cost=2)  # 1/√(2π): 2.6
+    (sqrt(2)/(2*sqrt(pi)), None)
     """
-    found = closed_forms(value, tol * max(1.0, abs(value)), max_den, bases, zero)
+    found = closed_forms(value, tol * max(1.0, abs(value)), max_den, bases, zero, max_cost)
     return found[0] if found else None
 
 

@@ -33,14 +33,15 @@ from automath.regression.formula import (
     term_sympy,
     tidy,
 )
-from automath.regression.front import add_scores, check_selection, pareto, select, table
+from automath.regression.front import add_scores, check_selection, pareto, records, select, table
 from automath.regression.inputs import InputError, _same_length, read_csv, validate_data
-from automath.regression.near import near_terms
+from automath.regression.near import near_terms, scaled_terms
 from automath.regression.saving import load_fit, save_fit
 from automath.regression.search import Search, SearchConfig, SearchResult, data_digest
 from automath.regression.separable import fit_parts
 from automath.regression.units import unit_check, unit_dims
 
+front_records = records  # the front as plain dicts (regression.front.records)
 FROZEN = {"lr": 0.0, "rule_lr": 0.0}  # learning=False: the loop's p0 and rule weights stay put
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
 NAN = float("nan")  # the weight of a row the weighted loop did not weigh
@@ -236,7 +237,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         if constants:
             front += self._fitted(res, data, names, front[-3:], budget)
         if not any(e["exact"] for e in front):
-            front += self._near(res, domain.rules, data, names, budget)
+            front += self._near(res, domain.rules, data, names, budget, constants)
         if self._accept is not None:  # units: the consistent rows, where there are any
             front = [e for e in front if self._accept(e["term"])] or front
         found_by = next((e["event"] for e in res.log if e.get("exact")), None)
@@ -336,12 +337,28 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                 "weight": weight, "exact": loss <= self.tol, "fitted": fitted}
 
     def _near(self, res: SearchResult, rules: tuple[str, ...], data: FitData,
-              names: list[str], budget: Budget) -> list[dict]:
-        """Two-part candidates from near look-ups (``regression.near``; source "near look-up")."""
-        terms = near_terms(res.store, res.y, rules, max_size=self.max_size,
-                           stop=lambda: budget.left() <= 0)
-        return [self._entry(t, data, names, NAN, fitted=False) | {"source": "near look-up"}
-                for t in terms]
+              names: list[str], budget: Budget, constants: bool) -> list[dict]:
+        """Two-part candidates from near look-ups (``regression.near``; source "near look-up");
+        with numerals, products and quotients near a multiple of the target, refitted
+        (``c·h∘e (+ b)``, snapped; source "constant fit") and scored on all rows."""
+        stop = lambda: budget.left() <= 0  # noqa: E731
+        terms = near_terms(res.store, res.y, rules, max_size=self.max_size, stop=stop)
+        out = [self._entry(t, data, names, NAN, fitted=False) | {"source": "near look-up"}
+               for t in terms]
+        if not constants or stop():
+            return out
+        few = data.subsample(self.max_search_rows, self.seed)
+        fits = [r for t in scaled_terms(res.store, res.y, rules, self.max_size - 4, stop=stop)
+                for r in self._refits({"term": t}, few, names)]
+        return out + self._on_all_rows(fits, few, data, names, budget)
+
+    def _on_all_rows(self, fits: list[dict], few: FitData, data: FitData, names: list[str],
+                     budget: Budget) -> list[dict]:
+        """Entries fitted on the subsample ``few``: on more rows, those on their front
+        polished on all of them (``_polish``)."""
+        if few is data:
+            return fits
+        return [self._polish(e["term"], data, names, budget) for e in pareto(fits)]
 
     def _shapes(self, res: SearchResult, data: FitData, names: list[str],
                 k: int = 6) -> list[dict]:
@@ -373,9 +390,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         out = [r for e in best for r in self._refits(e, few, names)]
         out += [r for n, e in enumerate(shapes) if n < 2 or budget.left() > 0
                 for r in self._refits(e, few, names)]
-        if few is data:
-            return out
-        return [self._polish(e["term"], data, names, budget) for e in pareto(out)]
+        return self._on_all_rows(out, few, data, names, budget)
 
     def _polish(self, term: Term, data: FitData, names: list[str], budget: Budget) -> dict:
         """A term fitted on a subsample, scored on all rows; refitted there unless its closed
@@ -478,15 +493,3 @@ def fit_csv(path: str, target: str, **params: object) -> SymbolicRegressor:
     """
     x, y, names = read_csv(path, target)
     return SymbolicRegressor(variable_names=tuple(names), **params).fit(x, y)
-
-
-def front_records(model: SymbolicRegressor) -> list[dict]:
-    """The accuracy/size front as plain dicts (whether or not pandas is installed).
-
-    >>> x = np.linspace(1, 2, 10)[:, None]
-    >>> [r["expression"] for r in front_records(SymbolicRegressor(grammar="nguyen").fit(x,
-    ...     x[:, 0] * x[:, 0]))]
-    ['x0', 'x0**2']
-    """
-    rows = model.equations_
-    return rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)

@@ -148,3 +148,17 @@ def table(front: list[dict], exprs: list[object]):
     except ImportError:
         return rows
     return pd.DataFrame(rows)
+
+
+def records(model: object) -> list[dict]:
+    """A fitted model's accuracy/size front (``equations_``) as plain dicts, whether or not
+    pandas is installed.
+
+    >>> class Fitted:
+    ...     equations_ = table([{"size": 1, "loss": 0.5, "weight": 0.0, "exact": False,
+    ...                          "selected": True, "score": 0.0}], ["x"])
+    >>> [r["expression"] for r in records(Fitted())]
+    ['x']
+    """
+    rows = model.equations_
+    return rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)

@@ -142,3 +142,63 @@ def _features(v: Tensor, size: Tensor, inverse: bool, top_size: int) -> Tensor:
     hot = torch.nn.functional.one_hot(size.long(), top_size + 1).to(torch.float64)
     return torch.cat([w * w, w, torch.ones_like(bad, dtype=torch.float64), hot,
                       bad.to(torch.float64)], 1)
+
+
+# operator -> (a, w is 1/e) with h ∘ e ∝ y  ⇔  w·a ∝ y: the forms a fitted constant completes
+SCALED: dict[str, tuple[Callable[[Tensor], Tensor], bool]] = {
+    "mul": (lambda h: h, False),       # h·e ∝ y
+    "div": (lambda h: h, True),        # h / e ∝ y  (w = 1/e)
+    "div'": (lambda h: 1 / h, False),  # e / h ∝ y
+}
+
+
+def scaled_terms(store: Store, y: Tensor, ops: tuple[str, ...], max_size: int = 20,
+                 chunk: int = 1 << 16, stop: Callable[[], bool] = lambda: False,
+                 small: int = 3, max_small: int = 32) -> list[Term]:
+    """For each small head ``h`` (at most ``small`` nodes) and product or quotient in ``ops``,
+    the term ``h·e``, ``h/e`` or ``e/h`` closest to a *multiple* of ``y`` (the lowest
+    ``1 - cos²`` between its values and ``y``) over the store's elements: the shapes a fitted
+    constant completes (``c·q1·q2/r²`` from the heads ``q1·q2`` and the element ``r·r``).
+
+    >>> from automath.regression.data import data_domain
+    >>> st = data_domain("nguyen", {"x": [1.0, 2.0, 3.0]}).new_store()
+    >>> sorted({str(t) for t in scaled_terms(st, torch.tensor([0.3, 1.2, 2.7]), ("mul",))})
+    ['mul(x, x)']
+    """
+    hs = (store.size <= small).nonzero().squeeze(1)[:max_small].tolist()
+    cols = [(h, op) for h in hs for op in SCALED if op.rstrip("'") in ops]
+    if not cols:
+        return []
+    a = torch.stack([SCALED[op][0](store.values[h].to(torch.float64)) for h, op in cols], 1)
+    inverse = torch.tensor([SCALED[op][1] for _, op in cols])
+    room = torch.tensor([max_size - 1 - int(store.size[h]) for h, _ in cols])
+    best = torch.full((len(cols),), torch.inf, dtype=torch.float64)
+    where = torch.full((len(cols),), -1, dtype=torch.int64)
+    for start in range(0, len(store), chunk):
+        if start and stop():
+            break
+        v = store.values[start:start + chunk].to(torch.float64)
+        err = torch.where(inverse[None], _cosine_error(1 / v, a, y), _cosine_error(v, a, y))
+        err = torch.where(store.size[start:start + chunk, None] <= room[None], err, torch.inf)
+        val, i = err.min(0)
+        better = val < best
+        best, where = torch.where(better, val, best), torch.where(better, start + i, where)
+    return [Term(op.rstrip("'"), (store.term(h), store.term(e)) if op in LEFT else
+                 (store.term(e), store.term(h)))
+            for (h, op), e in zip(cols, where.tolist(), strict=True) if e >= 0]
+
+
+def _cosine_error(w: Tensor, a: Tensor, y: Tensor) -> Tensor:
+    """``1 - cos²`` between each row of ``w`` times each column of ``a`` and ``y``: an
+    ``(elements, columns)`` matrix of two products; inf where a value is not finite.
+
+    >>> _cosine_error(torch.tensor([[1.0, 2.0], [1.0, 0.0]]), torch.ones(2, 1),
+    ...               torch.tensor([2.0, 4.0])).squeeze(1).tolist()
+    [0.0, 0.8]
+    """
+    bad = ~torch.isfinite(w).all(1, keepdim=True)
+    w = torch.where(bad, 0.0, w)
+    num = (w @ (a * y[:, None])) ** 2
+    den = (w * w) @ (a * a) * (y * y).sum()
+    err = torch.where(den > 0, 1 - num / den.clamp_min(1e-300), torch.inf)
+    return torch.nan_to_num(torch.where(bad, torch.inf, err), nan=torch.inf)
