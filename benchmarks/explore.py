@@ -50,9 +50,10 @@ def _example(name: str) -> tuple[str, str]:
 
 SETS, GCD, LISTS = _example("sets"), _example("gcd"), _example("lists")
 MAP, SKI, COMPOSITION = _example("map"), _example("ski"), _example("composition")
+PARTIAL = _example("lists-partial")
 MINMAX_LE = (None, 'kind = "int"\n[predicates]\nle = "a <= b"\n')  # the shipped minmax grammar
 FILES = {"sets": SETS, "gcd": GCD, "minmax_le": MINMAX_LE, "lists": LISTS, "map": MAP,
-         "ski": SKI, "composition": COMPOSITION}
+         "ski": SKI, "composition": COMPOSITION, "lists_partial": PARTIAL}
 """Grammar (None: the shipped one of that name minus the suffix) and semantics texts."""
 SIGNATURES = {
     "sets (semantics file) size 7": ("sets", 7, {}),
@@ -65,6 +66,8 @@ SIGNATURES = {
     "Composition.hs: id, ., application on mod:3 size 7": ("composition", 7, {}),
     "ListHOF.hs part: map, ., id, ++, reverse, length size 7": ("map", 7, {}),
     "Combinators.hs: polymorphic S, K, I over mod:2 size 7": ("ski", 7, {}),
+    "ListHOF.hs part: (++) xs, map f, reverse as functions, . size 7": (
+        "lists_partial", 7, {}),
 }
 CASES.update(SIGNATURES)
 QUICKSPEC_LAWS = {"GCD.hs: nat gcd over {0,1,+,*} background size 7": 13,
@@ -77,8 +80,10 @@ model whose table fits): at size 7, where application nodes count (4 atoms), Qui
 1, 2, 5, 7 print as they are, 3, 6, 9 eta-reduced (S K = K I, S (K I) = I,
 S (K (K x)) = K (K x)), 4 follows from 7 and 1; its 8 needs size 9 and its 10 size 13 (7 atoms,
 QuickSpec's own bound); one law, g (g (g x)) = g x, is true of the two-element model only).
-ListHOF.output (20 laws) has fold and (:), which the map signature does not, so no count is
-given beside it."""
+ListHOF.output (20 laws) has fold and (:), which the map and lists-partial signatures do not,
+so no count is given beside them (lists-partial prints its laws 1, 2, 6, 7 and 8: map f [] = [],
+(f . g) x = f (g x) over random functions on lists, map (f . g) xs = map f (map g xs) derived,
+(f . g) . h = f . (g . h) over item functions, map f . map g = map (f . g))."""
 _CHILD = """
 import json, resource, sys, time
 from automath.laws.explore import Stats, explore

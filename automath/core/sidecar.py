@@ -175,9 +175,9 @@ class _Reader:
         if not isinstance(preds, dict):
             raise self.fail("'predicates' must be a table: [predicates] then name = "
                             "condition", "predicates")
-        return Semantics({**dict(DEFAULT_SEMANTICS), **self.ops}, kind=kind, source=str(
-                         self.path), predicates={n: self.predicate(n, e) for n, e in preds.items()},
-                         typing=self.typing())
+        preds = {n: self.predicate(n, e) for n, e in preds.items()}
+        return Semantics({**dict(DEFAULT_SEMANTICS), **self.ops}, kind=kind,
+                         source=str(self.path), predicates=preds, typing=self.typing())
 
     def typing(self) -> dict | None:
         """A typed signature's ``[sorts]``, ``[types]`` and ``[vars]`` (None: untyped)."""

@@ -40,6 +40,7 @@ from automath.core.models import parse_sort, sort_text
 
 POOL = 32  # a random function's outputs: drawn from this many values of its codomain
 MAX_STAGES = 3  # stages of one closure's program (a longer composition has no value)
+SEAL_ROWS = 1024  # closures hashed at once
 PROBES = 4  # probe values of the domain per sample, at which a closure's outputs are hashed
 HASH, COUNT, FIRST = 0, 1, 2  # payload columns: the probe hash, the stage count, stage 1
 CODE, GIVEN, SLOT = 0, 1, 2  # columns of a stage: kernel code, arguments given, the argument
@@ -118,6 +119,8 @@ def _stage(values: torch.Tensor, d: int, width: int) -> torch.Tensor:
 def seal(owner, ck: ClosureKind, prog: torch.Tensor) -> torch.Tensor:
     """Programs ``(n, k, w)`` with their probe hash filled in (and count -1 where an output
     at a probe has no value)."""
+    if prog.shape[0] > SEAL_ROWS:  # bounded memory: probes times rows (times nested probes)
+        return torch.cat([seal(owner, ck, part) for part in prog.split(SEAL_ROWS)])
     n, probes = prog.shape[0], owner.probes(ck.dom)
     x = probes[:, None].expand(PROBES, n, *probes.shape[1:]).reshape(-1, *probes.shape[1:])
     y = call(owner, prog.repeat(PROBES, 1, 1), x)
@@ -133,34 +136,41 @@ def seal(owner, ck: ClosureKind, prog: torch.Tensor) -> torch.Tensor:
 def call(owner, f: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """Programs ``f`` (native rows) applied to tagged values ``x``: tagged results (tag -1
     where a program or an argument has no value)."""
-    cur, width = x.clone(), stage_width(owner)
+    cur, width = x, stage_width(owner)
     count = f[:, 0, COUNT] if f.shape[0] else f.new_zeros(0)
     for d in range(MAX_STAGES):
         rows = (count > d).nonzero().squeeze(1)
-        if not rows.numel():
-            break
-        cur[rows] = step(owner, _stage(f[rows], d, width), cur[rows])
-    cur[..., 0] = torch.where(f[..., COUNT] < 0, -1, cur[..., 0])
-    return cur
+        if rows.numel() == cur.shape[0]:  # every row has stage d: no gathering
+            cur = step(owner, _stage(f, d, width), cur)
+        elif rows.numel():
+            cur = cur.clone()
+            cur[rows] = step(owner, _stage(f[rows], d, width), cur[rows])
+    bad = f[..., COUNT] < 0
+    return torch.cat([torch.where(bad, -1, cur[..., 0])[..., None], cur[..., 1:]], dim=-1)
 
 
 def step(owner, stage: torch.Tensor, cur: torch.Tensor) -> torch.Tensor:
     """One stage per row on tagged values: the kernel, or (arguments still missing) a closure
     holding the argument."""
-    out = torch.zeros_like(cur)
-    out[..., 0] = -1
     keys = stage[:, 0, CODE] * 4 + stage[:, 0, GIVEN]
-    for key in torch.unique(keys).tolist():
-        rows = keys == key
-        st, given = owner.stages[key // 4 - 1], key % 4
-        stored = [slot_value(owner, stage[rows][..., SLOT:], st.args[0])] if given else []
-        args = [*stored, cur[rows]]
-        if len(args) == len(st.args):
-            out[rows] = st.kernel._one(owner, (st.args, st.result), args)
-        else:
-            out[rows] = make(owner, key // 4, args, owner.rest(st, len(args)))
-    out[..., 0] = torch.where(owner.sample_valid(cur), out[..., 0], -1)
-    return out
+    found = torch.unique(keys).tolist()
+    out = None if len(found) == 1 else torch.zeros_like(cur)
+    for key in found:
+        rows = keys == key if out is not None else slice(None)
+        part = _run_stage(owner, key, stage[rows], cur[rows])
+        out = part if out is None else out.index_put_((rows,), part)
+    ok = owner.sample_valid(cur)
+    return torch.cat([torch.where(ok, out[..., 0], -1)[..., None], out[..., 1:]], dim=-1)
+
+
+def _run_stage(owner, key: int, stage: torch.Tensor, cur: torch.Tensor) -> torch.Tensor:
+    """Rows of one stage key (code, arguments given) on tagged values."""
+    st, given = owner.stages[key // 4 - 1], key % 4
+    stored = [slot_value(owner, stage[..., SLOT:], st.args[0])] if given else []
+    args = [*stored, cur]
+    if len(args) == len(st.args):
+        return st.kernel.raw(owner, (st.args, st.result), args)
+    return make(owner, key // 4, args, owner.rest(st, len(args)))
 
 
 def slot_value(owner, payload: torch.Tensor, sort: str) -> torch.Tensor:
@@ -223,7 +233,8 @@ class RandomFunction:
     def __init__(self, name: str) -> None:
         self.salt = zlib.crc32(name.encode()) & 0x7FFFFFFF
 
-    def _one(self, owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
+    def raw(self, owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        """The outputs at tagged arguments ``x`` (tagged, tag -1 where x has no value)."""
         x, pool = args[-1], owner.pool(inst[1])  # pool: (k, POOL, width)
         n, k = x.shape[:2]
         extra = torch.tensor([self.salt, owner.seed], device=x.device).expand(n, k, 2)

@@ -246,7 +246,10 @@ class TypedKind(Kind):
         """Per row and sample: the sort's kind's ``valid`` or ``overflow`` of that sample."""
         flat = values.reshape(-1, values.shape[-1])
         out = torch.zeros(flat.shape[0], dtype=torch.bool, device=values.device)
+        present = set(torch.unique(flat[:, 0]).tolist())
         for sort, tag in self.tags.items():
+            if tag not in present:
+                continue
             rows = flat[:, 0] == tag
             payload = flat[rows][:, 1:1 + self.widths[sort]]
             if self.natives[sort].shape != (self.k,):
@@ -324,14 +327,16 @@ class TypedKernel:
                 out[rows] = self._one(kind, inst, [a[rows] for a in args])
         return out
 
+    def raw(self, kind: TypedKind, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
+        """One instance on tagged arguments, without marking the samples where an argument
+        has no value (a closure's stage, whose arguments are checked already)."""
+        if kind.closures and (isinstance(self.kernel, ClosureMaker) or kind.closed_over(inst)):
+            return run_closure(self.kernel, kind, inst, args)
+        return self._plain(kind, inst, args)
+
     def _one(self, kind: TypedKind, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
-        if not kind.closures:
-            return self._plain(kind, inst, args)
-        if isinstance(self.kernel, ClosureMaker) or kind.closed_over(inst):
-            out = run_closure(self.kernel, kind, inst, args)
-        else:
-            out = self._plain(kind, inst, args)
-        if args:  # a sample where an argument has no value has none
+        out = self.raw(kind, inst, args)
+        if kind.closures and args:  # a sample where an argument has no value has none
             ok = torch.stack([kind.sample_valid(a) for a in args]).all(dim=0)
             out[..., 0] = torch.where(ok, out[..., 0], -1)
         return out
