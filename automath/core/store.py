@@ -4,9 +4,11 @@ An element is a fingerprint (its values at the kind's K samples) plus provenance
 and parent ids that first built it (or a smaller derivation found later), and its size.
 Dedup hashes the quantized fingerprint and confirms every hash match by exact comparison;
 an element whose fingerprint is invalid (NaN, inf, overflow, division by zero) is dropped
-and gets id -1, so it never merges with anything. The hashes are indexed by a hash table
-(``dedup="hash"``, the default: no sort of a batch; measured 1.1-1.3x faster) or by sorted
-runs (``dedup="sort"``, the reference the tests compare it with); both give the same ids.
+and gets id -1, so it never merges with anything. The hashes are indexed by a hash table,
+filled by one compiled pass per block (``dedup="fused"``, the default where numba is installed;
+2-2.4x the eager table at 10**4-10**6 candidates) or by vectorized torch (``dedup="hash"``),
+or by sorted runs (``dedup="sort"``, the reference the tests compare both with); all give the
+same ids.
 """
 
 from __future__ import annotations
