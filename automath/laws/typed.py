@@ -22,8 +22,9 @@ result. Only well-typed terms are enumerated: an operator's argument classes are
 the classes of the sorts it expects. Laws are tested at many samples ("tested only"), or
 checked at every assignment where each variable's sort is a finite model.
 
-Function sorts ``a -> b`` (``automath.laws.functions``) are tables over a finite ``a``; an
-alias may be polymorphic in type variables (``apply = "('a -> 'b), 'a -> 'b"``): it has one
+Function sorts ``a -> b`` (``automath.laws.functions``) are tables over a finite ``a``, and
+closures compared at probes over an infinite one (``automath.laws.closures``); an alias
+may be polymorphic in type variables (``apply = "('a -> 'b), 'a -> 'b"``): it has one
 instance per way of filling them with the signature's sorts, and only well-typed instances
 are built.
 """
