@@ -174,3 +174,23 @@ def test_a_partial_whose_type_takes_too_few_arguments_is_refused(tmp_path: Path)
     p = _semantics(tmp_path, 'cat = { partial = "append" }', 'cat = "list -> list"')
     with pytest.raises(SemanticsError, match="more arguments"):
         typed_parts(load_semantics(p), ["cat"], None, None, 4, 0)
+
+
+def test_a_partial_application_with_an_argument_given_in_the_grammar(tmp_path: Path) -> None:
+    (tmp_path / "pre.lark").write_text(
+        '?start: app\n?app: atom\n    | app atom -> apply\n    | "pre" atom -> pre\n'
+        '?atom: NAME -> var\n     | "(" app ")"\nNAME: /(?!pre\\b)[a-z]+/\n'
+        "%import common.WS\n%ignore WS\n", encoding="utf-8")
+    (tmp_path / "pre.semantics.toml").write_text(
+        '[sorts]\nlist = "list"\n[types]\napply = "(list -> list), list -> list"\n'
+        'pre = "list -> list -> list"\n[vars]\nxs = "list"\nys = "list"\n'
+        '[ops]\napply = "apply"\npre = { partial = "append" }\n', encoding="utf-8")
+    grammar = str(tmp_path / "pre.lark")
+    sig = signature(grammar)
+    from automath.core.interpret import evaluate
+    g, kind = sig.grammar, sig.kind
+    out = kind.decode(evaluate(g.parse("(pre xs) ys"), kind, sig.semantics), "list")
+    for i in range(kind.k):  # the oracle: Python's list concatenation
+        want = operator.add(kind.show("xs", i), kind.show("ys", i))
+        assert out[i, 1:1 + int(out[i, 0])].tolist() == want
+    assert Verifier(sig)(g.parse("(pre xs) ys"), g.parse("(pre ys) xs")) is None
