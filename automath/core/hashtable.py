@@ -408,12 +408,13 @@ def fused_insert(table: HashTable, blocks, buffers: Buffers, prov: tuple[np.ndar
     cand, groups, state = (np.empty((3, m), np.int64), np.empty((3, m), np.int64),
                            np.zeros(4, np.int64))
     keys = (table.keys.numpy(), table.values.numpy())
-    for t0, vals, valid in blocks:
-        if not _insert_block(vals, valid, prov[3][t0:], t0, real, mult, *keys, table.bits,
-                             buffers.values, buffers.columns[4], buffers.base, cand, groups,
-                             state):
-            _undo(keys, groups, int(state[GROUPS]))
-            return None
+    with np.errstate(over="ignore"):  # hashing wraps (numpy warns where numba is missing)
+        for t0, vals, valid in blocks:
+            if not _insert_block(vals, valid, prov[3][t0:], t0, real, mult, *keys, table.bits,
+                                 buffers.values, buffers.columns[4], buffers.base, cand,
+                                 groups, state):
+                _undo(keys, groups, int(state[GROUPS]))
+                return None
     n = int(state[GROUPS])
     _finish(m, n, buffers.base, cand, groups, keys[1], buffers.values, buffers.columns,
             (cand[HASH], *prov))
