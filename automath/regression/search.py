@@ -359,12 +359,13 @@ class Search:
         return None
 
     def _pairs(self, t0: float, end: float, k: int = 4) -> int | None:
-        """Pair look-ups through the parts the loop's ascent ranks highest, ``k`` at a
-        time, until ``end``, the end of the loop's turn, or the budget."""
+        """Pair look-ups through the parts the loop's ascent ranks highest, ``k`` at a time:
+        at least ``k`` per step, then until the end of the loop's turn (in a turn; else until
+        ``end``) or the budget."""
         st, ascent = self.loop.state.store, self.loop.ascent()
-        if self._in_turn:
-            end = min(end, self._turn_stop)
-        while time.perf_counter() < end and not self._budget.spent():
+        end, first = self._turn_stop if self._in_turn else end, True
+        while first or (time.perf_counter() < end and not self._budget.spent()):
+            first = False
             parts = self.pairs.next_parts(st, ascent, k)
             if not len(parts):
                 return None
