@@ -194,3 +194,25 @@ def test_a_partial_application_with_an_argument_given_in_the_grammar(tmp_path: P
         want = operator.add(kind.show("xs", i), kind.show("ys", i))
         assert out[i, 1:1 + int(out[i, 0])].tolist() == want
     assert Verifier(sig)(g.parse("(pre xs) ys"), g.parse("(pre ys) xs")) is None
+
+
+def test_a_partial_application_over_a_finite_sort_is_a_table(tmp_path: Path) -> None:
+    (tmp_path / "plus.lark").write_text(
+        '?start: app\n?app: atom\n    | app atom -> apply\n    | "plus" atom -> plus\n'
+        '?atom: NAME -> var\n     | "(" app ")"\nNAME: /(?!plus\\b)[a-z]+/\n'
+        "%import common.WS\n%ignore WS\n", encoding="utf-8")
+    (tmp_path / "plus.semantics.toml").write_text(
+        '[sorts]\ne = "mod:3"\n[types]\napply = "(e -> e), e -> e"\nplus = "e -> e -> e"\n'
+        '[vars]\nx = "e"\ny = "e"\nz = "e"\n[ops]\napply = "apply"\n'
+        'plus = { partial = "add" }\n', encoding="utf-8")
+    sig = signature(str(tmp_path / "plus.lark"))
+    from automath.core.interpret import evaluate
+    g, kind, v = sig.grammar, sig.kind, Verifier(sig)
+    table = kind.decode(evaluate(g.parse("plus x"), kind, sig.semantics), "e -> e")
+    for i in range(kind.k):  # the oracle: addition modulo 3 at each element
+        x = kind.show("x", i)
+        assert table[i].tolist() == [(x + e) % 3 for e in range(3)]
+    assert v(g.parse("(plus x) y"), g.parse("(plus y) x")) == "proved: exhaustive"
+    assert v(g.parse("(plus x) ((plus y) z)"),
+             g.parse("(plus ((plus x) y)) z")) == "proved: exhaustive"
+    assert v(g.parse("(plus x) x"), g.parse("x")) is None

@@ -267,8 +267,29 @@ class ClosureMaker:
         self.name, self.code = name, code
 
     def tagged(self, owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
-        """The closures (tagged), one per row of ``args`` (one row for a constant)."""
-        return make(owner, self.code, list(args), inst[1])
+        """The closures (tagged), one per row of ``args`` (one row for a constant); over a
+        finite domain, tables."""
+        if inst[1] in owner.closures:
+            return make(owner, self.code, list(args), inst[1])
+        return tabulate(owner, owner.stages[self.code - 1], list(args), inst[1])
+
+
+def tabulate(owner, st: Stage, given: Sequence[torch.Tensor], sort: str) -> torch.Tensor:
+    """A partial application whose last argument has a finite sort: the table (tagged, of
+    ``sort``) of its kernel at each element of that sort."""
+    fk, n = owner.natives[sort], given[0].shape[0] if given else 1
+    dom, ok = st.args[len(given)], torch.ones((n, fk.k), dtype=torch.bool, device=owner.device)
+    for a in given:
+        ok &= owner.sample_valid(a)
+    outs = []
+    for e in fk.dom.elements().to(owner.device):
+        x = owner.encode(e.expand(n, fk.k, *e.shape), dom)
+        y = st.kernel.raw(owner, (st.args, st.result), [*given, x])
+        ok &= owner.sample_valid(y)
+        outs.append(y[..., 1:1 + owner.widths[st.result]])
+    out = owner.encode(torch.cat(outs, dim=-1), sort)
+    out[..., 0] = torch.where(ok, out[..., 0], -1)
+    return out
 
 
 def run_closure(kernel, owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:

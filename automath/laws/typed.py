@@ -331,7 +331,7 @@ class TypedKernel:
     def raw(self, kind: TypedKind, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
         """One instance on tagged arguments, without marking the samples where an argument
         has no value (a closure's stage, whose arguments are checked already)."""
-        if kind.closures and (isinstance(self.kernel, ClosureMaker) or kind.closed_over(inst)):
+        if isinstance(self.kernel, ClosureMaker) or (kind.closures and kind.closed_over(inst)):
             return run_closure(self.kernel, kind, inst, args)
         return self._plain(kind, inst, args)
 
@@ -409,11 +409,12 @@ def _partial(kind: TypedKind, alias: str, p: Partial, insts: list) -> ClosureMak
                                  "cat = \"list -> list -> list\")", token=alias)
         full.append(sort_text(tree[0]))
         tree = tree[1]
-    if result not in kind.closures or any(kind.widths[s] > kind.slot or s in kind.closures
-                                          for s in full[:-1]):
+    table = isinstance(kind.natives[result], FunKind) and missing == 1
+    if not table and (result not in kind.closures or any(
+            kind.widths[s] > kind.slot or s in kind.closures for s in full[:-1])):
         raise SemanticsError(f"alias {alias!r} = partial {p.name!r}: its result {result} must "
-                             "be a function over an infinite sort, its given arguments plain "
-                             "sorts (over a finite sort, give the table)", token=alias)
+                             "be a function over an infinite sort (its given arguments plain "
+                             "sorts), or a table of the last argument", token=alias)
     stage = Stage(TypedKernel(_kernel_of(p, kind, full), [(tuple(full), sort_text(tree))]),
                   tuple(full), sort_text(tree))
     return ClosureMaker(alias, kind.register(stage))
