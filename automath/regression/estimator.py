@@ -338,19 +338,19 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
 
     def _near(self, res: SearchResult, rules: tuple[str, ...], data: FitData,
               names: list[str], budget: Budget, constants: bool) -> list[dict]:
-        """Two-part candidates from near look-ups (``regression.near``; source "near look-up");
-        with numerals, products and quotients near a multiple of the target, refitted
-        (``c·h∘e (+ b)``, snapped; source "constant fit") and scored on all rows."""
-        stop = lambda: budget.left() <= 0  # noqa: E731
+        """With numerals, products and quotients near a multiple of the target, refitted
+        (``c·h∘e (+ b)``, snapped; source "constant fit") and scored on all rows; then
+        two-part candidates from near look-ups (``regression.near``; "near look-up")."""
+        stop, out = (lambda: budget.left() <= 0), []
+        if constants:  # first: a pass of two products per chunk, and few refits
+            few = data.subsample(self.max_search_rows, self.seed)
+            terms = scaled_terms(res.store, res.y, rules, self.max_size - 4, stop=stop)
+            fits = [r for n, t in enumerate(terms) if n < 1 or not stop()
+                    for r in self._refits({"term": t}, few, names)]
+            out = self._on_all_rows(fits, few, data, names, budget)
         terms = near_terms(res.store, res.y, rules, max_size=self.max_size, stop=stop)
-        out = [self._entry(t, data, names, NAN, fitted=False) | {"source": "near look-up"}
-               for t in terms]
-        if not constants or stop():
-            return out
-        few = data.subsample(self.max_search_rows, self.seed)
-        fits = [r for t in scaled_terms(res.store, res.y, rules, self.max_size - 4, stop=stop)
-                for r in self._refits({"term": t}, few, names)]
-        return out + self._on_all_rows(fits, few, data, names, budget)
+        return out + [self._entry(t, data, names, NAN, fitted=False) | {"source": "near look-up"}
+                      for t in terms]
 
     def _on_all_rows(self, fits: list[dict], few: FitData, data: FitData, names: list[str],
                      budget: Budget) -> list[dict]:

@@ -154,11 +154,12 @@ SCALED: dict[str, tuple[Callable[[Tensor], Tensor], bool]] = {
 
 def scaled_terms(store: Store, y: Tensor, ops: tuple[str, ...], max_size: int = 20,
                  chunk: int = 1 << 16, stop: Callable[[], bool] = lambda: False,
-                 small: int = 3, max_small: int = 32) -> list[Term]:
+                 small: int = 3, max_small: int = 32, k: int = 6) -> list[Term]:
     """For each small head ``h`` (at most ``small`` nodes) and product or quotient in ``ops``,
     the term ``h·e``, ``h/e`` or ``e/h`` closest to a *multiple* of ``y`` (the lowest
     ``1 - cos²`` between its values and ``y``) over the store's elements: the shapes a fitted
-    constant completes (``c·q1·q2/r²`` from the heads ``q1·q2`` and the element ``r·r``).
+    constant completes (``c·q1·q2/r²`` from the heads ``q1·q2`` and the element ``r·r``);
+    the ``k`` closest, closest first.
 
     >>> from automath.regression.data import data_domain
     >>> st = data_domain("nguyen", {"x": [1.0, 2.0, 3.0]}).new_store()
@@ -183,9 +184,11 @@ def scaled_terms(store: Store, y: Tensor, ops: tuple[str, ...], max_size: int = 
         val, i = err.min(0)
         better = val < best
         best, where = torch.where(better, val, best), torch.where(better, start + i, where)
+    found = list(zip(cols, where.tolist(), strict=True))
     return [Term(op.rstrip("'"), (store.term(h), store.term(e)) if op in LEFT else
                  (store.term(e), store.term(h)))
-            for (h, op), e in zip(cols, where.tolist(), strict=True) if e >= 0]
+            for (h, op), e in (found[c] for c in torch.argsort(best, stable=True)[:k].tolist())
+            if e >= 0]
 
 
 def _cosine_error(w: Tensor, a: Tensor, y: Tensor) -> Tensor:
