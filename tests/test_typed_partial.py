@@ -216,3 +216,10 @@ def test_a_partial_application_over_a_finite_sort_is_a_table(tmp_path: Path) -> 
     assert v(g.parse("(plus x) ((plus y) z)"),
              g.parse("(plus ((plus x) y)) z")) == "proved: exhaustive"
     assert v(g.parse("(plus x) x"), g.parse("x")) is None
+
+
+def test_laws_are_checked_again_at_fresh_probes() -> None:
+    sig = signature(GRAMMAR)
+    fresh = Verifier(sig).random
+    assert fresh.k == 512 and fresh.seed != sig.kind.seed
+    assert not torch.equal(fresh.probes("list")[:, :sig.kind.k], sig.kind.probes("list"))

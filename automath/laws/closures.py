@@ -116,14 +116,14 @@ def _stage(values: torch.Tensor, d: int, width: int) -> torch.Tensor:
     return values[..., FIRST + d * width:FIRST + (d + 1) * width]
 
 
-def seal(owner, ck: ClosureKind, prog: torch.Tensor) -> torch.Tensor:
+def _seal(owner, ck: ClosureKind, prog: torch.Tensor) -> torch.Tensor:
     """Programs ``(n, k, w)`` with their probe hash filled in (and count -1 where an output
     at a probe has no value)."""
     if prog.shape[0] > SEAL_ROWS:  # bounded memory: probes times rows (times nested probes)
-        return torch.cat([seal(owner, ck, part) for part in prog.split(SEAL_ROWS)])
+        return torch.cat([_seal(owner, ck, part) for part in prog.split(SEAL_ROWS)])
     n, probes = prog.shape[0], owner.probes(ck.dom)
     x = probes[:, None].expand(PROBES, n, *probes.shape[1:]).reshape(-1, *probes.shape[1:])
-    y = call(owner, prog.repeat(PROBES, 1, 1), x)
+    y = _call(owner, prog.repeat(PROBES, 1, 1), x)
     rows = owner.masked(y).reshape(PROBES, n * ck.k, -1).transpose(0, 1)
     h = fingerprint_hash(fingerprint_hash(rows.reshape(-1, rows.shape[-1])).reshape(-1, PROBES))
     bad = ~owner.sample_valid(y).reshape(PROBES, n, ck.k).all(dim=0)
@@ -133,7 +133,7 @@ def seal(owner, ck: ClosureKind, prog: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def call(owner, f: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+def _call(owner, f: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """Programs ``f`` (native rows) applied to tagged values ``x``: tagged results (tag -1
     where a program or an argument has no value)."""
     cur, width = x, stage_width(owner)
@@ -141,15 +141,15 @@ def call(owner, f: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     for d in range(MAX_STAGES):
         rows = (count > d).nonzero().squeeze(1)
         if rows.numel() == cur.shape[0]:  # every row has stage d: no gathering
-            cur = step(owner, _stage(f, d, width), cur)
+            cur = _step(owner, _stage(f, d, width), cur)
         elif rows.numel():
             cur = cur.clone()
-            cur[rows] = step(owner, _stage(f[rows], d, width), cur[rows])
+            cur[rows] = _step(owner, _stage(f[rows], d, width), cur[rows])
     bad = f[..., COUNT] < 0
     return torch.cat([torch.where(bad, -1, cur[..., 0])[..., None], cur[..., 1:]], dim=-1)
 
 
-def step(owner, stage: torch.Tensor, cur: torch.Tensor) -> torch.Tensor:
+def _step(owner, stage: torch.Tensor, cur: torch.Tensor) -> torch.Tensor:
     """One stage per row on tagged values: the kernel, or (arguments still missing) a closure
     holding the argument."""
     keys = stage[:, 0, CODE] * 4 + stage[:, 0, GIVEN]
@@ -166,14 +166,14 @@ def step(owner, stage: torch.Tensor, cur: torch.Tensor) -> torch.Tensor:
 def _run_stage(owner, key: int, stage: torch.Tensor, cur: torch.Tensor) -> torch.Tensor:
     """Rows of one stage key (code, arguments given) on tagged values."""
     st, given = owner.stages[key // 4 - 1], key % 4
-    stored = [slot_value(owner, stage[..., SLOT:], st.args[0])] if given else []
+    stored = [_slot_value(owner, stage[..., SLOT:], st.args[0])] if given else []
     args = [*stored, cur]
     if len(args) == len(st.args):
         return st.kernel.raw(owner, (st.args, st.result), args)
-    return make(owner, key // 4, args, owner.rest(st, len(args)))
+    return _make(owner, key // 4, args, owner.rest(st, len(args)))
 
 
-def slot_value(owner, payload: torch.Tensor, sort: str) -> torch.Tensor:
+def _slot_value(owner, payload: torch.Tensor, sort: str) -> torch.Tensor:
     """A stage's stored argument as a tagged value of ``sort``."""
     out = torch.zeros((*payload.shape[:-1], owner.shape[1]), dtype=torch.int64,
                       device=payload.device)
@@ -182,7 +182,7 @@ def slot_value(owner, payload: torch.Tensor, sort: str) -> torch.Tensor:
     return out
 
 
-def make(owner, code: int, given: Sequence[torch.Tensor], sort: str) -> torch.Tensor:
+def _make(owner, code: int, given: Sequence[torch.Tensor], sort: str) -> torch.Tensor:
     """The tagged closure of ``sort`` running stage ``code`` with the tagged arguments
     ``given`` (at most one) stored."""
     ck, n = owner.natives[sort], given[0].shape[0] if given else 1
@@ -191,10 +191,10 @@ def make(owner, code: int, given: Sequence[torch.Tensor], sort: str) -> torch.Te
     for a in given:
         prog[..., FIRST + SLOT:FIRST + SLOT + owner.slot] = a[..., 1:1 + owner.slot]
         prog[..., COUNT] = torch.where(owner.sample_valid(a), 1, -1)
-    return owner.encode(seal(owner, ck, prog), sort)
+    return owner.encode(_seal(owner, ck, prog), sort)
 
 
-def compose(owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
+def _compose(owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
     """``f . g`` of closures: g's stages, then f's (tagged in and out)."""
     (fs, gs), result = inst
     f, g = owner.decode(args[0], fs), owner.decode(args[1], gs)
@@ -205,23 +205,23 @@ def compose(owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
         out[rows, :, FIRST + m * width:] = f[rows][..., FIRST:FIRST + (MAX_STAGES - m) * width]
     bad = (f[..., COUNT] < 0) | (g[..., COUNT] < 0) | ((nf + ng) > MAX_STAGES)[:, None]
     out[..., COUNT] = torch.where(bad, -1, (nf + ng)[:, None].expand_as(bad))
-    return owner.encode(seal(owner, owner.natives[result], out), result)
+    return owner.encode(_seal(owner, owner.natives[result], out), result)
 
 
-def identity(owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
+def _identity(owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
     """The closure of no stages (one row)."""
     ck = owner.natives[inst[1]]
     prog = torch.zeros((1, ck.k, ck.shape[1]), dtype=torch.int64, device=owner.device)
-    return owner.encode(seal(owner, ck, prog), inst[1])
+    return owner.encode(_seal(owner, ck, prog), inst[1])
 
 
-def apply(owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
+def _apply(owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
     """``f x`` for a closure f: its program run on x."""
-    return call(owner, owner.decode(args[0], inst[0][0]), args[1])
+    return _call(owner, owner.decode(args[0], inst[0][0]), args[1])
 
 
-CLOSURE_KERNELS: dict[str, Callable] = {"apply": apply, "compose": compose,
-                                        "identity": identity}
+CLOSURE_KERNELS: dict[str, Callable] = {"apply": _apply, "compose": _compose,
+                                        "identity": _identity}
 """The function kernels (``automath.laws.functions``) on closures, on tagged values."""
 
 
@@ -248,7 +248,14 @@ class RandomFunction:
 
 def random_closure(owner, name: str, sort: str) -> torch.Tensor:
     """A variable of a closure sort, tagged ``(1, k, width)``: one registered
-    ``RandomFunction`` stage (codes shared by the signature's resampled kinds)."""
+    ``RandomFunction`` stage (codes shared by the signature's resampled kinds).
+
+    >>> t = _example()
+    >>> u = random_closure(t, "u", "list -> list"); u.shape, t.valid(u).tolist()
+    (torch.Size([1, 3, 24]), [True])
+    >>> bool((random_closure(t, "u", "list -> list") == u).all())  # fixed by seed and name
+    True
+    """
     ck = owner.natives[sort]
     if ck.cod in owner.closures:
         raise SemanticsError(f"variable {name!r} of sort {sort}: a random function needs a "
@@ -256,7 +263,7 @@ def random_closure(owner, name: str, sort: str) -> torch.Tensor:
     if name not in owner.random_codes:
         owner.random_codes[name] = owner.register(Stage(RandomFunction(name), (ck.dom,),
                                                         ck.cod))
-    return make(owner, owner.random_codes[name], [], sort)
+    return _make(owner, owner.random_codes[name], [], sort)
 
 
 class ClosureMaker:
@@ -270,13 +277,24 @@ class ClosureMaker:
         """The closures (tagged), one per row of ``args`` (one row for a constant); over a
         finite domain, tables."""
         if inst[1] in owner.closures:
-            return make(owner, self.code, list(args), inst[1])
+            return _make(owner, self.code, list(args), inst[1])
         return tabulate(owner, owner.stages[self.code - 1], list(args), inst[1])
 
 
 def tabulate(owner, st: Stage, given: Sequence[torch.Tensor], sort: str) -> torch.Tensor:
     """A partial application whose last argument has a finite sort: the table (tagged, of
-    ``sort``) of its kernel at each element of that sort."""
+    ``sort``) of its kernel at each element of that sort.
+
+    >>> from automath.core.semantics import KERNELS
+    >>> from automath.laws.typed import TypedKernel, TypedKind
+    >>> t = TypedKind({"e": "mod:3"}, {"x": "e"}, k=2, more=["e -> e"])
+    >>> add = Stage(TypedKernel(KERNELS["add"].kernels["mod"], [(("e", "e"), "e")]),
+    ...             ("e", "e"), "e")
+    >>> x = t.variable("x")[None]
+    >>> table = tabulate(t, add, [x], "e -> e")[0, :, 1:4].tolist()
+    >>> table == [[(v + e) % 3 for e in range(3)] for v in x[0, :, 1].tolist()]
+    True
+    """
     fk, n = owner.natives[sort], given[0].shape[0] if given else 1
     dom, ok = st.args[len(given)], torch.ones((n, fk.k), dtype=torch.bool, device=owner.device)
     for a in given:
@@ -294,7 +312,18 @@ def tabulate(owner, st: Stage, given: Sequence[torch.Tensor], sort: str) -> torc
 
 def run_closure(kernel, owner, inst: tuple, args: Sequence[torch.Tensor]) -> torch.Tensor:
     """A kernel on an instance with closure sorts, on tagged values (a clear error for one
-    that does not take closures)."""
+    that does not take closures).
+
+    >>> from automath.laws.functions import FUNCTION_KERNELS
+    >>> t = _example(); ap = FUNCTION_KERNELS["apply"].kernels["fun"]
+    >>> rev = run_closure(ClosureMaker("rev", 1), t, ((), "list -> list"), [])
+    >>> xs = t.variable("xs")[None]
+    >>> ys = run_closure(ap, t, (("list -> list", "list"), "list"), [rev, xs])
+    >>> n = xs[0, :, 1].tolist()
+    >>> [ys[0, s, 2:2 + k].tolist() for s, k in enumerate(n)] == [
+    ...     xs[0, s, 2:2 + k].flip(0).tolist() for s, k in enumerate(n)]
+    True
+    """
     if isinstance(kernel, ClosureMaker):
         return kernel.tagged(owner, inst, args)
     name = getattr(kernel, "name", None)
@@ -306,3 +335,14 @@ def run_closure(kernel, owner, inst: tuple, args: Sequence[torch.Tensor]) -> tor
                              f"(sorts {', '.join(inst[0])} -> {inst[1]}); over infinite ones "
                              "only apply, compose and identity run", token=str(name))
     return CLOSURE_KERNELS[name](owner, inst, args)
+
+
+def _example():
+    """A typed kind over lists of length 4 with ``reverse`` registered (code 1), for the
+    doctests."""
+    from automath.core.semantics import KERNELS
+    from automath.laws.typed import TypedKernel, TypedKind
+    t = TypedKind({"list": "list:4"}, {"xs": "list"}, k=3, more=["list -> list"])
+    rev = TypedKernel(KERNELS["reverse"].kernels["list"], [(("list",), "list")])
+    t.register(Stage(rev, ("list",), "list"))
+    return t
