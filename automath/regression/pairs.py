@@ -70,6 +70,8 @@ class PairLookups:
         of ``tiers`` that has any left."""
         n = len(store)
         self.done = torch.cat([self.done, torch.zeros(n - len(self.done), dtype=torch.bool)])
+        if len(ascent) < n:  # elements stored since the ascent was taken: ranked next time
+            ascent = torch.cat([ascent, ascent.new_full((n - len(ascent),), torch.nan)])
         fresh = ~self.done & torch.isfinite(ascent[:n])
         for size in self.tiers:
             cand = (fresh & (store.size[:n] <= size)).nonzero().squeeze(1)
