@@ -247,15 +247,15 @@ class TypedKind(Kind):
         """Per row and sample: the sort's kind's ``valid`` or ``overflow`` of that sample."""
         flat = values.reshape(-1, values.shape[-1])
         out = torch.zeros(flat.shape[0], dtype=torch.bool, device=values.device)
-        present = set(torch.unique(flat[:, 0]).tolist())
-        for sort, tag in self.tags.items():
-            if tag not in present:
-                continue
+        present = [t for t in torch.unique(flat[:, 0]).tolist() if 0 <= t < len(self.tags)]
+        for tag in present:  # one sort present (and rows without value): no gathering
+            sort = list(self.tags)[tag]
             rows = flat[:, 0] == tag
-            payload = flat[rows][:, 1:1 + self.widths[sort]]
+            payload = (flat if len(present) == 1 else flat[rows])[:, 1:1 + self.widths[sort]]
             if self.natives[sort].shape != (self.k,):
                 payload = payload[:, None, :]
-            out[rows] = getattr(self.natives[sort], check)(payload)
+            got = getattr(self.natives[sort], check)(payload)
+            out = got & rows if len(present) == 1 else out.index_put_((rows,), got)
         return out.reshape(values.shape[0], -1)
 
     def valid(self, values: torch.Tensor) -> torch.Tensor:
