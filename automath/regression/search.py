@@ -253,7 +253,6 @@ class Search:
         while self.loop_steps < self.config.steps:
             if self._out_of_time():
                 return None, False
-            start = time.perf_counter()
             self.loop.step()
             self.loop_steps += 1
             heavy = self._heavy()
@@ -261,7 +260,7 @@ class Search:
             best = self._check(self._new_elements(), level1, t0, "step")
             best = best if best is not None else self._through(heavy, t0)
             if best is None:
-                best = self._pairs(t0, start + 2 * (time.perf_counter() - start))
+                best = self._pairs(t0)
             if best is not None:
                 return best, True
             if until():
@@ -358,14 +357,13 @@ class Search:
                 return best
         return None
 
-    def _pairs(self, t0: float, end: float, k: int = 4) -> int | None:
+    def _pairs(self, t0: float, k: int = 4, batches: int = 2) -> int | None:
         """Pair look-ups through the parts the loop's ascent ranks highest, ``k`` at a time:
-        at least ``k`` per step, then until the end of the loop's turn (in a turn; else until
-        ``end``) or the budget."""
-        st, ascent = self.loop.state.store, self.loop.ascent()
-        end, first = self._turn_stop if self._in_turn else end, True
-        while first or (time.perf_counter() < end and not self._budget.spent()):
-            first = False
+        in a loop's turn (a time budget) at least ``k`` per step, then until the turn ends or
+        the budget; otherwise ``batches`` times ``k`` per step (the same search every run)."""
+        st, ascent, n = self.loop.state.store, self.loop.ascent(), 0
+        while self._pair_batch_due(n, batches):
+            n += 1
             parts = self.pairs.next_parts(st, ascent, k)
             if not len(parts):
                 return None
@@ -376,6 +374,12 @@ class Search:
                                 parts=self.pairs.tried, exact=True)
                     return best
         return None
+
+    def _pair_batch_due(self, n: int, batches: int) -> bool:
+        """Whether a step that ran ``n`` batches of pair look-ups runs another."""
+        if not self._in_turn:
+            return n < batches
+        return n == 0 or (time.perf_counter() < self._turn_stop and not self._budget.spent())
 
     def _uniform(self, store: Store) -> Tensor:
         return torch.full((len(store),), 1.0 / len(store), dtype=torch.float64,
