@@ -250,7 +250,8 @@ def random_closure(owner, name: str, sort: str) -> torch.Tensor:
     """A variable of a closure sort, tagged ``(1, k, width)``: one registered
     ``RandomFunction`` stage (codes shared by the signature's resampled kinds).
 
-    >>> t = _example()
+    >>> from automath.laws.typed import TypedKind
+    >>> t = TypedKind({"list": "list:4"}, {"xs": "list"}, k=3, more=["list -> list"])
     >>> u = random_closure(t, "u", "list -> list"); u.shape, t.valid(u).tolist()
     (torch.Size([1, 3, 24]), [True])
     >>> bool((random_closure(t, "u", "list -> list") == u).all())  # fixed by seed and name
@@ -314,8 +315,14 @@ def run_closure(kernel, owner, inst: tuple, args: Sequence[torch.Tensor]) -> tor
     """A kernel on an instance with closure sorts, on tagged values (a clear error for one
     that does not take closures).
 
+    >>> from automath.core.semantics import KERNELS
     >>> from automath.laws.functions import FUNCTION_KERNELS
-    >>> t = _example(); ap = FUNCTION_KERNELS["apply"].kernels["fun"]
+    >>> from automath.laws.typed import TypedKernel, TypedKind
+    >>> t = TypedKind({"list": "list:4"}, {"xs": "list"}, k=3, more=["list -> list"])
+    >>> rev = TypedKernel(KERNELS["reverse"].kernels["list"], [(("list",), "list")])
+    >>> t.register(Stage(rev, ("list",), "list"))
+    1
+    >>> ap = FUNCTION_KERNELS["apply"].kernels["fun"]
     >>> rev = run_closure(ClosureMaker("rev", 1), t, ((), "list -> list"), [])
     >>> xs = t.variable("xs")[None]
     >>> ys = run_closure(ap, t, (("list -> list", "list"), "list"), [rev, xs])
@@ -336,13 +343,3 @@ def run_closure(kernel, owner, inst: tuple, args: Sequence[torch.Tensor]) -> tor
                              "only apply, compose and identity run", token=str(name))
     return CLOSURE_KERNELS[name](owner, inst, args)
 
-
-def _example():
-    """A typed kind over lists of length 4 with ``reverse`` registered (code 1), for the
-    doctests."""
-    from automath.core.semantics import KERNELS
-    from automath.laws.typed import TypedKernel, TypedKind
-    t = TypedKind({"list": "list:4"}, {"xs": "list"}, k=3, more=["list -> list"])
-    rev = TypedKernel(KERNELS["reverse"].kernels["list"], [(("list",), "list")])
-    t.register(Stage(rev, ("list",), "list"))
-    return t
