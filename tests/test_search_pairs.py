@@ -100,3 +100,16 @@ def test_the_search_closes_a_three_part_target_by_pair_goals():
                  SearchConfig(base_elements=50_000, max_goals=20_000, steps=80)).run()
     assert res.exact and _exact(res.store.sympy(res.best))
     assert next(e["event"] for e in res.log if e.get("exact")) == "step: pair goals"
+
+
+def test_elements_stored_after_the_ascent_wait_for_the_next_one():
+    """An ascent taken before the last elements were stored (look-ups build formulas between
+    batches) ranks the elements it covers; the newer ones are handed out by a later ascent."""
+    st, y, index = _store_to(3)
+    n = len(st)
+    ascent = torch.arange(n - 2, dtype=torch.float64)  # the last two elements are not covered
+    pairs = PairLookups(Goals(y, st), index, tiers=(3,))
+    first = pairs.next_parts(st, ascent, n).tolist()
+    assert sorted(first) == list(range(n - 2)) and first[0] == n - 3
+    assert sorted(pairs.next_parts(st, torch.zeros(n, dtype=torch.float64), n).tolist()) == [
+        n - 2, n - 1]
