@@ -47,6 +47,7 @@ from automath.regression.enumeration import goal_classes, size_levels
 from automath.regression.goals import PAUSED, Goals, ProjIndex
 from automath.regression.guided import GuidedLoop
 from automath.regression.pairs import PairLookups
+from automath.regression.probe import Probe
 from automath.regression.units import Dim
 
 
@@ -124,8 +125,8 @@ class Search:
     def __init__(self, domain: Domain, y: Tensor, config: SearchConfig,
                  on_step: Callable[[dict], None] | None = None,
                  accept: Callable[[Term], bool] | None = None,
-                 units: Mapping[str, Dim] | None = None) -> None:
-        self.domain, self.config, self.on_step = domain, config, on_step
+                 units: Mapping[str, Dim] | None = None, probe: Probe | None = None) -> None:
+        self.domain, self.config, self.on_step, self.probe = domain, config, on_step, probe
         self.accept = accept  # an exact fit counts only if accept(term) (e.g. units agree)
         self.units = units  # each variable's dimension: the enumeration builds consistent ones
         self.y = torch.as_tensor(y, dtype=torch.float64).to(domain.kind.device)
@@ -176,6 +177,8 @@ class Search:
         self.phase, self.best, self._meet_state, self._deep_its = "atoms", None, None, {}
         self.pairs = PairLookups(self.goals, self.index)
         self._weighted, self._in_turn, self._turn_stop = False, False, None
+        if self.probe is not None:  # e.g. the estimator's constant fits (regression.probe)
+            self.probe.start()
 
     def _turn_lengths(self) -> tuple[float, float] | None:
         """Seconds of one enumeration turn and one loop turn, after the base and goals met
@@ -196,6 +199,9 @@ class Search:
         while self.best is None and self.phase != "done" and not self._budget.spent():
             if self._turns and self.phase in TURN_PHASES and self._turn_end is None:
                 self._turn_end = time.perf_counter() + self._turns[0]
+            if self.probe is not None and self.probe.due() and self.probe(self._snapshot(t0)):
+                self._event("probe met", t0)
+                break
             if self._turn_due():
                 self.best = self._loop_turn(t0)
                 continue
@@ -445,14 +451,20 @@ class Search:
                 self._budget.interrupt()
 
     def _result(self, best: int | None, t0: float) -> SearchResult:
+        res = self._snapshot(t0, best)
+        self._event("stopped", t0, elements=len(res.store), reason=res.stopped)
+        return dataclasses.replace(res, log=list(self.log))
+
+    def _snapshot(self, t0: float, best: int | None = None) -> SearchResult:
+        """What the search holds now, as a result (``exact`` also when the probe was met)."""
         st = self.loop.state.store
         losses = nmse(st.values.to(torch.float64), self.y)
         exact = best is not None
         if best is None:
             best = int(torch.argmin(losses + self.config.size_penalty * st.size))
         weights = self.loop.state.p0.detach().clone() if self.loop_steps else None
-        stopped = "exact" if exact else self._budget.reason or "exhausted"
-        self._event("stopped", t0, elements=len(st), reason=stopped)
+        met = self.probe is not None and self.probe.met
+        stopped = "exact" if exact or met else self._budget.reason or "exhausted"
         return SearchResult(st, self.y, weights, losses, best, exact, time.perf_counter() - t0,
                             list(self.log), self.loop_steps, stopped, self.evaluations)
 
