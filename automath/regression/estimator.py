@@ -36,6 +36,7 @@ from automath.regression.formula import (
 from automath.regression.front import add_scores, check_selection, pareto, records, select, table
 from automath.regression.inputs import InputError, _same_length, read_csv, validate_data
 from automath.regression.near import near_terms, scaled_terms
+from automath.regression.probe import Probe
 from automath.regression.saving import load_fit, save_fit
 from automath.regression.search import Search, SearchConfig, SearchResult, data_digest
 from automath.regression.separable import fit_parts
@@ -232,7 +233,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             return self
         if self.max_time is not None:  # what the parts used is not the search's
             cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, search_time(budget.left())))
-        res, before = self._search_run(domain, torch.tensor(y[rows]), cfg, budget)
+        probe = Probe(lambda r: self._met(r, data, names, budget)) if constants else None
+        res, before = self._search_run(domain, torch.tensor(y[rows]), cfg, budget, probe)
         front = self._candidates(res, data, names)
         if constants:
             front += self._fitted(res, data, names, front[-3:], budget)
@@ -280,8 +282,13 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                      data.rows)
         return True
 
+    def _met(self, res: SearchResult, data: FitData, names: list[str], budget: Budget) -> bool:
+        """Whether constants fitted to the search's best shapes so far give an exact row."""
+        rows = self._fitted(res, data, names, self._candidates(res, data, names)[-3:], budget)
+        return any(e["exact"] and (self._accept is None or self._accept(e["term"])) for e in rows)
+
     def _search_run(self, domain, y: torch.Tensor, cfg: SearchConfig, budget: Budget,
-                    ) -> tuple[SearchResult, int]:
+                    probe: Probe | None = None) -> tuple[SearchResult, int]:
         """Run the search, or with ``warm_start`` continue the last fit's on the same rows and
         settings (seeding a new one with its front otherwise); Ctrl-C stops it like a budget.
         The search is kept for a warm start when asked to or when it stopped short; returns
@@ -298,7 +305,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                 res = search.resume(search_budget)
             else:
                 search = Search(domain, y, cfg, self.callback, self._accept,
-                                unit_dims(self.X_units, self.variable_names_))
+                                unit_dims(self.X_units, self.variable_names_), probe)
                 seeds = tuple(e["term"] for e in getattr(self, "_front", [])
                               if not e["fitted"]) if self.warm_start else ()
                 res = search.run(seeds, search_budget)
