@@ -278,8 +278,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             return False
         rows = [self._entry(t, data, names, NAN, fitted=False) for t in terms] + [entry]
         self._search = None
-        self._finish(rows, log, "exact", "separable", 0, evaluations, budget.elapsed(),
-                     data.rows)
+        self._finish(rows, log, "exact", "separable", 0, evaluations, budget.elapsed(), data.rows)
         return True
 
     def _met(self, res: SearchResult, data: FitData, names: list[str], budget: Budget) -> bool:
@@ -345,24 +344,22 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
 
     def _near(self, res: SearchResult, rules: tuple[str, ...], data: FitData,
               names: list[str], budget: Budget, constants: bool) -> list[dict]:
-        """With numerals, products and quotients near a multiple of the target, refitted
-        (``c·h∘e (+ b)``, snapped; source "constant fit") and scored on all rows; then
+        """With numerals, scaled near look-ups refitted (``c·h∘e (+ b)``; "constant fit"), then
         two-part candidates from near look-ups (``regression.near``; "near look-up")."""
         stop, out = (lambda: budget.left() <= 0), []
         if constants:  # first: a pass of two products per chunk, and few refits
             few = data.subsample(self.max_search_rows, self.seed)
             terms = scaled_terms(res.store, res.y, rules, self.max_size - 4, stop=stop)
-            fits = [r for n, t in enumerate(terms) if n < 1 or not stop()
-                    for r in self._refits({"term": t}, few, names)]
-            out = self._on_all_rows(fits, few, data, names, budget)
+            out = self._on_all_rows([r for n, t in enumerate(terms) if n < 1 or not stop()
+                                     for r in self._refits({"term": t}, few, names)],
+                                    few, data, names, budget)
         terms = near_terms(res.store, res.y, rules, max_size=self.max_size, stop=stop)
         return out + [self._entry(t, data, names, NAN, fitted=False) | {"source": "near look-up"}
                       for t in terms]
 
     def _on_all_rows(self, fits: list[dict], few: FitData, data: FitData, names: list[str],
                      budget: Budget) -> list[dict]:
-        """Entries fitted on the subsample ``few``: on more rows, those on their front
-        polished on all of them (``_polish``)."""
+        """Entries fitted on ``few``; on more rows, those on their front polished on all."""
         if few is data:
             return fits
         return [self._polish(e["term"], data, names, budget) for e in pareto(fits)]
