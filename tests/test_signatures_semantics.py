@@ -70,6 +70,7 @@ def test_set_algebra_from_the_cli_finds_de_morgan_absorption_complement_distribu
     ('[ops]\nunion = "mod:fn"\n', 2, "would run Python"),
     ('[ops]\nunion = { table = [[0, 1], [1]] }\n', 2, "different lengths|square"),
     ('[ops]\nunion = "inter(a, b)"\ninter = "union(a, b)"\n', 2, "itself"),
+    ('[ops]\nunion = "or"\nempty = "empty"\n', 3, "'empty'.*neither.*a numeral"),
     ('kind = "foo"\n[ops]\nunion = "or"\n', 1, "no kind 'foo'"),
     ('[ops]\nunion = "a +* b"\n', 2, "cannot read the expression"),
     ('[ops]\nnosuch = "or"\n', 2, "not a constructor"),

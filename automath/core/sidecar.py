@@ -296,8 +296,7 @@ class _Reader:
     def named(self, name: str, alias: str) -> Op:
         """A name in an entry: another file alias, else a shipped kernel (so ``gcd = "gcd"``
         is the shipped gcd)."""
-        if name in self.entries and not (name == alias and (name in KERNELS
-                                                             or name in FUNCTIONS)):
+        if name in self.entries and name != alias:  # ``zero = "zero"``: a kernel's name
             return self.resolve(name)
         if name in FUNCTIONS:  # its "fun" kernel is the name; a typed signature runs it
             n = FUNCTIONS[name]
@@ -306,9 +305,9 @@ class _Reader:
             return Op(n, op.sympy, {**op.kernels, "fun": name})
         if name in KERNELS:
             return KERNELS[name]
-        raise self.fail(f"{name!r} (in the meaning of {alias!r}) is neither an alias of this "
-                        f"file nor a shipped kernel (kernels: {', '.join(sorted(KERNELS))})",
-                        alias)
+        raise self.fail(f"{name!r} (in the meaning of {alias!r}) is neither another alias of "
+                        f"this file nor a shipped kernel (kernels: {', '.join(sorted(KERNELS))}"
+                        "; a constant may be a numeral or an expression, e.g. \"0\")", alias)
 
     def _build(self, alias: str, entry: object) -> Op:
         if isinstance(entry, dict):
