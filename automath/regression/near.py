@@ -103,10 +103,7 @@ def _scan(store: Store, y: Tensor, cols: list[tuple[int, str]], room: Tensor, ch
               for inv in (False, True) if len(c := (inverse == inv).nonzero().squeeze(1))]
     best = torch.full((len(cols),), torch.inf, dtype=torch.float64)
     where = torch.full((len(cols),), -1, dtype=torch.int64)
-    for start in range(0, len(store), chunk):
-        if start and stop():
-            break
-        v = store.values[start:start + chunk].to(torch.float64)
+    for start, v in _blocks(store, chunk, stop):
         size = store.size[start:start + chunk]
         top = torch.empty((min(keep, len(v)), len(cols)), dtype=torch.int64)
         for inv, c, m in groups:
@@ -175,10 +172,7 @@ def scaled_terms(store: Store, y: Tensor, ops: tuple[str, ...], max_size: int = 
     room = torch.tensor([max_size - 1 - int(store.size[h]) for h, _ in cols])
     best = torch.full((len(cols),), torch.inf, dtype=torch.float64)
     where = torch.full((len(cols),), -1, dtype=torch.int64)
-    for start in range(0, len(store), chunk):
-        if start and stop():
-            break
-        v = store.values[start:start + chunk].to(torch.float64)
+    for start, v in _blocks(store, chunk, stop):
         err = torch.where(inverse[None], _cosine_error(1 / v, a, y), _cosine_error(v, a, y))
         err = torch.where(store.size[start:start + chunk, None] <= room[None], err, torch.inf)
         val, i = err.min(0)
@@ -205,3 +199,12 @@ def _cosine_error(w: Tensor, a: Tensor, y: Tensor) -> Tensor:
     den = (w * w) @ (a * a) * (y * y).sum()
     err = torch.where(den > 0, 1 - num / den.clamp_min(1e-300), torch.inf)
     return torch.nan_to_num(torch.where(bad, torch.inf, err), nan=torch.inf)
+
+
+def _blocks(store: Store, chunk: int, stop: Callable[[], bool]):
+    """(first id, float64 values) of the store's elements, ``chunk`` at a time; after the
+    first block, none once ``stop()`` holds."""
+    for start in range(0, len(store), chunk):
+        if start and stop():
+            return
+        yield start, store.values[start:start + chunk].to(torch.float64)
