@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from automath import RunStore, RunStoreError
 from automath.cli.main import main
-from automath.runs.store import open_run
+from automath.runs.resume import open_run
 
 
 def invoke(*args: str) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from automath import RunStore
 from automath.cli.main import main
-from automath.runs.store import open_run
+from automath.runs.resume import open_run
 
 X = sympy.Symbol("x")
 

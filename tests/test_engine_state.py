@@ -14,7 +14,8 @@ from automath.core.objective import ExpectedScore
 from automath.laws.explore import explore
 from automath.regression.data import data_domain
 from automath.regression.search import Search, SearchConfig
-from automath.runs.store import RunStore, open_run, record
+from automath.runs.resume import open_run, record
+from automath.runs.store import RunStore
 
 
 def _direct_closeness(domain: Domain, target: str, store) -> torch.Tensor:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from automath import RunStore, RunStoreError
-from automath.runs.store import open_run
+from automath.runs.resume import open_run
 
 CLI = [sys.executable, "-c", "from automath.cli.main import main; main()"]
 
@@ -110,7 +110,7 @@ def test_run_saved_by_0_1_with_24_bit_seen_keys_resumes_with_the_same_pairs(tmp_
     import torch
 
     from automath.core.generate import split_keys
-    from automath.runs.store import record
+    from automath.runs.resume import record
 
     db = RunStore(tmp_path / "runs.db")
     rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 3, "target": "x + 1"})

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from automath.cli.main import main
-from automath.runs.store import RunStore, open_run
+from automath.runs.resume import open_run
+from automath.runs.store import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 

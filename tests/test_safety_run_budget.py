@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from automath import Domain, Loop, RunStore
 from automath.cli.main import main
-from automath.runs.store import open_run
+from automath.runs.resume import open_run
 
 ARGS = ["run", "arith", "--atoms", "x,1", "--target", "x*x + 1", "--format", "json"]
 TINY = "0.000001"  # past after any step: each command makes exactly one step

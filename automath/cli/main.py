@@ -96,7 +96,8 @@ def run(grammar: str, atoms: str | None, kind: str | None, semantics: str | None
     (status `stopped-at-budget`, exit 0). --format json prints
     {"run", "db", "step", "status", "verdict", "top"}.
     """
-    from automath.runs.store import RunStore, open_run, record
+    from automath.runs.resume import open_run, record
+    from automath.runs.store import RunStore
     store = RunStore(db, create=resume is None)
     if resume is not None:  # the user continues a run they started: its --score is imported
         loop, run_id = open_run(store, resume, allow_code=True), resume
@@ -176,8 +177,8 @@ def _absolute(path: str) -> str:
 
 def _new_run(store, spec, target, settings: dict, entropy=0.0, score=None):
     from automath.core.engine import Loop
+    from automath.runs.resume import run_objective
     from automath.runs.spec import build_domain
-    from automath.runs.store import run_objective
     domain = build_domain(spec, allow_code=True)
     objective = run_objective(domain, target, entropy, score)
     loop = Loop(domain, objective, target=target, seed=spec["seed"], **settings)
@@ -277,7 +278,7 @@ def _search(pattern: str, text: str) -> bool:
 
 
 def _query_loop(store, run_id, top, where, pattern, fmt) -> None:
-    from automath.runs.store import open_run
+    from automath.runs.resume import open_run
     result = open_run(store, run_id).result()
     if store.run(run_id)["config"].get("score"):
         result.scores = None  # query imports no --score module a database names: no scores

@@ -16,7 +16,7 @@ def plot_run(db: RunStore, run_id: int, path: Path, k: int = 8) -> Path:
 
     >>> import os, tempfile
     >>> from pathlib import Path
-    >>> from automath.runs.store import open_run, record
+    >>> from automath.runs.resume import open_run, record
     >>> tmp = tempfile.TemporaryDirectory(); db = RunStore(os.path.join(tmp.name, "runs.db"))
     >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 2, "target": "x + 1"})
     >>> loop = open_run(db, rid); res = loop.run(on_step=record(db, rid, loop, k=3))
@@ -70,7 +70,7 @@ def write_entry(db: RunStore, run_id: int, result: Result, folder: str | Path = 
 
     >>> import os, tempfile
     >>> from pathlib import Path
-    >>> from automath.runs.store import open_run, record
+    >>> from automath.runs.resume import open_run, record
     >>> tmp = tempfile.TemporaryDirectory(); db = RunStore(os.path.join(tmp.name, "runs.db"))
     >>> rid = db.create({"grammar": "arith", "atoms": "x,1"}, {"steps": 2, "target": "x + 1"})
     >>> loop = open_run(db, rid); res = loop.run(on_step=record(db, rid, loop, k=3))
