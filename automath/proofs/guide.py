@@ -174,7 +174,7 @@ def _queued(sat: object, n: int) -> list[tuple]:
     pairs = [entry for _, _, entry in sat.heap if entry[0] in ("cp", "cpr")]
     out = []
     for entry in pairs[:: max(1, len(pairs) // max(n, 1))][:n]:
-        built = sat._build(("cp", *entry[1:]))
+        built = sat.built(entry)
         if built is not None:
             (lhs, rhs), _ = built
             out += [(lhs, rhs)] if lhs != rhs else []

@@ -212,6 +212,11 @@ class Saturation:
         self.given += 1
         return True
 
+    def built(self, entry: tuple) -> tuple[tuple[Flat, Flat], tuple] | None:
+        """The equation a queue entry stands for, as its overlap builds it (a raw pair not yet
+        normalized), with its source; None when the overlap no longer exists."""
+        return self._build(("cp", *entry[1:]) if entry[0] == "cpr" else entry)
+
     def _build(self, entry: tuple) -> tuple[tuple[Flat, Flat], tuple] | None:
         kind = entry[0]
         if kind == "axiom":
