@@ -14,9 +14,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-ELEMENTS, PENALTY, COLLINEAR = 2000, 1e-3, 1e-9
-"""The most elements paired; the loss added per node of the pair (ties go to the smaller
-pair); the relative determinant below which two elements count as collinear."""
+from automath.core.store import Store
+from automath.core.term import Term
+from automath.regression.pairs import small_ids
+
+ELEMENTS, SIZE, PENALTY, COLLINEAR = 2000, 7, 1e-3, 1e-9
+"""The most elements paired, and their most nodes; the loss added per node of the pair (ties
+go to the smaller pair); the relative determinant below which two elements count as
+collinear."""
 
 
 def pair_losses(values: Tensor, y: Tensor) -> Tensor:
@@ -58,3 +63,20 @@ def best_pairs(values: Tensor, y: Tensor, sizes: Tensor, k: int = 4,
     m = len(values)
     pairs = [(int(f) // m, int(f) % m) for f in flat]
     return [(i, j) for i, j in pairs if torch.isfinite(score[i, j])]
+
+
+def pair_terms(store: Store, y: Tensor, k: int = 2, max_size: int = SIZE,
+               limit: int = ELEMENTS) -> list[Term]:
+    """``u + v`` for the ``k`` best pairs among the ``limit`` smallest elements of at most
+    ``max_size`` nodes (a constant fit then puts the coefficients on).
+
+    >>> from automath.regression.data import data_domain
+    >>> d = data_domain("nguyen", {"x": [0.5 * i for i in range(1, 9)]}); st = d.new_store()
+    >>> sq, _, _, x = [st.add_term(d.parse(t)) for t in ("x*x", "sin(x)", "exp(x)", "x")]
+    >>> y = 2 * st.values[x] - 3 * st.values[sq]
+    >>> str(pair_terms(st, y, k=1)[0])
+    'add(x, mul(x, x))'
+    """
+    ids = small_ids(store, max_size, limit)
+    pairs = best_pairs(store.values[ids], y, store.size[ids], k)
+    return [Term("add", (store.term(int(ids[i])), store.term(int(ids[j])))) for i, j in pairs]
