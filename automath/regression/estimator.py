@@ -24,6 +24,8 @@ from automath.core.term import Term
 from automath.core.threads import torch_threads
 from automath.regression.budget import MB, Budget, interrupts, search_time
 from automath.regression.data import FitData, data_domain, scaled_nmse, split_rows
+from automath.regression.defined import PER_SIZE, box_points, defined, defined_rows
+from automath.regression.evonet_fit import fit_evonet
 from automath.regression.formula import (
     Formula,
     fit_constants,
@@ -146,7 +148,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         """Search for a formula ``y ≈ f(X)``; stops at an exact fit or when the budget ends."""
         x, yv = self._validate(X, y, reset=True)
         if self.method == "evonet":
-            return self._fit_evonet(x, yv)
+            return fit_evonet(self, x, yv)
         if self.method != "weighted":
             raise AutomathError(f"unknown method {self.method!r}; choose 'weighted' or 'evonet'")
         with torch_threads(self.n_threads):
@@ -219,8 +221,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         domain = data_domain(grammar, {n: x[rows, i] for i, n in enumerate(names)}, numerals,
                              device=self.device)
         constants = bool(self.fit_constants and numerals)
-        memory = None if self.max_memory is None else int(self.max_memory * MB)
-        budget = Budget(self.max_time, memory)
+        budget = Budget(self.max_time, None if self.max_memory is None else self.max_memory * MB)
         cfg = SearchConfig(base_elements=self.base_elements, max_goals=self.max_goals,
                            beam=self.beam, steps=self.steps, deep=self.deep,
                            max_time=search_time(self.max_time), max_memory=budget.max_memory,
@@ -229,6 +230,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                            **({} if self.learning else FROZEN))
         self.variable_names_, self.grammar_ = names, grammar.name
         self._accept = unit_check(self.X_units, self.y_units, names)
+        self._points = box_points(data.x)  # a row must be finite over the data's box
         if self._separable(x[rows], y[rows], data, names, budget):
             return self
         if self.max_time is not None:  # what the parts used is not the search's
@@ -240,10 +242,11 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             front += self._fitted(res, data, names, front[-3:], budget)
         if not any(e["exact"] for e in front):
             front += self._near(res, domain.rules, data, names, budget, constants)
+        front = defined_rows(front, names, self._points)
         if self._accept is not None:  # units: the consistent rows, where there are any
             front = [e for e in front if self._accept(e["term"])] or front
-        found_by = next((e["event"] for e in res.log if e.get("exact")), None)
-        self._finish(front, res.log, res.stopped, found_by, len(res.store),
+        self._finish(front, res.log, res.stopped,
+                     next((e["event"] for e in res.log if e.get("exact")), None), len(res.store),
                      res.evaluations - before, res.seconds, data.rows)
         return self
 
@@ -325,16 +328,15 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         loss = torch.where(ok, res.nmse, torch.inf)
         ids = [res.best] if res.exact else []
         order = torch.argsort(loss, stable=True)[:2000]
-        best_by_size: dict[int, int] = {}
+        by_size: dict[int, list[int]] = {}
         for i in order.tolist():
-            best_by_size.setdefault(int(st.size[i]), i)
-        ids += list(best_by_size.values())
-        out = []
+            by_size.setdefault(int(st.size[i]), []).append(i)
+        ids += [next((i for i in g[:PER_SIZE] if defined(st.term(i), names, self._points)), g[0])
+                for g in by_size.values()]  # per size the best defined one of the first few
         w = res.weights
-        for i in dict.fromkeys(ids):
-            weight = NAN if w is None else float(w[i]) if i < len(w) else 0.0
-            out.append(self._entry(st.term(i), data, names, weight, fitted=False))
-        return pareto(out)
+        return pareto([self._entry(st.term(i), data, names, NAN if w is None else
+                                   float(w[i]) if i < len(w) else 0.0, fitted=False)
+                       for i in dict.fromkeys(ids)])
 
     def _entry(self, term: Term, data: FitData, names: list[str], weight: float,
                fitted: bool) -> dict:
@@ -420,23 +422,6 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         fit_constants(module, data.x, data.y, steps=steps)
         term = tidy(module.term(snap_constants(module, data.x, data.y)))
         return self._entry(term, data, names, NAN, fitted=True) | {"source": "constant fit"}
-
-    def _fit_evonet(self, x: np.ndarray, y: np.ndarray) -> SymbolicRegressor:
-        from automath.evonet.export import EvonetRegressor
-        names = self._names(x.shape[1], self._grammar())
-        net = EvonetRegressor(seed=self.seed, n_threads=self.n_threads).fit(x, y, names)
-        expr = net.sympy()
-        loss = float(np.mean((net.predict(x) - y) ** 2) / max(np.var(y), 1e-300))
-        self.evonet_, self.variable_names_, self.grammar_ = net, names, "evonet"
-        self._front = add_scores([{"term": None, "expr": expr, "size": sympy.count_ops(expr) + 1,
-                                   "loss": loss, "weight": NAN, "exact": loss <= self.tol,
-                                   "fitted": True, "selected": True}])
-        self.best_term_, self.exact_ = None, loss <= self.tol
-        self.search_log_, self.seconds_, self.n_elements_ = net.history_, 0.0, 0
-        self.found_by_ = "evonet" if self.exact_ else None
-        self.stopped_ = "exact" if self.exact_ else "exhausted"
-        self.equations_ = table(self._front, [expr])
-        return self
 
     def save(self, path: str) -> None:
         """Write the fitted model to ``path`` as JSON (``regression.saving``; no pickle)."""
