@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from automath.core.threads import torch_threads
+from automath.sweeps.workers import limit_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = (ROOT / "automath" / "problems" / "ueq", ROOT / "benchmarks" / "problems")
@@ -157,7 +158,7 @@ def bench_ablate(tasks: Sequence[str] = ("run", "prove", "fit"), settings: Setti
     if workers <= 1:
         results = (run_pair(k, job, settings) for k, job in enumerate(todo))
     else:
-        pool = ProcessPoolExecutor(workers)
+        pool = ProcessPoolExecutor(workers, initializer=limit_threads, initargs=(workers,))
         results = pool.map(run_pair, range(len(todo)), todo, [settings] * len(todo))
     rows = []
     for row in results:

@@ -32,6 +32,7 @@ from automath.cli.common import Printer, format_option, split
 from automath.core.constants import closed_forms, loss_limit, snap_greedy, snap_value
 from automath.core.errors import AutomathError
 from automath.regression.recovery import as_sympy, check_exact
+from automath.sweeps.workers import limit_threads, ordered_map
 from benchmarks.datasets import PROBLEMS, Problem, select
 from benchmarks.scale import SCALE_COLUMNS, SCALE_ROWS, SCALE_TARGETS, bench_scale
 
@@ -286,21 +287,35 @@ def bench_sr(problems: str | Sequence[str] = "nguyen", seeds: int = 10,
     return {"rows": rows, "runs": runs}
 
 
-def _warm_up(budget: float) -> None:
-    """Imports and first torch calls, outside the timed runs (once per process)."""
+def _warm_up(budget: float, workers: int = 1) -> None:
+    """Imports and first torch calls, outside the timed runs (once per process); with
+    several workers, first each worker's share of the cores (``limit_threads``)."""
+    if workers > 1:
+        limit_threads(workers)
     run_one("automath", "Nguyen-1", 99, budget)
 
 
+EXPECTED_COST = {"automath": 0.1, "gplearn": 1.0, "pyoperon": 1.0}
+"""A run's expected time as a fraction of the budget, by method (the peers run to their
+generation limit or the budget; ours mostly stops early): longer ones start first."""
+
+
 def _runs(jobs: list[tuple], budget: float, workers: int) -> Iterator[dict]:
-    """``run_one`` over (noise, problem, seed, method) jobs, in order, on ``workers`` processes."""
-    args = ([m for *_, m in jobs], [n for _, n, _, _ in jobs], [s for _, _, s, _ in jobs],
-            [budget] * len(jobs), [lv for lv, *_ in jobs])
+    """``run_one`` over (noise, problem, seed, method) jobs, in order, on ``workers`` processes
+    (each with its share of the cores; within a window the peers' runs start first)."""
+    calls = [(method, name, seed, budget, level) for level, name, seed, method in jobs]
     if workers <= 1:
         _warm_up(budget)
-        yield from map(run_one, *args)
+        yield from (run_one(*c) for c in calls)
         return
-    with ProcessPoolExecutor(workers, initializer=_warm_up, initargs=(budget,)) as pool:
-        yield from pool.map(run_one, *args)
+    with ProcessPoolExecutor(workers, initializer=_warm_up, initargs=(budget, workers)) as pool:
+        yield from ordered_map(pool, run_one, calls, cost=lambda call: _expected(*call),
+                               window=4 * workers)
+
+
+def _expected(method: str, *_: object) -> float:
+    """The expected cost of a ``run_one`` call (``EXPECTED_COST``; 1 for a method not in it)."""
+    return EXPECTED_COST.get(method, 1.0)
 
 
 def summarize(runs: list[dict], problems: list[str], methods: list[str],

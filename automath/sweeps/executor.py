@@ -22,6 +22,7 @@ from pathlib import Path
 
 from automath.core.errors import AutomathError
 from automath.sweeps.plan import Job
+from automath.sweeps.workers import thread_env
 
 TAIL = 2000
 """Characters of a job's output kept in its outcome."""
@@ -45,8 +46,10 @@ class Outcome:
         return self.returncode == 0
 
 
-def execute(job: Job, timeout: float | None = None) -> Outcome:
-    """Run one job in a fresh process, its runs saved to a private database.
+def execute(job: Job, timeout: float | None = None,
+            env: dict[str, str] | None = None) -> Outcome:
+    """Run one job in a fresh process, its runs saved to a private database (``env``: its
+    environment, default this process's).
 
     >>> out = execute(Job("help", ("runs", "--help")))
     >>> out.ok, "Usage" in out.output
@@ -58,7 +61,8 @@ def execute(job: Job, timeout: float | None = None) -> Outcome:
         start = time.perf_counter()
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                                  env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                  env={**(os.environ if env is None else env),
+                                       "PYTHONUNBUFFERED": "1"})
             code, text = done.returncode, done.stdout + done.stderr
         except subprocess.TimeoutExpired as e:
             code, text = None, _text(e.stdout) + _text(e.stderr) + f"\nkilled after {timeout} s"
@@ -70,18 +74,19 @@ def _text(b: bytes | str | None) -> str:
     return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
 
 
-def _retry(job: Job, timeout: float | None) -> Outcome:
+def _retry(job: Job, timeout: float | None, env: dict[str, str] | None = None) -> Outcome:
     """``execute``, and once more when the first try fails."""
-    first = execute(job, timeout)
+    first = execute(job, timeout, env)
     if first.ok:
         return first
-    second = execute(job, timeout)
+    second = execute(job, timeout, env)
     return Outcome(job, second.returncode, first.seconds + second.seconds, second.output,
                    second.database, 2)
 
 
 class ProcessPool:
-    """Jobs on ``workers`` local processes, outcomes in the order they finish."""
+    """Jobs on ``workers`` local processes, outcomes in the order they finish; each job's
+    process gets its share of the cores (``thread_env``: torch, numba, OpenMP threads)."""
 
     def __init__(self, workers: int = 2) -> None:
         if workers < 1:
@@ -91,7 +96,8 @@ class ProcessPool:
     def run(self, jobs: Sequence[Job], timeout: float | None = None) -> Iterator[Outcome]:
         """Each job's outcome as it finishes."""
         with ProcessPoolExecutor(self.workers) as pool:
-            pending = {pool.submit(_retry, j, timeout) for j in jobs}
+            env = thread_env(self.workers)
+            pending = {pool.submit(_retry, j, timeout, env) for j in jobs}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in done)
