@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 MB = 1 << 20
 
@@ -43,14 +43,27 @@ class Budget:
     (True, 'time')
     """
 
-    def __init__(self, max_time: float | None = None, max_memory: int | None = None) -> None:
-        self.start, self.base = time.perf_counter(), resident_bytes()
+    def __init__(self, max_time: float | None = None, max_memory: int | None = None,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock, self.start, self.base = clock, clock(), resident_bytes()
         self.max_time, self.max_memory = max_time, max_memory
         self.reason: str | None = None
 
     def elapsed(self) -> float:
-        """Seconds since the budget started."""
-        return time.perf_counter() - self.start
+        """Seconds since the budget started (by its ``clock``)."""
+        return self.clock() - self.start
+
+    def part(self, fraction: float = 1.0, reserve: float = 0.0) -> Budget:
+        """A budget from now of ``fraction`` of the seconds left less ``reserve`` (none
+        without a time limit; the same memory limit and clock): a stage's share of a fit.
+
+        >>> ticks = iter(range(100)); b = Budget(10.0, clock=lambda: next(ticks))
+        >>> b.part(0.5, reserve=2.0).max_time, Budget().part(0.5).max_time
+        (3.5, None)
+        """
+        left = self.left()
+        seconds = None if left == float("inf") else max(0.0, fraction * (left - reserve))
+        return Budget(seconds, self.max_memory, self.clock)
 
     def left(self) -> float:
         """Seconds left (infinite without a time limit; none once interrupted).

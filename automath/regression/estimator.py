@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -34,6 +35,7 @@ from automath.regression.formula import (
     sympy_term,
     term_sympy,
     tidy,
+    warm_optimizer,
 )
 from automath.regression.front import add_scores, check_selection, pareto, records, select, table
 from automath.regression.inputs import InputError, _same_length, read_csv, validate_data
@@ -48,6 +50,8 @@ front_records = records  # the front as plain dicts (regression.front.records)
 FROZEN = {"lr": 0.0, "rule_lr": 0.0}  # learning=False: the loop's p0 and rule weights stay put
 GRAMMAR_ALIASES = {"arith+trig": "trig", "koza": "nguyen"}
 NAN = float("nan")  # the weight of a row the weighted loop did not weigh
+FINISH = 0.1  # seconds kept back from the stages after the search for selecting and the table
+CHUNK = 1 << 14  # elements per block of the near look-ups: each checks the clock between blocks
 
 class SymbolicRegressor(RegressorMixin, BaseEstimator):
     """Exact formulas from data: base enumeration and goal lookups, the weighted loop after them.
@@ -221,6 +225,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         domain = data_domain(grammar, {n: x[rows, i] for i, n in enumerate(names)}, numerals,
                              device=self.device)
         constants = bool(self.fit_constants and numerals)
+        warm = threading.Thread(target=warm_optimizer if constants else bool, daemon=True)
+        warm.start()  # beside the search: what the first constant fit would pay after it
         budget = Budget(self.max_time, None if self.max_memory is None else self.max_memory * MB)
         cfg = SearchConfig(base_elements=self.base_elements, max_goals=self.max_goals,
                            beam=self.beam, steps=self.steps, deep=self.deep,
@@ -237,11 +243,11 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, search_time(budget.left())))
         probe = Probe(lambda r: self._met(r, data, names, budget)) if constants else None
         res, before = self._search_run(domain, torch.tensor(y[rows]), cfg, budget, probe)
-        front = self._candidates(res, data, names)
-        if constants:
-            front += self._fitted(res, data, names, front[-3:], budget)
+        front, _ = self._candidates(res, data, names), warm.join()
+        if constants:  # each stage checks its share of the time left, less what finishing takes
+            front += self._fitted(res, data, names, front[-3:], budget.part(0.5, FINISH))
         if not any(e["exact"] for e in front):
-            front += self._near(res, domain.rules, data, names, budget, constants)
+            front += self._near(res, domain.rules, data, names, budget.part(1, FINISH), constants)
         front = defined_rows(front, names, self._points)
         if self._accept is not None:  # units: the consistent rows, where there are any
             front = [e for e in front if self._accept(e["term"])] or front
@@ -349,13 +355,15 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         """With numerals, scaled near look-ups refitted (``c·h∘e (+ b)``; "constant fit"), then
         two-part candidates from near look-ups (``regression.near``; "near look-up")."""
         stop, out = (lambda: budget.left() <= 0), []
-        if constants:  # first: a pass of two products per chunk, and few refits
-            few = data.subsample(self.max_search_rows, self.seed)
-            terms = scaled_terms(res.store, res.y, rules, self.max_size - 4, stop=stop)
-            out = self._on_all_rows([r for n, t in enumerate(terms) if n < 1 or not stop()
-                                     for r in self._refits({"term": t}, few, names)],
+        if constants:  # first, in half the time: a pass of two products per chunk, few refits
+            few, half = data.subsample(self.max_search_rows, self.seed), budget.part(0.5)
+            terms = scaled_terms(res.store, res.y, rules, self.max_size - 4, chunk=CHUNK,
+                                 stop=lambda: half.left() <= 0)
+            out = self._on_all_rows([r for t in terms if half.left() > 0
+                                     for r in self._refits({"term": t}, few, names, stop)],
                                     few, data, names, budget)
-        terms = near_terms(res.store, res.y, rules, max_size=self.max_size, stop=stop)
+        terms = near_terms(res.store, res.y, rules, max_size=self.max_size, chunk=CHUNK,
+                           stop=stop)
         return out + [self._entry(t, data, names, NAN, fitted=False) | {"source": "near look-up"}
                       for t in terms]
 
@@ -393,9 +401,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         with more rows, the ones on that front refitted and scored on all of them."""
         few = data.subsample(self.max_search_rows, self.seed)
         shapes = self._shapes(res, few, names)
-        out = [r for e in best for r in self._refits(e, few, names)]
-        out += [r for n, e in enumerate(shapes) if n < 2 or budget.left() > 0
-                for r in self._refits(e, few, names)]
+        out = [r for e in best for r in self._refits(e, few, names)]  # then the shapes in time
+        out += [r for e in shapes if not budget.spent() for r in self._refits(e, few, names,
+                                                                              budget.spent)]
         return self._on_all_rows(out, few, data, names, budget)
 
     def _polish(self, term: Term, data: FitData, names: list[str], budget: Budget) -> dict:
@@ -408,18 +416,21 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         limit = loss_limit(refit["loss"], 1.0, 1e-9, rows=len(data.y), z=2.0)
         return kept if kept["loss"] <= limit else refit
 
-    def _refits(self, entry: dict, data: FitData, names: list[str]) -> list[dict]:
+    def _refits(self, entry: dict, data: FitData, names: list[str],
+                stop: Callable[[], bool] = bool) -> list[dict]:
         """``Σ a_i·t_i + b`` and ``Σ a_i·t_i`` over the entry's summands ``t_i``, all numerals
         fitted and snapped (the front keeps the offset only where it pays)."""
         one, zero = Term("num", (), "1"), Term("num", (), "0")
         parts = [Term("mul", (one, t)) for t in summands(entry["term"])]
         total = functools.reduce(lambda a, b: Term("add", (a, b)), parts)
-        return [self._refit(t, data, names) for t in (Term("add", (total, zero)), total)]
+        return [self._refit(t, data, names, stop=stop) for t in (Term("add", (total, zero)),
+                                                                  total)]
 
-    def _refit(self, wrapped: Term, data: FitData, names: list[str], steps: int = 50) -> dict:
-        """The term with its numerals fitted to the data and snapped to closed forms."""
+    def _refit(self, wrapped: Term, data: FitData, names: list[str], steps: int = 50,
+               stop: Callable[[], bool] = bool) -> dict:
+        """The term with its numerals fitted to the data (until ``stop()``) and snapped."""
         module = Formula(wrapped, names)
-        fit_constants(module, data.x, data.y, steps=steps)
+        fit_constants(module, data.x, data.y, steps=steps, stop=stop)
         term = tidy(module.term(snap_constants(module, data.x, data.y)))
         return self._entry(term, data, names, NAN, fitted=True) | {"source": "constant fit"}
 

@@ -161,8 +161,25 @@ def sympy_term(expr: sympy.Expr) -> Term:
     return functools.reduce(lambda a, b: Term(op, (a, b)), args)
 
 
-def fit_constants(module: Formula, x: Tensor, y: Tensor, steps: int = 50) -> float:
-    """Fit the module's constants to ``y`` by L-BFGS on the MSE; returns the final MSE.
+@functools.cache
+def warm_optimizer() -> None:
+    """Build one L-BFGS optimizer (once per process): torch's first optimizer imports
+    ``torch._dynamo``, about 2 s, which a fit should pay during its search, not after it.
+
+    >>> warm_optimizer()
+    """
+    torch.optim.LBFGS([torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))])
+
+
+class _Deadline(Exception):
+    """Raised inside an L-BFGS closure once the fit's ``stop()`` holds."""
+
+
+def fit_constants(module: Formula, x: Tensor, y: Tensor, steps: int = 50,
+                  stop: Callable[[], bool] = lambda: False) -> float:
+    """Fit the module's constants to ``y`` by L-BFGS on the MSE; returns the final MSE. When
+    ``stop()`` holds (checked at each evaluation) the fit ends there, keeping the better of
+    where it got and where it started.
 
     >>> from automath.core.grammar import Grammar
     >>> f = Formula(Grammar.load("trig").parse("1*x + 1"), ["x"])
@@ -177,6 +194,8 @@ def fit_constants(module: Formula, x: Tensor, y: Tensor, steps: int = 50) -> flo
     best = (_mse(module, x, y), module.constants.detach().clone())
 
     def closure() -> Tensor:
+        if stop():
+            raise _Deadline
         opt.zero_grad()
         loss = torch.mean((module(x) - y) ** 2)
         if torch.isfinite(loss):
@@ -185,7 +204,7 @@ def fit_constants(module: Formula, x: Tensor, y: Tensor, steps: int = 50) -> flo
 
     try:
         opt.step(closure)
-    except (RuntimeError, IndexError, ValueError):  # a line search that met NaN: keep the best
+    except (RuntimeError, IndexError, ValueError, _Deadline):  # NaN in a line search, or time
         pass
     loss = _mse(module, x, y)
     if not loss <= best[0]:

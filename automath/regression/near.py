@@ -202,9 +202,9 @@ def _cosine_error(w: Tensor, a: Tensor, y: Tensor) -> Tensor:
 
 
 def _blocks(store: Store, chunk: int, stop: Callable[[], bool]):
-    """(first id, float64 values) of the store's elements, ``chunk`` at a time; after the
-    first block, none once ``stop()`` holds."""
+    """(first id, float64 values) of the store's elements, ``chunk`` at a time; none once
+    ``stop()`` holds (so a spent budget reads nothing)."""
     for start in range(0, len(store), chunk):
-        if start and stop():
+        if stop():
             return
         yield start, store.values[start:start + chunk].to(torch.float64)
