@@ -169,7 +169,9 @@ def bench_evolve(edge_counts: tuple[int, ...] = (10**5, 10**6, 4 * 10**6), depth
                  max_time: float | None = None) -> list[dict]:
     """Forward+backward hyperedges per second of the evolution (``ours``: sorted by child
     from ``SORT_FROM`` edges on, the sort timed apart), beside the edges always sorted by
-    child, in their given order, and a sparse-matrix form, all taking turns in one run. Rows
+    child, in their given order, the eager torch path (``evolve(..., fused=False)``, the
+    reference; ``ours`` is the compiled flow where numba is installed) and a sparse-matrix
+    form, all taking turns in one run. Rows
     go to ``echo`` as measured; past ``max_time`` seconds no further row starts."""
     jobs = [lambda m=m: _evolve_row(m, depth, device) for m in edge_counts]
     return _rows(jobs, echo, max_time)
@@ -196,19 +198,21 @@ def _evolve_row(m: int, depth: int, device: str) -> dict:
     b = torch.full((4,), 0.125, dtype=torch.float64, device=device)
     a = torch.tensor(0.5, dtype=torch.float64, device=device)
 
-    def run(edges: Hyperedges) -> None:
+    def run(edges: Hyperedges, fused: bool | None = None) -> None:
         p = p0.clone().requires_grad_(True)
-        evolve(p, edges, a, b, depth).sum().backward()
+        evolve(p, edges, a, b, depth, fused=fused).sum().backward()
 
     given, by_child = _in_given_order(e), _in_given_order(e.by_child)
     sparse = _sparse_baseline(e, n, b)
     sort_s = _timed(lambda: Hyperedges(*e.fields()).by_child)
     best = _alternating({"ours": lambda: run(e), "by_child": lambda: run(by_child),
-                         "given": lambda: run(given), "sparse": lambda: sparse(p0)})
+                         "given": lambda: run(given), "eager": lambda: run(e, False),
+                         "sparse": lambda: sparse(p0)})
     rate = {k: m * depth / s / 1e6 for k, s in best.items()}
     return {"edges": m, "elements": n, "ours_M_edges_per_s": rate["ours"],
             "by_child_M_edges_per_s": rate["by_child"],
-            "given_order_M_edges_per_s": rate["given"], "sort_ms": sort_s * 1e3,
+            "given_order_M_edges_per_s": rate["given"], "eager_M_edges_per_s": rate["eager"],
+            "vs_eager": best["eager"] / best["ours"], "sort_ms": sort_s * 1e3,
             "sparse_mm_M_edges_per_s": rate["sparse"], "ratio": best["sparse"] / best["ours"]}
 
 
