@@ -61,26 +61,30 @@ class _Flow:
     def __call__(self, p: torch.Tensor) -> torch.Tensor:
         if self.fused and p.dtype == self.b.dtype and p.device.type == "cpu" \
                 and not torch._C._are_functorch_transforms_active():
-            return _FusedFlow.apply(p, self.b, self.arrays)
+            return _FusedFlow.apply(p, self.bw, self.arrays)
         return self._eager(p)
 
     @functools.cached_property
     def arrays(self) -> tuple[np.ndarray, ...]:
-        """The edges' rule, i, j, c as numpy arrays for the compiled flow."""
-        return tuple(_int_array(f) for f in self.edges.fields())
+        """The edges' i, j, c as numpy arrays for the compiled flow."""
+        return tuple(_int_array(f) for f in (self.edges.i, self.edges.j, self.edges.c))
 
     @functools.cached_property
-    def _eager_indices(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """``j`` with unary edges reading entry ``n``, and each edge's rule weight."""
-        edges = self.edges
-        return torch.where(edges.j >= 0, edges.j, self.n), self.b.index_select(0, edges.rule)
+    def bw(self) -> torch.Tensor:
+        """Each edge's rule weight (one gather per edge set, its gradient summed over steps
+        before it reaches ``b``, as on both paths)."""
+        return self.b.index_select(0, self.edges.rule)
+
+    @functools.cached_property
+    def _eager_j(self) -> torch.Tensor:
+        """``j`` with unary edges reading entry ``n`` (the 1 appended to ``p``)."""
+        return torch.where(self.edges.j >= 0, self.edges.j, self.n)
 
     def _eager(self, p: torch.Tensor) -> torch.Tensor:
         """The reference: gathers by ``index_select`` (their backward is an ``index_add``,
         far faster than ``p[idx]``'s); unary edges read an extra entry 1 appended to ``p``."""
-        j, bw = self._eager_indices
         pe = torch.cat([p, p.new_ones(1)])
-        flow = bw * pe.index_select(0, self.i) * pe.index_select(0, j)
+        flow = self.bw * pe.index_select(0, self.i) * pe.index_select(0, self._eager_j)
         return torch.zeros_like(p).index_add(0, self.c, flow)
 
 
@@ -98,57 +102,65 @@ _jit = numba.njit(cache=True, nogil=True) if FUSED else (lambda f: f)
 
 
 @_jit
-def _flow_forward(p, b, rule, i, j, c, out):  # pragma: no cover - compiled
-    """``out[c] += b[rule]·p[i]·p[j]`` edge by edge (``p[j] = 1`` where ``j < 0``); False,
-    with nothing read out of bounds, where an index lies outside ``p`` or ``b``."""
-    n, rules = p.shape[0], b.shape[0]
+def _flow_forward(p, bw, i, j, c, out):  # pragma: no cover - compiled
+    """``out[c] += bw·p[i]·p[j]`` edge by edge (``p[j] = 1`` where ``j < 0``), the products
+    and sums in the eager path's order; False, with nothing read out of bounds, where an
+    index lies outside ``p``."""
+    n = p.shape[0]
     for e in range(c.shape[0]):
-        r, ie, je, ce = rule[e], i[e], j[e], c[e]
-        if not (0 <= r < rules and 0 <= ie < n and -1 <= je < n and 0 <= ce < n):
+        ie, je, ce = i[e], j[e], c[e]
+        if not (0 <= ie < n and -1 <= je < n and 0 <= ce < n):
             return False
         if je >= 0:
-            out[ce] += b[r] * p[ie] * p[je]
+            out[ce] += bw[e] * p[ie] * p[je]
         else:  # no float64 literal: float32 weights stay float32, as on the eager path
-            out[ce] += b[r] * p[ie]
+            out[ce] += bw[e] * p[ie]
     return True
 
 
 @_jit
-def _flow_backward(g, p, b, rule, i, j, c, gp, gb):  # pragma: no cover - compiled
-    """The vector-Jacobian product of ``_flow_forward`` for output feedback ``g``."""
+def _flow_backward(g, p, bw, i, j, c, gi, gj, gbw, want_bw):  # pragma: no cover - compiled
+    """The vector-Jacobian product of ``_flow_forward`` for feedback ``g``: the parts that
+    reach ``p`` as first and as second parent (``gi``, ``gj``) and each edge's weight
+    (``gbw``, where ``want_bw``), each product in the order eager autograd takes."""
     for e in range(c.shape[0]):
-        ge, jj, ie, r = g[c[e]], j[e], i[e], rule[e]
-        if jj >= 0:
-            gp[ie] += ge * b[r] * p[jj]
-            gp[jj] += ge * b[r] * p[ie]
-            gb[r] += ge * p[ie] * p[jj]
+        ge, ie, je = g[c[e]], i[e], j[e]
+        if je >= 0:
+            gpj = ge * p[je]
+            gi[ie] += gpj * bw[e]
+            gj[je] += ge * (bw[e] * p[ie])
+            if want_bw:
+                gbw[e] = gpj * p[ie]
         else:
-            gp[ie] += ge * b[r]
-            gb[r] += ge * p[ie]
+            gi[ie] += ge * bw[e]
+            if want_bw:
+                gbw[e] = ge * p[ie]
 
 
 class _FusedFlow(torch.autograd.Function):
-    """The flow as one compiled forward pass and one compiled backward pass over the edges."""
+    """The flow as one compiled forward pass and one compiled backward pass over the edges;
+    outputs and gradients equal the eager path's bit for bit (each sum in the same order)."""
 
     @staticmethod
-    def forward(ctx, p: torch.Tensor, b: torch.Tensor, arrays: tuple) -> torch.Tensor:
-        p, b = p.detach().contiguous(), b.detach().contiguous()
+    def forward(ctx, p: torch.Tensor, bw: torch.Tensor, arrays: tuple) -> torch.Tensor:
+        p, bw = p.detach().contiguous(), bw.detach().contiguous()
         out = torch.zeros_like(p)
-        if not _flow_forward(p.numpy(), b.numpy(), *arrays, out.numpy()):
-            raise IndexError(f"an edge names an element outside 0..{p.shape[0] - 1} or a rule "
-                             f"outside 0..{b.shape[0] - 1}")
-        ctx.save_for_backward(p, b)
+        if not _flow_forward(p.numpy(), bw.numpy(), *arrays, out.numpy()):
+            raise IndexError(f"an edge names an element outside 0..{p.shape[0] - 1}")
+        ctx.save_for_backward(p, bw)
         ctx.arrays = arrays
         return out
 
     @staticmethod
     @once_differentiable
     def backward(ctx, g: torch.Tensor):
-        p, b = ctx.saved_tensors
-        gp, gb = torch.zeros_like(p), torch.zeros_like(b)
-        _flow_backward(g.contiguous().numpy(), p.numpy(), b.numpy(), *ctx.arrays,
-                       gp.numpy(), gb.numpy())
-        return gp, gb, None
+        p, bw = ctx.saved_tensors
+        want_bw = ctx.needs_input_grad[1]
+        gi, gj = torch.zeros_like(p), torch.zeros_like(p)
+        gbw = torch.empty_like(bw) if want_bw else bw.new_empty(0)
+        _flow_backward(g.contiguous().numpy(), p.numpy(), bw.numpy(), *ctx.arrays,
+                       gi.numpy(), gj.numpy(), gbw.numpy(), want_bw)
+        return gi + gj, gbw if want_bw else None, None
 
 
 def evolve_step(p: torch.Tensor, edges: Hyperedges, a: torch.Tensor,
