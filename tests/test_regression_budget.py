@@ -32,8 +32,8 @@ def test_a_fit_without_a_formula_stops_at_the_time_budget_with_a_front():
     assert seconds < 30  # 1 s asked; loose, for a loaded machine: never the 40 min of before
     rows = front_records(model)
     assert rows and sum(r["selected"] for r in rows) == 1
-    pred = model.predict(x)
-    assert np.all(np.isfinite(pred)) and np.mean((pred - y) ** 2) < np.var(y)
+    pred = model.predict(x)  # the mean of y at worst (the front always holds it)
+    assert np.all(np.isfinite(pred)) and np.mean((pred - y) ** 2) <= np.var(y) * (1 + 1e-9)
 
 
 def test_a_fit_stops_at_the_memory_budget():
