@@ -201,11 +201,17 @@ def _candidates(v: float, tol: float, cost: float) -> list[sympy.Expr]:
 
 def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.ndarray) -> str:
     """``check_exact``'s verdict ("proved", "numeric" or "") after snapping floats."""
-    if expr is None:
+    if expr is None or _undefined(expr):
         return ""
     expr = snap_floats(expr, x, y, problem.variables)
     return check_exact(as_sympy(expr, problem.variables, problem.ranges), problem.formula,
                        problem.variables, problem.ranges)
+
+
+def _undefined(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` holds an undefined value (``zoo``, ``nan``, ``oo``), which no point
+    can evaluate (lambdify has no name for ``zoo``)."""
+    return any(expr.has(v) for v in (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
 
 
 def noisy(problem: Problem, y: np.ndarray, seed: int, level: float) -> np.ndarray:
@@ -226,9 +232,13 @@ def holdout_r2(expr: sympy.Expr | None, problem: Problem, points: int = 1000) ->
 
     >>> holdout_r2(sympy.sympify("x**3 + x**2 + x"), PROBLEMS["Nguyen-1"])
     1.0
+    >>> holdout_r2(sympy.zoo * sympy.Symbol("x"), PROBLEMS["Nguyen-1"])
+    -inf
     """
     if expr is None:
         return float("nan")
+    if _undefined(expr):
+        return float("-inf")
     rng = np.random.default_rng(12345)
     x = np.stack([rng.uniform(*problem.ranges[v], points) for v in problem.variables], 1)
     syms = sympy.symbols(problem.variables)
