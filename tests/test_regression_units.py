@@ -47,7 +47,7 @@ def test_units_pick_the_physical_formula_for_kinetic_energy():
     """Without units this data's exact fit was m*log(sqrt(exp(v**2))) (exp of a speed)."""
     rng = np.random.default_rng(0)
     m, v, t = rng.uniform(1, 3, 30), rng.uniform(0.5, 2, 30), rng.uniform(1, 2, 30)
-    model = SymbolicRegressor(grammar="trig", variable_names=("m", "v", "t"), max_time=8,
+    model = SymbolicRegressor(grammar="trig", variable_names=("m", "v", "t"), max_time=20,
                               X_units=["kg", "m/s", "s"], y_units="J")
     model.fit(np.stack([m, v, t], 1), 0.5 * m * v * v)
     ms, vs = sympy.symbols("m v")

@@ -249,7 +249,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         front, _ = self._candidates(res, data, names), warm.join()
         if constants:  # each stage checks its share of the time left, less what finishing takes
             front += self._fitted(res, data, names, front[-3:], budget.part(0.5, FINISH))
-            front += [] if any(e["exact"] for e in front) else probed
+            front += [] if any(e["exact"] and self._accepts(e) for e in front) else probed
         if not any(e["exact"] for e in front):
             front += self._near(res, domain.rules, data, names, budget.part(1, FINISH), constants)
         front = defined_rows(front, names, self._points)
@@ -293,6 +293,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self._search = None
         self._finish(rows, log, "exact", "separable", 0, evaluations, budget.elapsed(), data.rows)
         return True
+
+    def _accepts(self, entry: dict) -> bool:
+        return self._accept is None or self._accept(entry["term"])
 
     def _met(self, res: SearchResult, data: FitData, names: list[str], budget: Budget,
              kept: list[dict]) -> bool:
