@@ -39,8 +39,6 @@ from automath.regression.formula import (
 )
 from automath.regression.front import add_scores, check_selection, pareto, records, select, table
 from automath.regression.inputs import InputError, _same_length, read_csv, validate_data
-from automath.regression.leaves import leaf_shape
-from automath.regression.linear import pair_terms
 from automath.regression.near import near_terms, scaled_terms
 from automath.regression.probe import Probe
 from automath.regression.saving import load_fit, save_fit
@@ -243,13 +241,11 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             return self
         if self.max_time is not None:  # what the parts used is not the search's
             cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, search_time(budget.left())))
-        probed: list[dict] = []  # the probe's fitted rows, kept for the front
-        probe = Probe(lambda r: self._met(r, data, names, budget, probed)) if constants else None
+        probe = Probe(lambda r: self._met(r, data, names, budget)) if constants else None
         res, before = self._search_run(domain, torch.tensor(y[rows]), cfg, budget, probe)
         front, _ = self._candidates(res, data, names), warm.join()
         if constants:  # each stage checks its share of the time left, less what finishing takes
             front += self._fitted(res, data, names, front[-3:], budget.part(0.5, FINISH))
-            front += [] if any(e["exact"] and self._accepts(e) for e in front) else probed
         if not any(e["exact"] for e in front):
             front += self._near(res, domain.rules, data, names, budget.part(1, FINISH), constants)
         front = defined_rows(front, names, self._points)
@@ -294,15 +290,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self._finish(rows, log, "exact", "separable", 0, evaluations, budget.elapsed(), data.rows)
         return True
 
-    def _accepts(self, entry: dict) -> bool:
-        return self._accept is None or self._accept(entry["term"])
-
-    def _met(self, res: SearchResult, data: FitData, names: list[str], budget: Budget,
-             kept: list[dict]) -> bool:
-        """Whether constants fitted to the search's best shapes so far give an exact row (the
-        rows are added to ``kept``)."""
+    def _met(self, res: SearchResult, data: FitData, names: list[str], budget: Budget) -> bool:
+        """Whether constants fitted to the search's best shapes so far give an exact row."""
         rows = self._fitted(res, data, names, self._candidates(res, data, names)[-3:], budget)
-        kept += rows
         return any(e["exact"] and (self._accept is None or self._accept(e["term"])) for e in rows)
 
     def _search_run(self, domain, y: torch.Tensor, cfg: SearchConfig, budget: Budget,
@@ -349,10 +339,10 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             by_size.setdefault(int(st.size[i]), []).append(i)
         ids += [next((i for i in g[:PER_SIZE] if defined(st.term(i), names, self._points)), g[0])
                 for g in by_size.values()]  # per size the best defined one of the first few
-        w, mean = res.weights, Term("num", (), f"{float(data.y.mean()):.12g}")  # the baseline
+        w = res.weights
         return pareto([self._entry(st.term(i), data, names, NAN if w is None else
                                    float(w[i]) if i < len(w) else 0.0, fitted=False)
-                       for i in dict.fromkeys(ids)] + [self._entry(mean, data, names, NAN, True)])
+                       for i in dict.fromkeys(ids)])
 
     def _entry(self, term: Term, data: FitData, names: list[str], weight: float,
                fitted: bool) -> dict:
@@ -388,8 +378,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
                 k: int = 6) -> list[dict]:
         """Shapes worth fitting constants to: the best elements after an affine map (the
         ``k // 2`` of lowest loss, ties to the smaller, then ``k`` by loss plus 1e-3 per node), and
-        each one plus the element that best explains what it leaves (two summands); the best
-        two-term sums of small elements (``regression.linear``) second and last."""
+        each one plus the element that best explains what it leaves (two summands)."""
         st, yv = res.store, res.y
         vals = st.values.to(torch.float64)
         small = st.size <= self.max_size // 2
@@ -404,8 +393,6 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             j = int(torch.argmin(torch.where(small, scaled_nmse(vals, rest), torch.inf)
                                  + 1e-3 * st.size))
             terms.append(Term("add", (st.term(i), st.term(j))))
-        pairs = pair_terms(st, yv)
-        terms = terms[:1] + pairs[:1] + terms[1:] + pairs[1:]
         return [self._entry(t, data, names, NAN, fitted=False) for t in terms]
 
     def _fitted(self, res: SearchResult, data: FitData, names: list[str], best: list[dict],
@@ -432,13 +419,12 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     def _refits(self, entry: dict, data: FitData, names: list[str],
                 stop: Callable[[], bool] = bool) -> list[dict]:
         """``Σ a_i·t_i + b`` and ``Σ a_i·t_i`` over the entry's summands ``t_i``, all numerals
-        fitted and snapped (the front keeps the offset only where it pays), and with a few inner
-        variables also ``Σ a_i·t_i`` with leaf numerals (``regression.leaves``: rates)."""
+        fitted and snapped (the front keeps the offset only where it pays)."""
         one, zero = Term("num", (), "1"), Term("num", (), "0")
         parts = [Term("mul", (one, t)) for t in summands(entry["term"])]
         total = functools.reduce(lambda a, b: Term("add", (a, b)), parts)
-        shapes = (Term("add", (total, zero)), total, leaf_shape(entry["term"]))
-        return [self._refit(t, data, names, stop=stop) for t in shapes if t is not None]
+        return [self._refit(t, data, names, stop=stop) for t in (Term("add", (total, zero)),
+                                                                  total)]
 
     def _refit(self, wrapped: Term, data: FitData, names: list[str], steps: int = 50,
                stop: Callable[[], bool] = bool) -> dict:
