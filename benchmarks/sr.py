@@ -211,7 +211,7 @@ def _recovered(expr: sympy.Expr | None, problem: Problem, x: np.ndarray, y: np.n
 def _undefined(expr: sympy.Expr) -> bool:
     """Whether ``expr`` holds an undefined value (``zoo``, ``nan``, ``oo``), which no point
     can evaluate (lambdify has no name for ``zoo``)."""
-    return any(expr.has(v) for v in (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
+    return expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
 
 def noisy(problem: Problem, y: np.ndarray, seed: int, level: float) -> np.ndarray:
