@@ -137,6 +137,8 @@ KERNELS: dict[str, Op] = {
     "bitwise_not": Op(1, _fn("bitwise_not"), dict.fromkeys(_BITS, torch.bitwise_not)),
     "compose": Op(2, operator.mul, {"perm": _perm_compose}),
     "inverse": Op(1, _fn("inverse"), {"perm": _perm_inverse}),
+    "identity": Op(0, lambda: sympy.Symbol("identity", commutative=False),
+                   {"perm": lambda k: k.identity()}),  # and, on function sorts, id (sidecar)
     "append": Op(2, _fn("append"), {"list": append}),
     "reverse": Op(1, _fn("reverse"), {"list": reverse}),
     "nil": Op(0, lambda: sympy.Symbol("nil"), {"list": lambda k: k.empty()}),
