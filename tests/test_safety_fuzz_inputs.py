@@ -206,3 +206,18 @@ def test_a_csv_that_is_not_utf8_is_an_input_error(tmp_path: Path):
     assert out.exit_code == 1 and out.stderr.startswith("error:"), out.output
     line = head.count(b"\n") + 1  # the line and byte offset of the first byte that is not UTF-8
     assert f"{data}:{line}:" in out.stderr and f"byte {len(head)} " in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize(("text", "line", "needle"), [
+    ("x,y\n1,2\n\n2,abc\n", 4, "(at token 'abc')"),  # the blank line 3 still counts
+    ("x,y\n1,2\n2\n", 3, "has 1 value;"),
+    ("x,y\n", 1, "no data rows"),
+])
+def test_a_bad_csv_row_is_named_by_line_and_value(tmp_path: Path, text: str, line: int,
+                                                  needle: str):
+    data = tmp_path / "d.csv"
+    data.write_text(text, encoding="utf-8")
+    out = CliRunner().invoke(main, ["fit", str(data), "--target", "y", "--no-save"])
+    assert out.exit_code == 1 and out.stderr.startswith("error:"), out.output
+    assert f"{data}:{line}: " in out.stderr and needle in out.stderr, out.stderr
+    assert out.stderr.count(str(data)) == 1 and "Traceback" not in out.stderr

@@ -63,18 +63,43 @@ def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]
     """
     import csv
     import io
-    rows = list(csv.reader(io.StringIO(_csv_text(path), newline="")))
+    reader = csv.reader(io.StringIO(_csv_text(path), newline=""))
+    rows = [(reader.line_num, row) for row in reader if row]
     if not rows:
-        raise InputError(f"{path}: empty file", file=path)
-    header = [h.strip() for h in rows[0]]
+        raise InputError("empty file: it needs a header row of column names", file=path)
+    header = [h.strip() for h in rows[0][1]]
     if target not in header:
         raise InputError(f"no column {target!r} (columns: {', '.join(header)})", file=path,
                          line=1)
-    try:
-        data = np.array([[float(v) for v in r] for r in rows[1:] if r], dtype=np.float64)
-    except ValueError as e:
-        raise InputError(f"{path}: a value is not a number ({e})", file=path) from None
-    if data.ndim != 2 or data.shape[1] != len(header):
-        raise InputError(f"{path}: every row needs {len(header)} values", file=path)
+    if len(rows) == 1:
+        raise InputError("no data rows: only the header", file=path, line=1)
+    data = np.array([_numbers(path, line, row, len(header)) for line, row in rows[1:]])
     k = header.index(target)
     return np.delete(data, k, axis=1), data[:, k], [h for h in header if h != target]
+
+
+def _numbers(path: str, line: int, row: list[str], width: int) -> list[float]:
+    """One data row of a CSV file as numbers, or an ``InputError`` naming line and value.
+
+    >>> _numbers("d.csv", 3, ["1", "x"], 2)
+    Traceback (most recent call last):
+    ...
+    automath.regression.inputs.InputError: d.csv:3: a value is not a number (at token 'x')
+    """
+    if len(row) != width:
+        raise InputError(f"this row has {len(row)} value{'s' * (len(row) != 1)}; the header "
+                         f"names {width} columns",
+                         file=path, line=line)
+    try:
+        return [float(v) for v in row]
+    except ValueError:
+        bad = next(v for v in row if not _is_number(v))
+        raise InputError("a value is not a number", file=path, line=line, token=bad) from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
