@@ -91,8 +91,8 @@ goal='e_l = e_r')
         >>> Problem.from_dict({"constants": ["m"], "axioms": ["m*m = m"], "goal": "m = k"})
         Traceback (most recent call last):
         ...
-        automath.proofs.problem.ProblemError: <problem>: goal 'm = k' uses unknown symbol 'k' \
-(constants: m) (at token 'k')
+        automath.proofs.problem.ProblemError: <problem>: goal 'm = k' uses unknown symbol 'k': \
+it is neither a listed constant nor in an axiom (constants: m) (at token 'k')
         """
         where = _Where(source, text)
         g = data.get("grammar", "monoid")
@@ -108,7 +108,7 @@ goal='e_l = e_r')
         goal = data.get("goal")
         goal_eq = _equation(grammar, goal, "goal", where) if goal else None
         if goal_eq:
-            _check_known(goal_eq, consts, goal, where)
+            _check_known(goal_eq, consts, goal, where, grammar)
         weights = _weights(data.get("weights", []), len(consts) + len(axioms), where)
         return cls(str(data.get("name", Path(source).stem)), grammar, consts, tuple(axioms),
                    tuple(data["axioms"]), goal_eq, goal, weights, dict(data.get("search", {})))
@@ -239,9 +239,11 @@ def _leaves(term: Term) -> list[Term]:
 
 
 def _check_known(eq: tuple[Term, Term], consts: tuple[Term, ...], text: str,
-                 where: _Where) -> None:
+                 where: _Where, grammar: Grammar) -> None:
     for t in _leaves(eq[0]) + _leaves(eq[1]):
         if t not in consts:
             names = ", ".join(str(c.token or c.op) for c in consts)
-            raise where.error(f"goal {text!r} uses unknown symbol {t.token or t.op!r} "
-                              f"(constants: {names})", text, token=str(t.token or t.op))
+            shown = str(t.token) if t.op == "var" else grammar.format(t)
+            raise where.error(f"goal {text!r} uses unknown symbol {shown!r}: it is neither "
+                              f"a listed constant nor in an axiom (constants: {names})", text,
+                              token=shown)
