@@ -212,6 +212,8 @@ def test_a_csv_that_is_not_utf8_is_an_input_error(tmp_path: Path):
     ("x,y\n1,2\n\n2,abc\n", 4, "(at token 'abc')"),  # the blank line 3 still counts
     ("x,y\n1,2\n2\n", 3, "has 1 value;"),
     ("x,y\n", 1, "no data rows"),
+    ("x,y\n1,2\n2,nan\n", 3, "column 'y' is nan"),
+    ("x,y\n1,2\n2,3\n-inf,1\n", 4, "column 'x' is -inf"),
 ])
 def test_a_bad_csv_row_is_named_by_line_and_value(tmp_path: Path, text: str, line: int,
                                                   needle: str):

@@ -74,6 +74,7 @@ def read_csv(path: str, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]
     if len(rows) == 1:
         raise InputError("no data rows: only the header", file=path, line=1)
     data = np.array([_numbers(path, line, row, len(header)) for line, row in rows[1:]])
+    _finite(path, data, [line for line, _ in rows[1:]], header)
     k = header.index(target)
     return np.delete(data, k, axis=1), data[:, k], [h for h in header if h != target]
 
@@ -95,6 +96,23 @@ def _numbers(path: str, line: int, row: list[str], width: int) -> list[float]:
     except ValueError:
         bad = next(v for v in row if not _is_number(v))
         raise InputError("a value is not a number", file=path, line=line, token=bad) from None
+
+
+def _finite(path: str, data: np.ndarray, lines: list[int], header: list[str]) -> None:
+    """An ``InputError`` at the first NaN or infinite value, naming its line and column.
+
+    >>> _finite("d.csv", np.array([[1.0, 2.0], [np.inf, 3.0]]), [2, 3], ["x", "y"])
+    Traceback (most recent call last):
+    ...
+    automath.regression.inputs.InputError: d.csv:3: column 'x' is inf; every value must be \
+finite (at token 'inf')
+    """
+    bad = np.argwhere(~np.isfinite(data))
+    if len(bad):
+        row, col = (int(i) for i in bad[0])
+        value = str(data[row, col])
+        raise InputError(f"column {header[col]!r} is {value}; every value must be finite",
+                         file=path, line=lines[row], token=value)
 
 
 def _is_number(text: str) -> bool:
