@@ -26,6 +26,8 @@ from automath.core.errors import AutomathError
 
 COMMANDS = ("run", "prove", "fit", "explore")
 """The commands a sweep may run (each saves its runs to the ``--db`` it is given)."""
+KEYS = ("command", "args", "options", "grid", "runs")
+"""The top-level keys of a sweep file."""
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,19 @@ def load_plan(path: str | Path) -> list[Job]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise AutomathError(f"{path}: cannot read the sweep file: {e}", file=str(path)) from None
+        raise AutomathError(f"cannot read the sweep file: {e}", file=str(path)) from None
     return jobs_of(data, str(path))
 
 
 def jobs_of(data: dict, where: str = "<sweep>") -> list[Job]:
     """The jobs of a parsed sweep plan (see the module's docstring)."""
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise AutomathError(f"unknown key {unknown[0]!r} (a sweep file has: {', '.join(KEYS)})",
+                            file=where, token=unknown[0])
     command = data.get("command")
     if command not in COMMANDS:
-        raise AutomathError(f"{where}: 'command' must be one of {', '.join(COMMANDS)} "
+        raise AutomathError(f"'command' must be one of {', '.join(COMMANDS)} "
                             f"(got {command!r})", file=where)
     args, options = data.get("args", []), data.get("options", {})
     _check_table(where, "options", options)
@@ -71,7 +77,7 @@ def _grid(where: str, grid: dict) -> list[dict]:
     _check_table(where, "grid", grid)
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
-            raise AutomathError(f"{where}: grid key {key!r} needs a non-empty list", file=where)
+            raise AutomathError(f"grid key {key!r} needs a non-empty list", file=where)
     return [dict(zip(grid, combo, strict=True)) for combo in itertools.product(*grid.values())
             ] if grid else []
 
@@ -83,14 +89,14 @@ def _checked(where: str, run: object) -> dict:
 
 def _check_table(where: str, name: str, value: object) -> None:
     if not isinstance(value, dict):
-        raise AutomathError(f"{where}: [{name}] must be a table of settings", file=where)
+        raise AutomathError(f"[{name}] must be a table of settings", file=where)
 
 
 def _job(where: str, command: str, args: list, options: dict, setting: dict) -> Job:
     try:
         positional = [str(a).format(**setting) for a in args]
     except (KeyError, IndexError, ValueError) as e:
-        raise AutomathError(f"{where}: args {args!r} name a setting the grid lacks: {e}",
+        raise AutomathError(f"args {args!r} name a setting the grid lacks: {e}",
                             file=where) from None
     used = {k for k in setting if any("{" + k + "}" in str(a) for a in args)}
     flags = [f for k, v in {**options, **setting}.items() if k not in used
