@@ -24,6 +24,7 @@ from automath.core.grammar import Grammar
 from automath.core.term import Term
 from automath.core.threads import torch_threads
 from automath.regression.budget import MB, Budget, interrupts, search_time
+from automath.regression.coefficients import merged
 from automath.regression.data import FitData, data_domain, scaled_nmse, split_rows
 from automath.regression.defined import PER_SIZE, box_points, defined, defined_rows
 from automath.regression.evonet_fit import fit_evonet
@@ -428,8 +429,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
 
     def _refit(self, wrapped: Term, data: FitData, names: list[str], steps: int = 50,
                stop: Callable[[], bool] = bool) -> dict:
-        """The term with its numerals fitted to the data (until ``stop()``) and snapped."""
-        module = Formula(wrapped, names)
+        """The term with its numerals fitted to the data (until ``stop()``) and snapped; first
+        one numeral per product and sum (``regression.coefficients``: no ridge of equal fits)."""
+        module = Formula(merged(wrapped), names)
         fit_constants(module, data.x, data.y, steps=steps, stop=stop)
         term = tidy(module.term(snap_constants(module, data.x, data.y)))
         return self._entry(term, data, names, NAN, fitted=True) | {"source": "constant fit"}
