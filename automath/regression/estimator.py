@@ -25,14 +25,13 @@ from automath.core.term import Term
 from automath.core.threads import torch_threads
 from automath.regression.budget import MB, Budget, interrupts, search_time
 from automath.regression.coefficients import merged
-from automath.regression.data import FitData, data_domain, scaled_nmse, split_rows
+from automath.regression.data import FitData, data_domain, split_rows
 from automath.regression.defined import PER_SIZE, box_points, defined, defined_rows
 from automath.regression.evonet_fit import fit_evonet
 from automath.regression.formula import (
     Formula,
     fit_constants,
     snap_constants,
-    summands,
     sympy_term,
     term_sympy,
     tidy,
@@ -40,11 +39,13 @@ from automath.regression.formula import (
 )
 from automath.regression.front import add_scores, check_selection, pareto, records, select, table
 from automath.regression.inputs import InputError, _same_length, read_csv, validate_data
+from automath.regression.leaves import leaf_shape
 from automath.regression.near import near_terms, scaled_terms
 from automath.regression.probe import Probe
 from automath.regression.saving import load_fit, save_fit
 from automath.regression.search import Search, SearchConfig, SearchResult, data_digest
 from automath.regression.separable import fit_parts
+from automath.regression.shapes import best_elements, wrapped
 from automath.regression.units import unit_check, unit_dims
 
 front_records = records  # the front as plain dicts (regression.front.records)
@@ -250,8 +251,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         if not any(e["exact"] for e in front):
             front += self._near(res, domain.rules, data, names, budget.part(1, FINISH), constants)
         front = defined_rows(front, names, self._points)
-        if self._accept is not None:  # units: the consistent rows, where there are any
-            front = [e for e in front if self._accept(e["term"])] or front
+        front = [e for e in front if self._accepts(e["term"])] or front  # units, where any
         self._finish(front, res.log, res.stopped,
                      next((e["event"] for e in res.log if e.get("exact")), None), len(res.store),
                      res.evaluations - before, res.seconds, data.rows)
@@ -294,7 +294,11 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
     def _met(self, res: SearchResult, data: FitData, names: list[str], budget: Budget) -> bool:
         """Whether constants fitted to the search's best shapes so far give an exact row."""
         rows = self._fitted(res, data, names, self._candidates(res, data, names)[-3:], budget)
-        return any(e["exact"] and (self._accept is None or self._accept(e["term"])) for e in rows)
+        return any(e["exact"] and self._accepts(e["term"]) for e in rows)
+
+    def _accepts(self, term: Term) -> bool:
+        """Whether the units (if given) accept ``term``."""
+        return self._accept is None or self._accept(term)
 
     def _search_run(self, domain, y: torch.Tensor, cfg: SearchConfig, budget: Budget,
                     probe: Probe | None = None) -> tuple[SearchResult, int]:
@@ -375,25 +379,9 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             return fits
         return [self._polish(e["term"], data, names, budget) for e in pareto(fits)]
 
-    def _shapes(self, res: SearchResult, data: FitData, names: list[str],
-                k: int = 6) -> list[dict]:
-        """Shapes worth fitting constants to: the best elements after an affine map (the
-        ``k // 2`` of lowest loss, ties to the smaller, then ``k`` by loss plus 1e-3 per node), and
-        each one plus the element that best explains what it leaves (two summands)."""
-        st, yv = res.store, res.y
-        vals = st.values.to(torch.float64)
-        small = st.size <= self.max_size // 2
-        fit = torch.where(small, scaled_nmse(vals, yv), torch.inf)
-        top = list(dict.fromkeys(torch.cat([torch.topk(-(fit + w * st.size), min(n, len(st)))
-                                            .indices for w, n in ((1e-12, k // 2), (1e-3, k))])
-                                 .tolist()))
-        terms = [st.term(i) for i in top]
-        for i in top:
-            v = torch.stack([vals[i], torch.ones_like(yv)], 1)
-            rest = yv - v @ torch.linalg.lstsq(v, yv[:, None]).solution[:, 0]
-            j = int(torch.argmin(torch.where(small, scaled_nmse(vals, rest), torch.inf)
-                                 + 1e-3 * st.size))
-            terms.append(Term("add", (st.term(i), st.term(j))))
+    def _shapes(self, res: SearchResult, data: FitData, names: list[str]) -> list[dict]:
+        """Shapes worth fitting constants to (``regression.shapes.best_elements``)."""
+        terms = best_elements(res.store, res.y, self.max_size // 2)
         return [self._entry(t, data, names, NAN, fitted=False) for t in terms]
 
     def _fitted(self, res: SearchResult, data: FitData, names: list[str], best: list[dict],
@@ -402,7 +390,7 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         with more rows, the ones on that front refitted and scored on all of them."""
         few = data.subsample(self.max_search_rows, self.seed)
         shapes = self._shapes(res, few, names)
-        out = [r for e in best for r in self._refits(e, few, names)]  # then the shapes in time
+        out = [r for e in best for r in self._refits(e, few, names, late=budget.spent)]
         out += [r for e in shapes if not budget.spent() for r in self._refits(e, few, names,
                                                                               budget.spent)]
         return self._on_all_rows(out, few, data, names, budget)
@@ -418,20 +406,21 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         return kept if kept["loss"] <= limit else refit
 
     def _refits(self, entry: dict, data: FitData, names: list[str],
-                stop: Callable[[], bool] = bool) -> list[dict]:
+                stop: Callable[[], bool] = bool, late: Callable[[], bool] | None = None,
+                ) -> list[dict]:
         """``Σ a_i·t_i + b`` and ``Σ a_i·t_i`` over the entry's summands ``t_i``, all numerals
-        fitted and snapped (the front keeps the offset only where it pays)."""
-        one, zero = Term("num", (), "1"), Term("num", (), "0")
-        parts = [Term("mul", (one, t)) for t in summands(entry["term"])]
-        total = functools.reduce(lambda a, b: Term("add", (a, b)), parts)
-        return [self._refit(t, data, names, stop=stop) for t in (Term("add", (total, zero)),
-                                                                  total)]
+        fitted and snapped (the front keeps the offset only where it pays), and with a few inner
+        variables, unless ``late`` (default ``stop``) holds, ``Σ a_i·t_i`` with leaf numerals
+        (``regression.leaves``: rates and frequencies)."""
+        leaf = None if (late or stop)() else leaf_shape(entry["term"])
+        return [self._refit(t, data, names, stop=stop) for t in wrapped(entry["term"]) + [leaf]
+                if t is not None]
 
-    def _refit(self, wrapped: Term, data: FitData, names: list[str], steps: int = 50,
+    def _refit(self, shape: Term, data: FitData, names: list[str], steps: int = 50,
                stop: Callable[[], bool] = bool) -> dict:
         """The term with its numerals fitted to the data (until ``stop()``) and snapped; first
         one numeral per product and sum (``regression.coefficients``: no ridge of equal fits)."""
-        module = Formula(merged(wrapped), names)
+        module = Formula(merged(shape), names)
         fit_constants(module, data.x, data.y, steps=steps, stop=stop)
         term = tidy(module.term(snap_constants(module, data.x, data.y)))
         return self._entry(term, data, names, NAN, fitted=True) | {"source": "constant fit"}
