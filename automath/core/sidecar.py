@@ -13,7 +13,8 @@ with ``--semantics FILE``)::
     diff  = "inter(a, compl(b))"     # an expression over aliases and kernels; a, b, c are the
     lcm   = "a * b / gcd(a, b)"      #   arguments (or name them: { args = ["m", "n"], expr = … })
     mul   = { table = [[0, 1], [1, 0]] }   # a finite table (Cayley table) on elements 0..n-1
-    twice = "mymodule:twice"         # Python: an ``Op`` (only from a file named with --semantics)
+    twice = "mymodule:twice"         # Python: an ``Op``, or a torch function of the arguments
+                                     #   (only from a file named with --semantics)
     cat   = { partial = "append" }   # (++): fewer arguments than append's; typed signatures
 
     [predicates]                     # conditions of conditional laws (automath.laws.conditional)
@@ -31,9 +32,7 @@ naming the file, the line and the alias.
 from __future__ import annotations
 
 import ast
-import importlib
 import re
-import sys
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ from automath.core.semantics import (
     TableKernel,
 )
 from automath.core.term import Term
+from automath.core.usercode import code_op
 
 SUFFIX = ".semantics.toml"
 TYPING = ("sorts", "types", "vars")  # the tables of a typed signature
@@ -374,19 +374,9 @@ class _Reader:
             raise self.fail(f"{alias!r} = {spec!r} would run Python from a file found beside "
                             "the grammar; name the file with --semantics FILE to allow it",
                             alias)
-        module, _, name = spec.partition(":")
-        sys.path.insert(0, str(self.path.parent.resolve()))
-        try:
-            obj = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as e:
-            raise self.fail(f"cannot load {spec!r} for {alias!r}: {e}", alias) from None
-        finally:
-            sys.path.pop(0)
-        obj = obj() if callable(obj) and not isinstance(obj, Op) else obj
-        if not isinstance(obj, Op):
-            raise self.fail(f"{spec!r} must be an Op (or a function returning one), got "
-                            f"{type(obj).__name__}", alias)
-        return obj
+        specs = [self.data.get("kind"), *dict(self.data.get("sorts", {})).values()]
+        return code_op(spec, alias, self.path.parent, self.arity(alias),
+                       [str(k) for k in specs if k], lambda m: self.fail(m, alias))
 
     def _from_expression(self, alias: str, text: str, params: Sequence[str],
                          explicit: bool = False) -> Op:
