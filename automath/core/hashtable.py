@@ -391,7 +391,8 @@ class Buffers(NamedTuple):
 def fused_insert(table: HashTable, blocks, buffers: Buffers, prov: tuple[np.ndarray, ...],
                  real: bool, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
     """Insert candidates with provenance ``prov`` (rule, left, right, size per candidate),
-    their values given as ``blocks`` of (first candidate, values, valid), into a store's
+    their values given as ``blocks`` of (first candidate, values, valid) or by a callable that
+    inserts them all (``fused.Derivation``), into a store's
     ``table`` (with room for them all) and ``buffers``; ``real``: quantize float64 bits as
     RealKind, ``mult``: the hash's multipliers. Ids follow ``Store.insert``'s rules. Returns
     each candidate's id, the candidates that are smaller derivations of old elements, and
@@ -408,18 +409,27 @@ def fused_insert(table: HashTable, blocks, buffers: Buffers, prov: tuple[np.ndar
     cand, groups, state = (np.empty((3, m), np.int64), np.empty((3, m), np.int64),
                            np.zeros(4, np.int64))
     keys = (table.keys.numpy(), table.values.numpy())
+    run = blocks if callable(blocks) else _each_block(blocks)
     with np.errstate(over="ignore"):  # hashing wraps (numpy warns where numba is missing)
-        for t0, vals, valid in blocks:
-            if not _insert_block(vals, valid, prov[3][t0:], t0, real, mult, *keys, table.bits,
-                                 buffers.values, buffers.columns[4], buffers.base, cand,
-                                 groups, state):
-                _undo(keys, groups, int(state[GROUPS]))
-                return None
+        if not run(table, buffers, prov, real, mult, cand, groups, state):
+            _undo(keys, groups, int(state[GROUPS]))
+            return None
     n = int(state[GROUPS])
     _finish(m, n, buffers.base, cand, groups, keys[1], buffers.values, buffers.columns,
             (cand[HASH], *prov))
     table.used += n
     return cand[ID], cand[BETTER, :state[BETTERS]], n
+
+
+def _each_block(blocks):
+    """The insert of ``blocks`` of (first candidate, values, valid) one compiled call each, as
+    ``fused_insert`` runs a callable source (``fused.Derivation``: one call for them all)."""
+    def run(table, buffers, prov, real, mult, cand, groups, state) -> bool:
+        keys = (table.keys.numpy(), table.values.numpy())
+        return all(_insert_block(vals, valid, prov[3][t0:], t0, real, mult, *keys, table.bits,
+                                 buffers.values, buffers.columns[4], buffers.base, cand,
+                                 groups, state) for t0, vals, valid in blocks)
+    return run
 
 
 @_jit

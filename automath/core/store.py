@@ -20,6 +20,7 @@ import torch
 
 from automath.core.buffers import Columns
 from automath.core.errors import SemanticsError
+from automath.core.fused import derivation
 from automath.core.hashtable import FUSED, Buffers, HashTable, fused_insert
 from automath.core.index import SortedRuns, smallest_per_target
 from automath.core.interpret import evaluate, to_sympy
@@ -224,8 +225,8 @@ class Store:
         self._cols.reserve(base + m)
         self._index.reserve(self._index.used + m)
         prov = tuple(t.contiguous().numpy() for t in (rule, left, right, size))
-        out = fused_insert(self._index, self._blocks(rows, m, real), self._buffers(real), prov,
-                           real, self._multipliers())
+        out = fused_insert(self._index, derivation(rows) or self._blocks(rows, m, real),
+                           self._buffers(real), prov, real, self._multipliers())
         if out is None:
             return self._insert_hashed(rows, rule, left, right, size)
         ids, better = (torch.from_numpy(a) for a in out[:2])
