@@ -45,7 +45,7 @@ from automath.regression.probe import Probe
 from automath.regression.saving import load_fit, save_fit
 from automath.regression.search import Search, SearchConfig, SearchResult, data_digest
 from automath.regression.separable import fit_parts
-from automath.regression.shapes import best_elements, wrapped
+from automath.regression.shapes import shape_terms, wrapped
 from automath.regression.units import unit_check, unit_dims
 
 front_records = records  # the front as plain dicts (regression.front.records)
@@ -380,8 +380,8 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         return [self._polish(e["term"], data, names, budget) for e in pareto(fits)]
 
     def _shapes(self, res: SearchResult, data: FitData, names: list[str]) -> list[dict]:
-        """Shapes worth fitting constants to (``regression.shapes.best_elements``)."""
-        terms = best_elements(res.store, res.y, self.max_size // 2)
+        """Shapes worth fitting constants to (``regression.shapes.shape_terms``)."""
+        terms = shape_terms(res.store, res.y, self.max_size // 2)
         return [self._entry(t, data, names, NAN, fitted=False) for t in terms]
 
     def _fitted(self, res: SearchResult, data: FitData, names: list[str], best: list[dict],
