@@ -6,12 +6,15 @@ weights, learned lemma weights that steer the search, and an independent checker
 True
 """
 
-from automath.proofs.checker import ProofCheckError, check_proof
-from automath.proofs.config import ProveConfig
-from automath.proofs.learner import Learner, LemmaObjective
-from automath.proofs.problem import Problem, ProblemError, shipped_problems
-from automath.proofs.prove import LemmaLoop, ProofResult, prove
-from automath.proofs.space import ProofSpace
+from automath.core.lazy import lazy_names
+
+_NAMES = {"ProofCheckError": "checker", "check_proof": "checker", "ProveConfig": "config",
+          "Learner": "learner", "LemmaObjective": "learner", "Problem": "problem",
+          "ProblemError": "problem", "shipped_problems": "problem", "LemmaLoop": "lemmas",
+          "ProofResult": "result", "prove": "prove", "ProofSpace": "space"}
+__getattr__, __dir__ = lazy_names(globals(), {k: f"automath.proofs.{m}" for k, m in
+                                              _NAMES.items()})
+"""Names loaded on first use: saturation proving needs neither torch nor sympy."""
 
 __all__ = ["Learner", "LemmaLoop", "LemmaObjective", "Problem", "ProblemError", "ProofCheckError",
            "ProofResult", "ProofSpace", "ProveConfig", "check_proof", "prove", "shipped_problems"]

@@ -58,6 +58,13 @@ class Guide:
             l2: float = 0.01, start: Guide | None = None) -> Guide:
         """The guide fitted to ``examples`` (runs without a used equation are skipped),
         from ``start``'s weights (None: from zero)."""
+        from automath.core.threads import torch_threads
+        with torch_threads(1):  # tiny tensors: thread wake-ups would dominate
+            return Guide._fit(examples, steps, lr, l2, start)
+
+    @staticmethod
+    def _fit(examples: list[Example], steps: int, lr: float, l2: float,
+             start: Guide | None) -> Guide:
         import torch
 
         from automath.core.optim import Adam

@@ -7,12 +7,11 @@ every entry and names the file and line of the first that does not parse.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-
-import torch
 
 from automath.core.errors import AutomathError, ExpressionError
 from automath.core.grammar import Grammar, shipped_grammars
@@ -125,8 +124,8 @@ it is neither a listed constant nor in an axiom (constants: m) (at token 'k')
 
     def log_constant_weights(self) -> dict[str, float]:
         """Log weight of each constant in the statement model (normalized generator weights)."""
-        w = torch.tensor(self.generator_weights()[: len(self.constants)], dtype=torch.float64)
-        w = (w / w.sum()).log().tolist()
+        w = self.generator_weights()[: len(self.constants)]
+        w = [math.log(x / math.fsum(w)) if x else -math.inf for x in w]
         names = [str(c.token if c.op == "var" else c.op) for c in self.constants]
         return dict(zip(names, w, strict=True))
 

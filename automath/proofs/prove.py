@@ -18,16 +18,15 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-import torch
+import numpy as np
 
 from automath.core.errors import AutomathError
+from automath.core.lazy import lazy_names
 from automath.core.term import Term
-from automath.core.threads import torch_threads
 from automath.proofs.carry import Carried
 from automath.proofs.checker import Step
 from automath.proofs.config import ProveConfig, SaturationConfig
 from automath.proofs.guide import Guide
-from automath.proofs.lemmas import LemmaLoop, prove_lemmas
 from automath.proofs.ordering import KBO, precedence
 from automath.proofs.problem import Problem
 from automath.proofs.result import LemmaTable, ProofResult, verdict
@@ -36,7 +35,10 @@ from automath.proofs.selection import selector_for
 from automath.proofs.terms import Flat, Signature, variables
 from automath.proofs.transcript import Transcript
 
-__all__ = ["LemmaLoop", "ProofResult", "prove", "prove_lemmas"]
+__all__ = ["ProofResult", "prove"]  # and, loaded on first use, LemmaLoop and prove_lemmas
+__getattr__, __dir__ = lazy_names(globals(), dict.fromkeys(("LemmaLoop", "prove_lemmas"),
+                                                           "automath.proofs.lemmas"))
+"""The lemma loop (torch) loads on first use: saturation runs without torch."""
 
 VAR_NAMES = ("x", "y", "z", "u", "v", "w")
 
@@ -70,8 +72,7 @@ def prove(problem: str | Path | Problem, *, steps: int | None = None, seed: int 
     prob = load(problem)
     extra = {} if steps is None else {"max_given": steps}
     cfg = settings(prob, {"seed": seed, "learning": learning, **extra, **config})
-    with torch_threads(1):
-        return Prover(prob, cfg, carried, guide).run()
+    return Prover(prob, cfg, carried, guide).run()
 
 
 def settings(problem: Problem, config: dict) -> SaturationConfig:
@@ -178,15 +179,12 @@ class Prover:
         used = set()
         for s in proof or []:
             used.add((s.lhs, s.rhs))
-        w = torch.tensor([self.selector.lemma_weight(sat.clauses[c]) for c in ids],
-                         dtype=torch.float64)
-        n = len(ids)
-        size = torch.tensor([_size(sat.clauses[c].lhs) + _size(sat.clauses[c].rhs)
-                             for c in ids], dtype=torch.float64)
-        p = torch.pow(2.0, -size)
-        promoted = torch.tensor([sat.clauses[c].source[0] == "lemma" for c in ids],
-                                dtype=torch.bool)
-        return LemmaTable(lambda i: texts[i], torch.arange(n), w, p, w, w, promoted)
+        w = np.array([self.selector.lemma_weight(sat.clauses[c]) for c in ids], dtype=float)
+        size = np.array([_size(sat.clauses[c].lhs) + _size(sat.clauses[c].rhs) for c in ids],
+                        dtype=float)
+        promoted = np.array([sat.clauses[c].source[0] == "lemma" for c in ids], dtype=bool)
+        return LemmaTable(lambda i: texts[i], np.arange(len(ids)), w, 2.0 ** -size, w, w,
+                          promoted)
 
     def statement(self, lhs: Flat, rhs: Flat) -> str:
         """``lhs = rhs`` in the problem's notation, variables named x, y, z, ..."""

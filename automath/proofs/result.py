@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import torch
+import numpy as np
 
 from automath.proofs.checker import ProofCheckError, Step, check_proof, format_steps
 from automath.proofs.problem import Problem
@@ -40,31 +40,42 @@ def verdict(problem: Problem, proof: list[Step] | None) -> tuple[bool, str | Non
         return False, str(e)
     return True, None
 
+Column = Any
+"""A column of a ``LemmaTable``: a numpy array or a torch tensor (the lemma loop's)."""
+
+
+def _numpy(column: Column) -> np.ndarray:
+    """A column as a numpy array (a torch tensor is detached and moved to the CPU)."""
+    if hasattr(column, "detach"):
+        column = column.detach().cpu().numpy()
+    return np.asarray(column)
+
+
 @dataclass
 class LemmaTable:
     """Per proved statement: its heaviest proof element, score, ``p``, ``q``, generating
     weight and whether it was promoted; printed lazily, only for the rows asked for.
 
-    >>> t = LemmaTable(str, *(torch.tensor(v) for v in ([7, 8], [.5, 2.], [.1, .2], [.3, .1],
+    >>> t = LemmaTable(str, *(np.array(v) for v in ([7, 8], [.5, 2.], [.1, .2], [.3, .1],
     ...                [0., 0.], [False, True])))
     >>> [(m.statement, m.promoted) for m in t.top("score", 1)]
     [('8', True)]
     """
 
     text: Callable[[int], str]
-    elem: torch.Tensor
-    score: torch.Tensor
-    p: torch.Tensor
-    q: torch.Tensor
-    weight: torch.Tensor
-    promoted: torch.Tensor
+    elem: Column
+    score: Column
+    p: Column
+    q: Column
+    weight: Column
+    promoted: Column
 
     def __len__(self) -> int:
         return int(self.elem.shape[0])
 
     def top(self, key: str, k: int) -> list[Lemma]:
         """The ``k`` rows with the largest ``key`` (``score`` or ``q``)."""
-        order = torch.argsort(-getattr(self, key), stable=True)[:k].tolist()
+        order = np.argsort(-_numpy(getattr(self, key)), kind="stable")[:k].tolist()
         return [Lemma(self.text(int(self.elem[i])), float(self.score[i]), float(self.p[i]),
                       float(self.q[i]), float(self.weight[i]), bool(self.promoted[i]))
                 for i in order]

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from automath.core.errors import AutomathError
-from automath.core.threads import torch_threads
 from automath.proofs.carry import Carried
 from automath.proofs.guide import Example, Guide, example_of
 from automath.proofs.prove import Prover, load, settings
@@ -114,9 +113,8 @@ def run_one(problem: object, carried: Carried | None, config: dict,
     prob = load(problem)
     extra = {"max_given": config["steps"]} if config.get("steps") is not None else {}
     cfg = settings(prob, {**{k: v for k, v in config.items() if k != "steps"}, **extra})
-    with torch_threads(1):
-        prover = Prover(prob, cfg, carried, guide)
-        return prover, prover.run()
+    prover = Prover(prob, cfg, carried, guide)
+    return prover, prover.run()
 
 
 def summary(rows: list[dict]) -> dict:
