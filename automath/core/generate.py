@@ -158,29 +158,22 @@ def expand(store: Store, rule: int, left: torch.Tensor, right: torch.Tensor | No
     >>> e.c.tolist()  # x+x, y+x, x+y (same as y+x), y+y
     [2, 3, 3, 4]
     """
-    parts = [_expand_chunk(store, rule, left[s:s + chunk],
-                           None if right is None else right[s:s + chunk])
-             for s in range(0, left.shape[0], chunk)]
-    return _concat(parts, store.keys.device)
-
-
-def _expand_chunk(store: Store, rule: int, left: torch.Tensor,
-                  right: torch.Tensor | None) -> Hyperedges:
     right = torch.full_like(left, NONE) if right is None else right
-    sizes = store.size
-    size = 1 + sizes.index_select(0, left) + torch.where(
-        right >= 0, sizes.index_select(0, right.clamp(min=0)), 0)
-    c = store.insert_derived(rule, left, right, size)
+    c = torch.cat([left[:0]] + [_expand_chunk(store, rule, left[s:s + chunk], right[s:s + chunk])
+                                for s in range(0, left.shape[0], chunk)])
+    if not bool((c == NONE).any()):  # every candidate valid: share the parents' tensors
+        return Hyperedges(torch.full_like(c, rule), left, right, c)
     ok = (c != NONE).nonzero().squeeze(1)  # index_select: faster than boolean masks
     return Hyperedges(torch.full_like(ok, rule), *(t.index_select(0, ok) for t in (left, right, c)))
 
 
-def _concat(parts: list[Hyperedges], device: torch.device) -> Hyperedges:
-    """The parts' edges in order, each field joined by one ``torch.cat`` (joining them one
-    after another copied the edges so far once per part)."""
-    if len(parts) <= 1:
-        return parts[0] if parts else Hyperedges.empty(device)
-    return Hyperedges(*(torch.cat(f) for f in zip(*(p.fields() for p in parts), strict=True)))
+def _expand_chunk(store: Store, rule: int, left: torch.Tensor,
+                  right: torch.Tensor) -> torch.Tensor:
+    """The ids of ``rule(left, right)`` inserted (-1: invalid), one chunk."""
+    sizes = store.size
+    size = 1 + sizes.index_select(0, left) + torch.where(
+        right >= 0, sizes.index_select(0, right.clamp(min=0)), 0)
+    return store.insert_derived(rule, left, right, size)
 
 
 def weighted_pairs(weights: torch.Tensor, cutoff: float) -> tuple[torch.Tensor, torch.Tensor]:

@@ -201,11 +201,15 @@ class HashTable:
         bits = self.bits
         while total > (1 << bits) // 4:
             bits += 1
-        full = (self.keys != EMPTY).nonzero().squeeze(1)
-        keys, values = self.keys[full], self.values[full]
+        old = (self.keys, self.values)
         self.__init__(self.keys.device, bits)
-        slot, _ = self.claim(keys)  # distinct keys: each takes its own slot
-        self.set(slot, values)
+        if FUSED and self.keys.device.type == "cpu":
+            self.used = int(_rehash(*(t.numpy() for t in old), self.keys.numpy(),
+                                    self.values.numpy(), bits))
+            return True
+        full = (old[0] != EMPTY).nonzero().squeeze(1)
+        slot, _ = self.claim(old[0][full])  # distinct keys: each takes its own slot
+        self.set(slot, old[1][full])
         return True
 
 
@@ -365,16 +369,21 @@ def _finish(m, n, base, cand, groups, tvals, values, columns, prov):
     """Give the ``n`` new groups their ids in their representatives' order: move their rows,
     write their columns (``prov``: hash, rule, left, right, size per candidate) and table
     values, and rename the candidates' temporary ids."""
-    rank = _ranks(m, groups, n)
-    if (rank != np.arange(n)).any():  # a representative other than its group's first
+    in_order = True  # representatives in group order: each id is its temporary one
+    for g in range(1, n):
+        in_order &= groups[POS, g - 1] < groups[POS, g]
+    rank = np.arange(n) if in_order else _ranks(m, groups, n)
+    if not in_order:  # a representative other than its group's first
         moved = values[base:base + n].copy()
         for g in range(n):
             _copy_row(values, base + rank[g], moved, g)
+    for c in range(len(columns)):
+        for g in range(n):
+            columns[c][base + rank[g]] = prov[c][groups[POS, g]]
+    if in_order:
+        return
     for g in range(n):
-        i, t = base + rank[g], groups[POS, g]
-        tvals[groups[SLOT, g]] = i
-        for c in range(len(columns)):
-            columns[c][i] = prov[c][t]
+        tvals[groups[SLOT, g]] = base + rank[g]
     for t in range(m):
         if cand[ID, t] >= base:
             cand[ID, t] = base + rank[cand[ID, t] - base]
@@ -430,6 +439,20 @@ def _each_block(blocks):
                                  buffers.values, buffers.columns[4], buffers.base, cand,
                                  groups, state) for t0, vals, valid in blocks)
     return run
+
+
+@_jit
+def _rehash(keys, values, new_keys, new_values, bits):
+    """Every entry of a table (``keys``, ``values``) into an empty one of ``bits`` bits;
+    returns how many."""
+    mask, n = (1 << bits) - 1, 0
+    for s in range(keys.shape[0]):
+        if keys[s] != EMPTY:
+            slot = ((keys[s] * _FIB) >> (64 - bits)) & mask
+            while new_keys[slot] != EMPTY:
+                slot = (slot + 1) & mask
+            new_keys[slot], new_values[slot], n = keys[s], values[s], n + 1
+    return n
 
 
 @_jit
