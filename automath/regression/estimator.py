@@ -243,11 +243,13 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             return self
         if self.max_time is not None:  # what the parts used is not the search's
             cfg = dataclasses.replace(cfg, max_time=min(cfg.max_time, search_time(budget.left())))
-        probe = Probe(lambda r: self._met(r, data, names, budget)) if constants else None
+        probed: list[dict] = []  # the probe's fitted rows, kept for the front
+        probe = Probe(lambda r: self._met(r, data, names, budget, probed)) if constants else None
         res, before = self._search_run(domain, torch.tensor(y[rows]), cfg, budget, probe)
         front, _ = self._candidates(res, data, names), warm.join()
         if constants:  # each stage checks its share of the time left, less what finishing takes
             front += self._fitted(res, data, names, front[-3:], budget.part(0.5, FINISH))
+            front += [] if any(e["exact"] and self._accepts(e["term"]) for e in front) else probed
         if not any(e["exact"] for e in front):
             front += self._near(res, domain.rules, data, names, budget.part(1, FINISH), constants)
         front = defined_rows(front, names, self._points)
@@ -291,9 +293,12 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
         self._finish(rows, log, "exact", "separable", 0, evaluations, budget.elapsed(), data.rows)
         return True
 
-    def _met(self, res: SearchResult, data: FitData, names: list[str], budget: Budget) -> bool:
-        """Whether constants fitted to the search's best shapes so far give an exact row."""
+    def _met(self, res: SearchResult, data: FitData, names: list[str], budget: Budget,
+             kept: list[dict]) -> bool:
+        """Whether constants fitted to the search's best shapes so far give an exact row (the
+        rows are added to ``kept``)."""
         rows = self._fitted(res, data, names, self._candidates(res, data, names)[-3:], budget)
+        kept += rows
         return any(e["exact"] and self._accepts(e["term"]) for e in rows)
 
     def _accepts(self, term: Term) -> bool:
