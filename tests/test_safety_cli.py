@@ -28,6 +28,11 @@ def test_a_usage_error_exits_2(tmp_path: Path):
     assert out.exit_code == 2 and "--steps" in out.stderr
 
 
+def test_explore_refuses_a_size_below_one(tmp_path: Path):
+    out = invoke("explore", "arith", "--size", "0", "--db", str(tmp_path / "r.db"))
+    assert out.exit_code == 2 and "--size" in out.stderr  # was: 0 laws, as if none held
+
+
 def test_markup_in_a_target_prints_literally(tmp_path: Path):
     out = invoke("run", "arith", "--target", f"x + {MARKUP}", "--db", str(tmp_path / "r.db"))
     assert out.exit_code == 1 and MARKUP in out.stderr.replace("\n", "")

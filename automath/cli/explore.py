@@ -32,7 +32,7 @@ def _law_text(r: dict) -> str:
 @click.argument("grammar")
 @click.option("--vars", "variables", help="Comma-separated variable names (default: "
               "x,y,z, or every variable under a typed semantics file's [vars]).")
-@click.option("--size", type=int, default=7, show_default=True,
+@click.option("--size", type=click.IntRange(min=1), default=7, show_default=True,
               help="Largest side of a law (nodes of a term).")
 @click.option("--kind", "kind", help="Value kind: real, modp, int, nat, bool, perm, seq, "
               "list, or a model mod:N, perm:N, bits:N, table:N (default: the semantics "
