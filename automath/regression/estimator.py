@@ -349,10 +349,10 @@ class SymbolicRegressor(RegressorMixin, BaseEstimator):
             by_size.setdefault(int(st.size[i]), []).append(i)
         ids += [next((i for i in g[:PER_SIZE] if defined(st.term(i), names, self._points)), g[0])
                 for g in by_size.values()]  # per size the best defined one of the first few
-        w = res.weights
+        w, mean = res.weights, Term("num", (), f"{float(data.y.mean()):.12g}")  # the baseline
         return pareto([self._entry(st.term(i), data, names, NAN if w is None else
                                    float(w[i]) if i < len(w) else 0.0, fitted=False)
-                       for i in dict.fromkeys(ids)])
+                       for i in dict.fromkeys(ids)] + [self._entry(mean, data, names, NAN, True)])
 
     def _entry(self, term: Term, data: FitData, names: list[str], weight: float,
                fitted: bool) -> dict:
